@@ -1,0 +1,95 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/** Every committed change is one revision; ids are the public, monotonic revision numbers. */
+export const revisions = sqliteTable('revisions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  createdAt: text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+  /** Name of the token that made the change. */
+  author: text('author').notNull(),
+  /** Free-form origin: CI run id, pipeline URL, commit (taken from request headers). */
+  source: text('source', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
+  /** [{op, kind, namespace, name}] — what this revision changed. */
+  changes: text('changes', { mode: 'json' }).$type<RevisionChange[]>().notNull(),
+  /** Content hash of the whole intent set after this revision. */
+  configHash: text('config_hash').notNull(),
+});
+
+export interface RevisionChange {
+  op: 'created' | 'updated' | 'deleted';
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/** The current intent objects: one row per (kind, namespace, name). */
+export const objects = sqliteTable(
+  'objects',
+  {
+    kind: text('kind').notNull(),
+    namespace: text('namespace').notNull(),
+    name: text('name').notNull(),
+    apiVersion: text('api_version').notNull(),
+    labels: text('labels', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
+    annotations: text('annotations', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
+    spec: text('spec', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    uid: text('uid').notNull(),
+    /** Revision that last changed this object (Kubernetes' resourceVersion; also the ETag). */
+    resourceVersion: integer('resource_version').notNull(),
+    /** Incremented on every spec change, as in Kubernetes. */
+    generation: integer('generation').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.namespace, t.name] }), index('objects_namespace').on(t.namespace, t.kind)],
+);
+
+/** Each object's content as of each revision that touched it (null spec = deleted): enough to rebuild any revision. */
+export const objectHistory = sqliteTable(
+  'object_history',
+  {
+    revision: integer('revision').notNull(),
+    kind: text('kind').notNull(),
+    namespace: text('namespace').notNull(),
+    name: text('name').notNull(),
+    /** The full object as stored, or null when the revision deleted it. */
+    object: text('object', { mode: 'json' }).$type<Record<string, unknown> | null>(),
+  },
+  (t) => [primaryKey({ columns: [t.revision, t.kind, t.namespace, t.name] }), index('history_object').on(t.kind, t.namespace, t.name)],
+);
+
+/** API tokens, stored as SHA-256 hashes; the plaintext is shown once, at creation. */
+export const tokens = sqliteTable('tokens', {
+  name: text('name').primaryKey(),
+  hash: text('hash').notNull().unique(),
+  scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
+  createdAt: text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+});
+
+/** What each xDS subscriber last reported, flushed in batches from the poll path. */
+export const proxies = sqliteTable('proxies', {
+  nodeId: text('node_id').primaryKey(),
+  cluster: text('cluster').notNull().default(''),
+  userAgent: text('user_agent').notNull().default(''),
+  labels: text('labels', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
+  view: text('view').notNull(),
+  /** How it reaches us: 'rest' (polls the edge) or 'ads' (through a bridge). */
+  transport: text('transport').notNull().default('rest'),
+  /** Per type URL: the version the node reports as accepted, and when it was last reported. */
+  versions: text('versions', { mode: 'json' }).$type<Record<string, ProxyTypeStatus>>().notNull().default({}),
+  lastSeen: text('last_seen').notNull(),
+});
+
+export interface ProxyTypeStatus {
+  /** Version the node last reported as accepted (empty before its first ACK). */
+  acked: string;
+  /** Version the control plane last served it. */
+  served?: string;
+  /** NACK detail, when the node rejected `served` (bridge clients) or is inferred to have. */
+  nack?: { version: string; message: string; inferred: boolean; at: string };
+  updatedAt: string;
+}
+
+export type ObjectRow = typeof objects.$inferSelect;
+export type RevisionRow = typeof revisions.$inferSelect;
+export type TokenRow = typeof tokens.$inferSelect;
+export type ProxyRow = typeof proxies.$inferSelect;

@@ -1,0 +1,12 @@
+/** Bindings and variables of the edge Worker (wrangler.toml, .dev.vars, Worker secrets). */
+export interface Env {
+  DB: D1Database;
+  /** Worker secret: the bootstrap admin token (locally from .dev.vars). */
+  ADMIN_TOKEN?: string;
+  /** "true" lets xDS pollers read config without a token (local dev only). */
+  ALLOW_ANONYMOUS_XDS?: string;
+  /** How long an isolate trusts its in-memory snapshot before re-checking D1's head revision. */
+  XDS_FRESHNESS_MS?: string;
+  /** refresh_delay written into REST pollers' EDS/RDS config sources, e.g. "1s". */
+  XDS_REFRESH_DELAY?: string;
+}
