@@ -1,7 +1,18 @@
 import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import api from './api';
 import type { Env } from './env';
+import { onError } from './http/on-error';
+import discovery from './xds/discovery';
 
 const app = new Hono<{ Bindings: Env }>();
+
+app.use(requestId({ headerName: 'x-request-id' }));
+app.onError(onError);
+app.notFound((c) => c.json({ type: 'about:blank', title: 'Not Found', status: 404, detail: `no route for ${c.req.method} ${c.req.path}` }, 404, { 'content-type': 'application/problem+json' }));
+
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
+app.route('/api/v1', api);
+app.route('/', discovery);
 
 export default app;

@@ -1,0 +1,42 @@
+import type { ResourceType } from '../envoy/type-urls';
+
+/** What the control plane knows of an xDS subscriber, from its DiscoveryRequest.node. */
+export interface NodeInfo {
+  id: string;
+  cluster?: string;
+  /** `envoy` for Envoy; gRPC's clients send e.g. `gRPC Node Pure JS`. */
+  userAgentName?: string;
+  /** node.metadata.labels (or Istio's node.metadata.LABELS). */
+  labels: Record<string, string>;
+}
+
+/** Which config a proxy receives: its client kind and the Gateways whose selector matches its labels. */
+export interface View {
+  client: 'envoy' | 'grpc';
+  /** `namespace/name` of each matching Gateway, sorted; empty for a mesh proxy. */
+  gateways: string[];
+}
+
+/** How rendered resources point at their EDS/RDS sources: back at the REST poller's xDS cluster, or ADS. */
+export type Subscriber =
+  | { mode: 'rest'; xdsCluster: string; refreshDelay: string }
+  | { mode: 'ads' };
+
+/** One rendered resource: canonical proto3 JSON (snake_case, with `@type`) and its content hash. */
+export interface RenderedResource {
+  name: string;
+  json: Record<string, unknown>;
+  hash: string;
+}
+
+export interface TypeSnapshot {
+  /** Content hash over every resource of the type (the version for wildcard subscribers and ADS). */
+  version: string;
+  resources: Map<string, RenderedResource>;
+}
+
+/** Everything one view receives, per type. */
+export interface Snapshot {
+  view: string;
+  types: Record<ResourceType, TypeSnapshot>;
+}
