@@ -1,8 +1,12 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+// Envoy's descriptor set, for strict proto3-JSON decoding in tests (a no-op when up to date).
+execFileSync(process.execPath, [here('./scripts/build-envoy-descriptors.mjs')], { stdio: 'inherit' });
 
 export default defineConfig({
   test: {
@@ -22,6 +26,8 @@ export default defineConfig({
           cloudflareTest(async () => ({
             wrangler: { configPath: here('./wrangler.toml') },
             miniflare: {
+              // Envoy's protos as an ArrayBuffer binding, so workerd tests decode served resources strictly.
+              dataBlobBindings: { ENVOY_DESCRIPTORS: here('./build/envoy-descriptors.binpb') },
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations(here('./migrations')),
                 ADMIN_TOKEN: 'test-admin-token',
