@@ -14,6 +14,8 @@ const devVars = join(root, '.dev.vars');
 const host = process.env.EDGE_HOST ?? '127.0.0.1';
 const port = process.env.EDGE_PORT ?? '8787';
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
+// EDGE_STATE_DIR keeps a separate local D1 (the benchmark uses one so it never touches yours).
+const persist = process.env.EDGE_STATE_DIR ? ['--persist-to', process.env.EDGE_STATE_DIR] : [];
 
 if (!existsSync(devVars)) {
   const token = randomBytes(24).toString('base64url');
@@ -22,10 +24,10 @@ if (!existsSync(devVars)) {
 }
 const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(devVars, 'utf8'))?.[1]?.trim();
 
-const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local'], { cwd: root, env: { ...env, CI: 'true' }, stdio: 'inherit' });
+const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', ...persist], { cwd: root, env: { ...env, CI: 'true' }, stdio: 'inherit' });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const edge = spawn(wrangler, ['dev', '--ip', host, '--port', port, '--show-interactive-dev-session=false'], { cwd: root, env, stdio: 'inherit' });
+const edge = spawn(wrangler, ['dev', '--ip', host, '--port', port, '--show-interactive-dev-session=false', ...persist], { cwd: root, env, stdio: 'inherit' });
 console.log(`\nedge API:    http://${host}:${port}  (REST xDS: POST /v3/discovery:*)`);
 console.log(`admin token: ${adminToken ?? '(see .dev.vars)'}\n`);
 

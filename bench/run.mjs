@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// `npm run bench`: measures the edge API as `npm start` runs it (wrangler dev + local D1), in one
+// run so the figures are comparable: an unchanged REST poll (304) next to a trivial route of the
+// same Worker, and a full CDS poll (200) with 1,000 clusters. Prints a Markdown table.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measure } from './load.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const port = process.env.BENCH_PORT ?? '8797';
+const base = `http://127.0.0.1:${port}`;
+const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 1000);
+const TOTAL = Number(process.env.BENCH_REQUESTS ?? 4000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+
+const state = mkdtempSync(join(tmpdir(), 'xdsflare-bench-'));
+const edge = spawn(process.execPath, [join(root, 'scripts/start.mjs')], {
+  cwd: root,
+  env: { ...process.env, EDGE_PORT: port, EDGE_STATE_DIR: state },
+  stdio: ['ignore', 'pipe', 'pipe'],
+  detached: true,
+});
+let log = '';
+edge.stdout.on('data', (d) => (log += d));
+edge.stderr.on('data', (d) => (log += d));
+const stop = () => {
+  try { process.kill(-edge.pid, 'SIGTERM'); } catch {}
+  rmSync(state, { recursive: true, force: true });
+};
+process.on('exit', stop);
+process.on('SIGINT', () => process.exit(130));
+
+async function waitUntilUp(deadlineMs = 60_000) {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`edge did not start on ${base}\n${log}`);
+}
+
+function manifest(n) {
+  const docs = [];
+  for (let i = 0; i < n; i++) {
+    docs.push({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'ServiceEntry',
+      metadata: { name: `svc-${i}`, namespace: 'bench' },
+      spec: {
+        hosts: [`svc-${i}.bench.svc.cluster.local`],
+        location: 'MESH_INTERNAL',
+        resolution: 'STATIC',
+        ports: [{ number: 8080, name: 'http', protocol: 'HTTP' }],
+        endpoints: [{ address: `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}` }],
+      },
+    });
+  }
+  return docs;
+}
+
+const node = { id: 'bench-envoy', cluster: 'bench', user_agent_name: 'envoy', metadata: { labels: { app: 'bench' } } };
+const poll = (versionInfo) => () =>
+  fetch(`${base}/v3/discovery:clusters`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', host: 'xds_cluster' },
+    body: JSON.stringify({ ...(versionInfo ? { version_info: versionInfo } : {}), node, type_url: 'type.googleapis.com/envoy.config.cluster.v3.Cluster' }),
+  });
+
+await waitUntilUp();
+const token = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(join(root, '.dev.vars'), 'utf8'))?.[1]?.trim();
+const applied = await fetch(`${base}/api/v1/apply`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+  body: JSON.stringify(manifest(CLUSTERS)),
+});
+if (!applied.ok) throw new Error(`apply failed: ${applied.status} ${await applied.text()}`);
+const first = await poll('')();
+const cds = await first.json();
+if (cds.resources?.length !== CLUSTERS) throw new Error(`expected ${CLUSTERS} clusters, got ${cds.resources?.length}`);
+
+// Warm up every path once, then measure each side by side in the same run.
+await measure({ name: 'warm-up', total: 200, concurrency: 4, request: () => fetch(`${base}/healthz`), expectStatus: 200 });
+await measure({ name: 'warm-up', total: 200, concurrency: 4, request: poll(cds.version_info), expectStatus: 304 });
+const results = [];
+results.push(await measure({ name: 'GET /healthz (trivial route)', total: TOTAL, concurrency: CONCURRENCY, request: () => fetch(`${base}/healthz`), expectStatus: 200 }));
+results.push(await measure({ name: `CDS poll, unchanged (304), ${CLUSTERS} clusters`, total: TOTAL, concurrency: CONCURRENCY, request: poll(cds.version_info), expectStatus: 304 }));
+results.push(await measure({ name: `CDS poll, full (200), ${CLUSTERS} clusters`, total: Math.max(200, TOTAL / 10), concurrency: CONCURRENCY, request: poll(''), expectStatus: 200 }));
+
+const fmt = (n, d = 1) => n.toFixed(d);
+console.log(`\n${new Date().toISOString().slice(0, 10)} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${Math.round(totalmem() / 2 ** 30)} GiB · Node ${process.version} · wrangler dev (workerd, local D1)\n`);
+console.log('| measurement | requests | concurrency | req/s | p50 ms | p99 ms | body bytes | failures |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of results) console.log(`| ${r.name} | ${r.requests} | ${r.concurrency} | ${fmt(r.rps, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.meanBytes, 0)} | ${r.failures} |`);
+const [trivial, unchanged] = results;
+console.log(`\n304 poll vs trivial route: throughput ${fmt(unchanged.rps / trivial.rps, 2)}×, p50 latency ${fmt(unchanged.p50 / trivial.p50, 2)}×`);
+process.exit(results.some((r) => r.failures) ? 1 : 0);
