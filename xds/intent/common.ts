@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+/** Istio's API group versions we accept; all three share one shape for the supported subset. */
+export const API_VERSIONS = [
+  'networking.istio.io/v1',
+  'networking.istio.io/v1beta1',
+  'networking.istio.io/v1alpha3',
+] as const;
+
+/** Metadata key (also shown in the generated JSON Schema) listing an object's Istio fields not supported yet. */
+export const UNSUPPORTED_META = 'x-istio-unsupported';
+
+/** The Istio fields `schema` knows but rejects as not supported yet (empty for other schemas). */
+export function unsupportedFieldsOf(schema: z.core.$ZodType | undefined): readonly string[] {
+  const meta = schema && z.globalRegistry.get(schema as z.ZodType);
+  const list = meta?.[UNSUPPORTED_META];
+  return Array.isArray(list) ? list : [];
+}
+
+/**
+ * A strict object schema (unknown keys are errors). `unsupported` lists the Istio fields of this object
+ * that this control plane does not implement yet, so their error says so instead of "unknown field".
+ * Kept as schema metadata, which zod carries over to refined copies.
+ */
+export function istioObject<S extends z.core.$ZodLooseShape>(shape: S, unsupported: readonly string[] = []) {
+  const schema = z.strictObject(shape);
+  return unsupported.length ? schema.meta({ [UNSUPPORTED_META]: [...unsupported] }) : schema;
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// Istio's host labels are case-insensitive DNS labels.
+const HOST_LABEL = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+export function isDns1123Label(s: string): boolean {
+  return s.length <= 63 && DNS1123_LABEL.test(s);
+}
+
+export function isDns1123Subdomain(s: string): boolean {
+  return s.length <= 253 && DNS1123_SUBDOMAIN.test(s);
+}
+
+/** A DNS name (short or fully qualified, a trailing dot not allowed), optionally `*.`-prefixed. */
+export function isHostname(s: string, { wildcard }: { wildcard: boolean }): boolean {
+  const name = wildcard && s.startsWith('*.') ? s.slice(2) : s;
+  if (name.length === 0 || name.length > 253) return false;
+  return name.split('.').every((l) => l.length <= 63 && HOST_LABEL.test(l));
+}
+
+export function isIp(s: string): boolean {
+  return z.ipv4().safeParse(s).success || z.ipv6().safeParse(s).success;
+}
+
+export function isIpOrCidr(s: string): boolean {
+  return isIp(s) || z.cidrv4().safeParse(s).success || z.cidrv6().safeParse(s).success;
+}
+
+/** A Kubernetes label or annotation key: `[prefix/]name`, prefix a DNS subdomain, name ≤63 characters. */
+export function isQualifiedName(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const name = slash === -1 ? key : key.slice(slash + 1);
+  if (slash !== -1 && !isDns1123Subdomain(key.slice(0, slash))) return false;
+  return name.length <= 63 && LABEL_NAME.test(name);
+}
+
+export function isLabelValue(value: string): boolean {
+  return value === '' || (value.length <= 63 && LABEL_NAME.test(value));
+}
+
+/** A DNS-1123 label, as Kubernetes names namespaces and Istio names subsets and ports. */
+export const Dns1123LabelSchema = z
+  .string()
+  .refine(isDns1123Label, 'must be a DNS-1123 label: at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit');
+
+/** A Kubernetes label map (keys and values follow Kubernetes' label rules). */
+export const LabelsSchema = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
+  for (const [key, value] of Object.entries(labels)) {
+    if (!isQualifiedName(key)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `invalid label key "${key}": expected [prefix/]name, name at most 63 characters of letters, digits, "-", "_" or "." starting and ending with a letter or digit` });
+    } else if (!isLabelValue(value)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `invalid label value "${value}": at most 63 characters of letters, digits, "-", "_" or ".", starting and ending with a letter or digit` });
+    }
+  }
+});
+
+export const AnnotationsSchema = z.record(z.string(), z.string()).superRefine((annotations, ctx) => {
+  for (const key of Object.keys(annotations)) {
+    if (!isQualifiedName(key)) ctx.addIssue({ code: 'custom', path: [key], message: `invalid annotation key "${key}"` });
+  }
+});
+
+/** `exportTo`: `.`, `*`, `~` or namespace names; accepted and kept, not yet used for visibility. */
+export const ExportToSchema = z.array(
+  z.string().refine((s) => s === '.' || s === '*' || s === '~' || isDns1123Label(s), 'must be ".", "*", "~" or a namespace name'),
+);
+
+export const PortNumberSchema = z.int().min(1).max(65535);
+
+/** Istio's PortSelector: the port of a destination service. */
+export const PortSelectorSchema = istioObject({ number: PortNumberSchema });
+export type PortSelector = z.infer<typeof PortSelectorSchema>;
+
+/** A Go-style duration ("5s", "0.5s", "1m30s", "100ms"), kept as written; see `parseDuration`. */
+export const DurationSchema = z
+  .string()
+  .refine((s) => parseDuration(s) !== undefined, 'must be a duration such as "5s", "0.5s", "100ms", "1m" or "1h"');
+
+/** Istio's port protocols, case-insensitive on input, normalised to upper case. */
+export const PROTOCOLS = ['HTTP', 'HTTPS', 'GRPC', 'GRPC-WEB', 'HTTP2', 'MONGO', 'REDIS', 'MYSQL', 'TCP', 'TLS', 'UDP'] as const;
+
+/** A protocol schema accepting `supported` (any case, normalised to upper case) and explaining the rest. */
+export function protocolSchema<const P extends (typeof PROTOCOLS)[number]>(supported: readonly [P, ...P[]]) {
+  const list = supported.join(', ');
+  return z
+    .string()
+    .transform((s) => s.toUpperCase())
+    .pipe(
+      z.enum(supported, {
+        error: (iss) => {
+          const s = String(iss.input);
+          return (PROTOCOLS as readonly string[]).includes(s)
+            ? `protocol ${s} is not supported yet; supported: ${list}`
+            : `unknown protocol "${s}"; supported: ${list}`;
+        },
+      }),
+    );
+}
+
+/** Server-set metadata fields a client may send back unchanged (a GET result PUT back); dropped on input. */
+export const READ_ONLY_METADATA = ['resourceVersion', 'generation', 'creationTimestamp', 'uid', 'selfLink', 'managedFields'] as const;
+
+export const ObjectMetaSchema = istioObject(
+  {
+    name: z.string().refine(isDns1123Subdomain, 'must be a DNS-1123 subdomain: at most 253 lowercase letters, digits, "-" or ".", starting and ending with a letter or digit'),
+    namespace: Dns1123LabelSchema.optional(),
+    labels: LabelsSchema.optional(),
+    annotations: AnnotationsSchema.optional(),
+    // Read-only server fields (READ_ONLY_METADATA): accepted so a GET result can be PUT back, then dropped.
+    resourceVersion: z.unknown().optional(),
+    generation: z.unknown().optional(),
+    creationTimestamp: z.unknown().optional(),
+    uid: z.unknown().optional(),
+    selfLink: z.unknown().optional(),
+    managedFields: z.unknown().optional(),
+  },
+  ['generateName', 'finalizers', 'ownerReferences', 'deletionTimestamp', 'deletionGracePeriodSeconds'],
+);
+
+/** The envelope of one kind: `apiVersion`, `kind`, `metadata`, `spec` (and an ignored `status`). */
+export function intentSchema<K extends string, S extends z.ZodType>(kind: K, spec: S) {
+  return istioObject({
+    apiVersion: z.enum(API_VERSIONS),
+    kind: z.literal(kind),
+    metadata: ObjectMetaSchema,
+    spec,
+    status: z.unknown().optional(),
+  });
+}
