@@ -1,8 +1,12 @@
+// The public contract: Istio networking objects, validated strictly.
 export * from './common';
 export * from './destination-rule';
-export * from './duration';
+export { durationToMillis, parseDuration, toProtoDuration } from './duration';
+export { describe, formatPath, prefixPath } from './errors';
 export * from './gateway';
 export * from './kinds';
+export * from './manifest';
 export * from './service-entry';
 export type * from './types';
+export * from './validate';
 export * from './virtual-service';
