@@ -40,6 +40,13 @@ export function describe(value: unknown): string {
 
 const TYPE_NAMES: Record<string, string> = { int: 'integer', record: 'object', map: 'object' };
 
+function expectedName(expected: string, inst: unknown): string {
+  // z.int() reports a non-number as "expected number"; say integer, as for 1.5.
+  const format = (inst as { _zod?: { def?: { format?: string } } } | undefined)?._zod?.def?.format;
+  if (expected === 'number' && (format === 'safeint' || format === 'int32')) return 'integer';
+  return TYPE_NAMES[expected] ?? expected;
+}
+
 function levenshtein(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
@@ -71,7 +78,7 @@ export const errorMap: z.core.$ZodErrorMap = (iss) => {
   switch (iss.code) {
     case 'invalid_type':
       if (iss.input === undefined) return 'required';
-      return `expected ${TYPE_NAMES[iss.expected] ?? iss.expected}, got ${describe(iss.input)}`;
+      return `expected ${expectedName(iss.expected, iss.inst)}, got ${describe(iss.input)}`;
     case 'unrecognized_keys':
       return iss.keys.map((k) => unknownKeyMessage(k, iss.inst as z.core.$ZodType | undefined)).join(KEY_SEPARATOR);
     case 'invalid_value':

@@ -112,7 +112,7 @@ export const HTTPRouteSchema = istioObject(
     if (route.route[0]!.weight === 0) {
       ctx.addIssue({ code: 'custom', path: ['route', 0, 'weight'], message: 'the only destination has weight 0 and would get no traffic; remove the weight or make it positive' });
     }
-  } else if (route.route.every((d) => (d.weight ?? 0) === 0)) {
+  } else if (route.route.length > 1 && route.route.every((d) => (d.weight ?? 0) === 0)) {
     ctx.addIssue({ code: 'custom', path: ['route'], message: 'all weights are 0 (a missing weight counts as 0); at least one destination needs a positive weight' });
   }
 });
