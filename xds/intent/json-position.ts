@@ -2,17 +2,27 @@
 // failed parse is re-scanned by this small recogniser to find where the text stops being JSON.
 
 class Stop {
-  constructor(readonly offset: number) {}
+  constructor(
+    readonly offset: number,
+    readonly expected: string,
+  ) {}
+}
+
+/** Where and why a text is not JSON. */
+export interface JsonSyntaxError {
+  offset: number;
+  /** What the grammar expected there, e.g. `',' or '}'`. */
+  expected: string;
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const HEX4 = /^[0-9a-fA-F]{4}$/;
 
-/** The offset of the first character at which `text` is not valid JSON, or -1 when it is valid. */
-export function jsonErrorOffset(text: string): number {
+/** The first place at which `text` stops being valid JSON, or `undefined` when it is valid. */
+export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
   let i = 0;
-  const fail = (): never => {
-    throw new Stop(i);
+  const fail = (expected: string): never => {
+    throw new Stop(i, expected);
   };
   const ws = () => {
     while (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r') i++;
@@ -21,7 +31,7 @@ export function jsonErrorOffset(text: string): number {
     i++; // opening quote
     for (;;) {
       const c = text[i];
-      if (c === undefined || c < ' ') fail();
+      if (c === undefined || c < ' ') fail('a closing quote');
       if (c === '"') return void i++;
       if (c !== '\\') {
         i++;
@@ -30,7 +40,7 @@ export function jsonErrorOffset(text: string): number {
       const e = text[++i];
       if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
       else if (e === 'u' && HEX4.test(text.slice(i + 1, i + 5))) i += 5;
-      else fail();
+      else fail('an escape sequence');
     }
   };
   const sequence = (close: string, item: () => void) => {
@@ -42,7 +52,7 @@ export function jsonErrorOffset(text: string): number {
       ws();
       if (text[i] === ',') i++;
       else if (text[i] === close) return void i++;
-      else fail();
+      else fail(`',' or '${close}'`);
     }
   };
   const value = (): void => {
@@ -51,10 +61,10 @@ export function jsonErrorOffset(text: string): number {
     if (c === '{') {
       return sequence('}', () => {
         ws();
-        if (text[i] !== '"') fail();
+        if (text[i] !== '"') fail('a double-quoted property name');
         string();
         ws();
-        if (text[i] !== ':') fail();
+        if (text[i] !== ':') fail("':'");
         i++;
         value();
       });
@@ -65,17 +75,17 @@ export function jsonErrorOffset(text: string): number {
       if (text.startsWith(literal, i)) return void (i += literal.length);
     }
     NUMBER.lastIndex = i;
-    if (!NUMBER.test(text)) fail();
+    if (!NUMBER.test(text)) fail('a value');
     i = NUMBER.lastIndex;
   };
   try {
     value();
     ws();
-    if (i < text.length) fail();
-    return -1;
+    if (i < text.length) fail('the end of the text');
+    return undefined;
   } catch (error) {
-    if (error instanceof Stop) return error.offset;
-    if (error instanceof RangeError) return 0; // nested too deeply to scan
+    if (error instanceof Stop) return { offset: error.offset, expected: error.expected };
+    if (error instanceof RangeError) return { offset: 0, expected: 'less deeply nested JSON' };
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { describe } from './errors';
-import { jsonErrorOffset, lineColumn } from './json-position';
+import { findJsonSyntaxError, lineColumn } from './json-position';
 import type { FieldError } from './types';
 
 export type ParseManifestResult = { ok: true; documents: unknown[] } | { ok: false; errors: FieldError[] };
@@ -22,12 +22,12 @@ function formatOf(contentType: string, text: string): Format | undefined {
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; errors: FieldError[] } {
   try {
     return { ok: true, value: JSON.parse(text) };
-  } catch (error) {
-    const offset = Math.max(jsonErrorOffset(text), 0);
-    const { line, column } = lineColumn(text, offset);
-    // V8 appends its own position or a copy of the input; the line and column replace both.
-    const reason = (error as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '');
-    return fail(`invalid JSON at line ${line}, column ${column}: ${reason}`);
+  } catch {
+    // V8's messages differ between versions and do not always give a position; describe it ourselves.
+    const problem = findJsonSyntaxError(text) ?? { offset: 0, expected: 'valid JSON' };
+    const { line, column } = lineColumn(text, problem.offset);
+    const found = problem.offset < text.length ? JSON.stringify(text[problem.offset]) : 'the end of the text';
+    return fail(`invalid JSON at line ${line}, column ${column}: expected ${problem.expected}, got ${found}`);
   }
 }
 
