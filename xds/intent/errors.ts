@@ -24,7 +24,7 @@ export function prefixPath(prefix: string | undefined, path: string): string {
 }
 
 /** A short description of a value for "expected X, got Y". */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   switch (typeof value) {
@@ -78,14 +78,14 @@ export const errorMap: z.core.$ZodErrorMap = (iss) => {
   switch (iss.code) {
     case 'invalid_type':
       if (iss.input === undefined) return 'required';
-      return `expected ${expectedName(iss.expected, iss.inst)}, got ${describe(iss.input)}`;
+      return `expected ${expectedName(iss.expected, iss.inst)}, got ${describeValue(iss.input)}`;
     case 'unrecognized_keys':
       return iss.keys.map((k) => unknownKeyMessage(k, iss.inst as z.core.$ZodType | undefined)).join(KEY_SEPARATOR);
     case 'invalid_value':
       if (iss.input === undefined) return 'required';
       return iss.values.length === 1
-        ? `expected ${JSON.stringify(iss.values[0])}, got ${describe(iss.input)}`
-        : `expected one of ${iss.values.map(String).join(', ')}; got ${describe(iss.input)}`;
+        ? `expected ${JSON.stringify(iss.values[0])}, got ${describeValue(iss.input)}`
+        : `expected one of ${iss.values.map(String).join(', ')}; got ${describeValue(iss.input)}`;
     case 'too_small': {
       const n = Number(iss.minimum);
       if (iss.origin === 'array') return n === 1 ? 'must not be empty' : `must have at least ${n} items`;

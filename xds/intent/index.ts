@@ -2,7 +2,7 @@
 export * from './common';
 export * from './destination-rule';
 export { durationToMillis, parseDuration, toProtoDuration } from './duration';
-export { describe, formatPath, prefixPath } from './errors';
+export { describeValue, formatPath, prefixPath } from './errors';
 export * from './gateway';
 export * from './kinds';
 export * from './manifest';

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { describe } from './errors';
+import { describeValue } from './errors';
 import { findJsonSyntaxError, lineColumn } from './json-position';
 import type { FieldError } from './types';
 
@@ -77,7 +77,7 @@ export function parseManifest(text: string, contentType: string): ParseManifestR
     const { value } = parsed;
     if (Array.isArray(value)) return { ok: true, documents: value };
     if (isRecord(value)) return { ok: true, documents: expandList(value) };
-    return fail(`expected an object or an array of objects, got ${describe(value)}`);
+    return fail(`expected an object or an array of objects, got ${describeValue(value)}`);
   }
   const parsed = parseYaml(text);
   if (!parsed.ok) return parsed;
@@ -101,6 +101,6 @@ export function parseObjectBody(text: string, contentType: string): ParseObjectB
   }
   if (values.length !== 1) return fail(`expected exactly one object, got ${values.length} documents`);
   const [value] = values;
-  if (!isRecord(value)) return fail(`expected an object, got ${describe(value)}`);
+  if (!isRecord(value)) return fail(`expected an object, got ${describeValue(value)}`);
   return { ok: true, object: value };
 }

@@ -1,5 +1,5 @@
 import { API_VERSIONS } from './common';
-import { describe, errorMap, prefixPath, toFieldErrors } from './errors';
+import { describeValue, errorMap, prefixPath, toFieldErrors } from './errors';
 import type { AnyIntent } from './kinds';
 import { INTENT_SCHEMAS, isIntentKind, KINDS } from './kinds';
 import type { FieldError, ObjectMeta } from './types';
@@ -29,13 +29,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function validateIntent(input: unknown, opts: ValidateIntentOptions = {}): ValidateIntentResult {
   const at = (path: string, message: string): FieldError => ({ path: prefixPath(opts.path, path), message });
-  if (!isRecord(input)) return { ok: false, errors: [at('', `expected an object, got ${describe(input)}`)] };
+  if (!isRecord(input)) return { ok: false, errors: [at('', `expected an object, got ${describeValue(input)}`)] };
 
   const { kind } = input;
   if (!isIntentKind(kind)) {
-    const errors = [at('kind', kind === undefined ? `required: one of ${KINDS.join(', ')}` : `unsupported kind ${describe(kind)}; expected one of ${KINDS.join(', ')}`)];
+    const errors = [at('kind', kind === undefined ? `required: one of ${KINDS.join(', ')}` : `unsupported kind ${describeValue(kind)}; expected one of ${KINDS.join(', ')}`)];
     if (!(API_VERSIONS as readonly unknown[]).includes(input.apiVersion)) {
-      errors.unshift(at('apiVersion', input.apiVersion === undefined ? `required: one of ${API_VERSIONS.join(', ')}` : `expected one of ${API_VERSIONS.join(', ')}; got ${describe(input.apiVersion)}`));
+      errors.unshift(at('apiVersion', input.apiVersion === undefined ? `required: one of ${API_VERSIONS.join(', ')}` : `expected one of ${API_VERSIONS.join(', ')}; got ${describeValue(input.apiVersion)}`));
     }
     return { ok: false, errors };
   }
