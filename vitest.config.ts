@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url).href);
 
 // Envoy's descriptor set, for strict proto3-JSON decoding in tests (a no-op when up to date).
 execFileSync(process.execPath, [here('./scripts/build-envoy-descriptors.mjs')], { stdio: 'inherit' });

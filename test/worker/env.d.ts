@@ -1,17 +1,11 @@
 import type { D1Migration } from 'cloudflare:test';
-import type { Env } from '../../functions/env';
+import type { Env as EdgeEnv } from '../../functions/env';
 
 declare global {
   namespace Cloudflare {
-    interface Env {
+    interface Env extends EdgeEnv {
       TEST_MIGRATIONS: D1Migration[];
       ENVOY_DESCRIPTORS: ArrayBuffer;
     }
-  }
-}
-declare module 'cloudflare:test' {
-  interface ProvidedEnv extends Env {
-    TEST_MIGRATIONS: D1Migration[];
-    ENVOY_DESCRIPTORS: ArrayBuffer;
   }
 }

@@ -1,0 +1,25 @@
+/** Every Envoy resource name this control plane emits, in one place (Istio's conventions). */
+
+/** `outbound|<port>|<subset>|<host>`; the subset part is empty for the whole service. */
+export const clusterName = (port: number, subset: string, host: string) => `outbound|${port}|${subset}|${host}`;
+
+/** Mesh outbound listener for a service port. */
+export const meshListenerName = (port: number) => `0.0.0.0_${port}`;
+
+/** Route configuration of a mesh outbound HTTP port. */
+export const meshRouteConfigName = (port: number) => `${port}`;
+
+/** Gateway listener for a server port (Istio names gateway listeners the same way). */
+export const gatewayListenerName = (port: number) => `0.0.0.0_${port}`;
+
+/** Route configuration of a gateway's HTTP server port. */
+export const gatewayRouteConfigName = (port: number) => `http.${port}`;
+
+/** Virtual host for a host on a port. */
+export const virtualHostName = (host: string, port: number) => `${host}:${port}`;
+
+/** API listener (proxyless gRPC target) for a host and port: `xds:///<host>:<port>`. */
+export const grpcListenerName = (host: string, port?: number) => (port === undefined ? host : `${host}:${port}`);
+
+/** Source reference recorded in the IR and in diagnostics. */
+export const sourceRef = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;

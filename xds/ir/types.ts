@@ -1,0 +1,130 @@
+/**
+ * The intermediate representation: intents resolved, defaulted and named, as plain JSON-serialisable
+ * data. Every piece records the object it came from (`Kind/namespace/name`) so diagnostics and
+ * config dumps can point back at the user's YAML.
+ */
+export type Protocol = 'HTTP' | 'HTTP2' | 'GRPC' | 'HTTPS' | 'TCP' | 'TLS';
+
+export interface ServicePortIR {
+  number: number;
+  name: string;
+  protocol: Protocol;
+  targetPort?: number;
+}
+
+export interface EndpointIR {
+  address: string;
+  /** Endpoint port per service port name (absent: the service port's targetPort or number). */
+  ports: Record<string, number>;
+  labels: Record<string, string>;
+  weight?: number;
+  locality?: string;
+}
+
+/** One host of a ServiceEntry. */
+export interface ServiceIR {
+  host: string;
+  namespace: string;
+  source: string;
+  resolution: 'STATIC' | 'DNS';
+  ports: ServicePortIR[];
+  endpoints: EndpointIR[];
+}
+
+export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM';
+
+/** An upstream cluster: a service port, optionally narrowed to a DestinationRule subset. */
+export interface ClusterIR {
+  name: string;
+  host: string;
+  port: number;
+  protocol: Protocol;
+  subset?: string;
+  resolution: 'STATIC' | 'DNS';
+  lbPolicy: LbPolicy;
+  endpoints: ClusterEndpointIR[];
+  /** The ServiceEntry, plus the DestinationRule when the cluster is a subset or has a policy. */
+  sources: string[];
+}
+
+export interface ClusterEndpointIR {
+  address: string;
+  port: number;
+  weight?: number;
+  locality?: string;
+}
+
+export interface StringMatchIR {
+  kind: 'exact' | 'prefix' | 'regex';
+  value: string;
+}
+
+export interface RouteMatchIR {
+  uri?: StringMatchIR;
+  headers: { name: string; match: StringMatchIR }[];
+  method?: StringMatchIR;
+}
+
+export interface WeightedClusterIR {
+  cluster: string;
+  weight: number;
+}
+
+export interface RetryIR {
+  attempts: number;
+  /** proto3 JSON duration, e.g. "2s". */
+  perTryTimeout?: string;
+  retryOn: string;
+}
+
+export interface RouteIR {
+  name?: string;
+  /** One Envoy route per match; empty means "everything" (prefix /). */
+  matches: RouteMatchIR[];
+  destinations: WeightedClusterIR[];
+  /** proto3 JSON duration; "0s" disables Envoy's default 15 s timeout, as Istio does. */
+  timeout: string;
+  retry?: RetryIR;
+  source: string;
+  /** Path of the rule in its object, e.g. `spec.http[1]`. */
+  path: string;
+}
+
+export interface VirtualHostIR {
+  name: string;
+  domains: string[];
+  routes: RouteIR[];
+}
+
+/** An outbound listener port of the mesh view: HTTP routes, or a TCP proxy to one cluster. */
+export type MeshPortIR =
+  | { port: number; kind: 'http'; routeConfig: string; virtualHosts: VirtualHostIR[] }
+  | { port: number; kind: 'tcp'; cluster: string };
+
+/** A proxyless gRPC target: an API listener `<host>:<port>` (and `<host>` when it has one port). */
+export interface GrpcTargetIR {
+  listener: string;
+  routeConfig: string;
+  virtualHost: VirtualHostIR;
+}
+
+export interface GatewayServerPortIR {
+  port: number;
+  routeConfig: string;
+  virtualHosts: VirtualHostIR[];
+}
+
+export interface GatewayIR {
+  /** `namespace/name`. */
+  key: string;
+  selector: Record<string, string>;
+  ports: GatewayServerPortIR[];
+}
+
+export interface MeshIR {
+  services: ServiceIR[];
+  clusters: ClusterIR[];
+  meshPorts: MeshPortIR[];
+  grpcTargets: GrpcTargetIR[];
+  gateways: GatewayIR[];
+}

@@ -1,0 +1,61 @@
+import type { Snapshot } from './types';
+
+type Json = Record<string, any>;
+
+/** Route configs a listener needs over RDS (from its HCM, for socket and API listeners alike). */
+function rdsNames(listener: Json): string[] {
+  const hcms: Json[] = [];
+  if (listener.api_listener?.api_listener) hcms.push(listener.api_listener.api_listener);
+  for (const chain of listener.filter_chains ?? []) for (const f of chain.filters ?? []) if (f.typed_config?.rds) hcms.push(f.typed_config);
+  return hcms.map((h) => h.rds?.route_config_name).filter((n): n is string => typeof n === 'string');
+}
+
+function routeClusters(route: Json): string[] {
+  const action = route.route ?? {};
+  if (action.cluster) return [action.cluster];
+  return (action.weighted_clusters?.clusters ?? []).map((c: Json) => c.name);
+}
+
+/**
+ * go-control-plane's `Consistent()`, extended to routes: every EDS cluster has its assignment and
+ * every assignment a cluster; every RDS name a listener uses exists and every route config is used;
+ * every cluster a route or TCP proxy names exists. Returns the problems (empty when consistent).
+ */
+export function checkConsistency(snapshot: Snapshot): string[] {
+  const problems: string[] = [];
+  const { clusters, endpoints, listeners, routes } = snapshot.types;
+  const edsNames = new Set<string>();
+  for (const c of clusters.resources.values()) {
+    const json = c.json as Json;
+    if (json.type !== 'EDS') continue;
+    const name = json.eds_cluster_config?.service_name ?? c.name;
+    edsNames.add(name);
+    if (!endpoints.resources.has(name)) problems.push(`cluster ${c.name} uses EDS name ${name}, which has no ClusterLoadAssignment`);
+  }
+  for (const name of endpoints.resources.keys()) if (!edsNames.has(name)) problems.push(`ClusterLoadAssignment ${name} belongs to no EDS cluster`);
+
+  const usedRoutes = new Set<string>();
+  for (const l of listeners.resources.values()) {
+    for (const name of rdsNames(l.json)) {
+      usedRoutes.add(name);
+      if (!routes.resources.has(name)) problems.push(`listener ${l.name} uses route config ${name}, which does not exist`);
+    }
+    for (const chain of (l.json as Json).filter_chains ?? []) {
+      for (const f of chain.filters ?? []) {
+        const cluster = f.typed_config?.cluster;
+        if (typeof cluster === 'string' && !clusters.resources.has(cluster)) problems.push(`listener ${l.name} proxies TCP to cluster ${cluster}, which does not exist`);
+      }
+    }
+  }
+  for (const r of routes.resources.values()) {
+    if (!usedRoutes.has(r.name)) problems.push(`route config ${r.name} is used by no listener`);
+    for (const vh of (r.json as Json).virtual_hosts ?? []) {
+      for (const route of vh.routes ?? []) {
+        for (const cluster of routeClusters(route)) {
+          if (!clusters.resources.has(cluster)) problems.push(`route config ${r.name}, virtual host ${vh.name} routes to cluster ${cluster}, which does not exist`);
+        }
+      }
+    }
+  }
+  return problems;
+}

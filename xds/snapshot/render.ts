@@ -1,0 +1,91 @@
+import { gatewayListenerName, meshListenerName } from '../envoy/names';
+import { RESOURCE_TYPES, type ResourceType } from '../envoy/type-urls';
+import type { GatewayServerPortIR, MeshIR, VirtualHostIR } from '../ir/types';
+import { buildCluster } from '../translate/build-clusters';
+import { buildClusterLoadAssignment } from '../translate/build-endpoints';
+import { buildApiListener, buildHttpListener, buildTcpListener } from '../translate/build-listeners';
+import { buildRouteConfiguration } from '../translate/build-routes';
+import { hashContent } from './hash';
+import type { RenderedResource, Snapshot, Subscriber, TypeSnapshot, View } from './types';
+import { viewKey } from './view';
+
+type Json = Record<string, unknown>;
+
+function typeSnapshot(resources: Json[], nameOf: (r: Json) => string): TypeSnapshot {
+  const map = new Map<string, RenderedResource>();
+  for (const json of resources) {
+    const name = nameOf(json);
+    map.set(name, { name, json, hash: hashContent(JSON.stringify(json)) });
+  }
+  const sorted = new Map([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { version: versionOf(sorted.values()), resources: sorted };
+}
+
+/** The version of a set of resources: a hash over their names and content hashes. */
+export function versionOf(resources: Iterable<RenderedResource | undefined>, names?: string[]): string {
+  const parts: string[] = [];
+  if (names) for (const [i, r] of [...resources].entries()) parts.push(`${names[i]}=${r?.hash ?? '-'}`);
+  else for (const r of resources) parts.push(`${r!.name}=${r!.hash}`);
+  return hashContent(parts.join('\n'));
+}
+
+/** A Gateway proxy matching several Gateways gets their servers merged by port (first host wins). */
+function mergeGatewayPorts(ir: MeshIR, keys: string[]): GatewayServerPortIR[] {
+  const byPort = new Map<number, Map<string, VirtualHostIR>>();
+  for (const gw of ir.gateways.filter((g) => keys.includes(g.key))) {
+    for (const p of gw.ports) {
+      if (!byPort.has(p.port)) byPort.set(p.port, new Map());
+      const hosts = byPort.get(p.port)!;
+      for (const vh of p.virtualHosts) if (!hosts.has(vh.name)) hosts.set(vh.name, vh);
+    }
+  }
+  return [...byPort]
+    .sort(([a], [b]) => a - b)
+    .map(([port, hosts]) => ({ port, routeConfig: `http.${port}`, virtualHosts: [...hosts.values()].sort((a, b) => (a.name < b.name ? -1 : 1)) }));
+}
+
+/** Everything one view receives, rendered for one kind of subscriber. Pure and deterministic. */
+export function renderView(ir: MeshIR, view: View, subscriber: Subscriber): Snapshot {
+  const clusters = ir.clusters.map((c) => buildCluster(c, view, subscriber));
+  const endpoints = ir.clusters.filter((c) => c.resolution === 'STATIC').map(buildClusterLoadAssignment);
+  const listeners: Json[] = [];
+  const routes: Json[] = [];
+  if (view.client === 'grpc') {
+    for (const t of ir.grpcTargets) {
+      listeners.push(buildApiListener(t.listener, t.routeConfig, subscriber));
+      routes.push(buildRouteConfiguration(t.routeConfig, [t.virtualHost]));
+    }
+  } else if (view.gateways.length) {
+    for (const p of mergeGatewayPorts(ir, view.gateways)) {
+      listeners.push(buildHttpListener(gatewayListenerName(p.port), p.port, p.routeConfig, subscriber, false));
+      routes.push(buildRouteConfiguration(p.routeConfig, p.virtualHosts));
+    }
+  } else {
+    for (const p of ir.meshPorts) {
+      const name = meshListenerName(p.port);
+      if (p.kind === 'tcp') listeners.push(buildTcpListener(name, p.port, p.cluster));
+      else {
+        listeners.push(buildHttpListener(name, p.port, p.routeConfig, subscriber, true));
+        routes.push(buildRouteConfiguration(p.routeConfig, p.virtualHosts));
+      }
+    }
+  }
+  const byName = (r: Json) => r.name as string;
+  const types: Record<ResourceType, TypeSnapshot> = {
+    clusters: typeSnapshot(clusters, byName),
+    endpoints: typeSnapshot(endpoints, (r) => r.cluster_name as string),
+    listeners: typeSnapshot(listeners, byName),
+    routes: typeSnapshot(routes, byName),
+  };
+  return { view: viewKey(view), types };
+}
+
+/** The version a subscriber sees: the whole type for wildcard (CDS/LDS) requests, only the named resources otherwise. */
+export function versionFor(snapshot: Snapshot, type: ResourceType, names?: string[]): string {
+  const t = snapshot.types[type];
+  if (!names?.length) return t.version;
+  const sorted = [...new Set(names)].sort();
+  return versionOf(sorted.map((n) => t.resources.get(n)), sorted);
+}
+
+export { RESOURCE_TYPES };

@@ -1,0 +1,71 @@
+import { grpcListenerName, meshRouteConfigName, sourceRef, virtualHostName } from '../envoy/names';
+import type { VirtualServiceIntent } from '../intent/kinds';
+import type { GrpcTargetIR, MeshPortIR, RouteIR, ServiceIR, VirtualHostIR } from '../ir/types';
+import { hostMatches, isHttpProtocol } from './hosts';
+import { translateHttpRoutes, type RouteContext } from './http-routes';
+import { clusterName } from '../envoy/names';
+
+/** VirtualServices that apply to sidecars and proxyless clients (no `gateways`, or `mesh` among them). */
+export const isMeshBound = (vs: VirtualServiceIntent) => !vs.spec.gateways?.length || vs.spec.gateways.includes('mesh');
+
+/** The first mesh VirtualService (by namespace/name) claiming a host; later ones are reported. */
+function virtualServiceFor(host: string, meshServices: VirtualServiceIntent[], ctx: RouteContext): VirtualServiceIntent | undefined {
+  const claiming = meshServices.filter((vs) => vs.spec.hosts.some((h) => hostMatches(h, host)));
+  for (const other of claiming.slice(1)) {
+    ctx.diag.warn(sourceRef(other.kind, other.metadata.namespace, other.metadata.name), 'spec.hosts', `host ${host} is already routed by VirtualService ${claiming[0]!.metadata.namespace}/${claiming[0]!.metadata.name}; this one is ignored for it`);
+  }
+  return claiming[0];
+}
+
+function routesFor(svc: ServiceIR, port: number, meshServices: VirtualServiceIntent[], ctx: RouteContext): RouteIR[] {
+  const vs = virtualServiceFor(svc.host, meshServices, ctx);
+  if (vs) return translateHttpRoutes(vs, sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name), port, ctx);
+  // No VirtualService: everything to the whole service, with Istio's default retries.
+  return [{ matches: [], destinations: [{ cluster: clusterName(port, '', svc.host), weight: 1 }], timeout: '0s', retry: { attempts: 2, retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes' }, source: svc.source, path: 'spec' }];
+}
+
+/** Sidecar outbound ports: per port number, HTTP virtual hosts or one TCP proxy. */
+export function translateMeshPorts(services: Map<string, ServiceIR>, meshServices: VirtualServiceIntent[], ctx: RouteContext): MeshPortIR[] {
+  const byPort = new Map<number, { svc: ServiceIR; http: boolean }[]>();
+  for (const svc of services.values()) {
+    for (const p of svc.ports) {
+      if (!byPort.has(p.number)) byPort.set(p.number, []);
+      byPort.get(p.number)!.push({ svc, http: isHttpProtocol(p.protocol) });
+    }
+  }
+  const ports: MeshPortIR[] = [];
+  for (const [port, users] of [...byPort].sort(([a], [b]) => a - b)) {
+    const http = users.filter((u) => u.http);
+    const tcp = users.filter((u) => !u.http);
+    if (http.length) {
+      const virtualHosts = http
+        .map(({ svc }): VirtualHostIR => ({ name: virtualHostName(svc.host, port), domains: [svc.host, `${svc.host}:${port}`], routes: routesFor(svc, port, meshServices, ctx) }))
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+      ports.push({ port, kind: 'http', routeConfig: meshRouteConfigName(port), virtualHosts });
+    }
+    if (tcp.length === 1 && !http.length) {
+      ports.push({ port, kind: 'tcp', cluster: clusterName(port, '', tcp[0]!.svc.host) });
+    } else if (tcp.length) {
+      for (const { svc } of tcp) {
+        ctx.diag.warn(svc.source, 'spec.ports', `no sidecar listener for TCP port ${port} of ${svc.host}: port ${port} is shared with other services, and TCP cannot be told apart without addresses`);
+      }
+    }
+  }
+  return ports;
+}
+
+/** Proxyless gRPC targets: `<host>:<port>` for every HTTP-ish port, and `<host>` when the host has one port. */
+export function translateGrpcTargets(services: Map<string, ServiceIR>, meshServices: VirtualServiceIntent[], ctx: RouteContext): GrpcTargetIR[] {
+  const targets: GrpcTargetIR[] = [];
+  for (const svc of services.values()) {
+    for (const p of svc.ports.filter((p) => isHttpProtocol(p.protocol))) {
+      const names = [grpcListenerName(svc.host, p.number), ...(svc.ports.length === 1 ? [grpcListenerName(svc.host)] : [])];
+      const routes = routesFor(svc, p.number, meshServices, ctx);
+      for (const listener of names) {
+        // The client matches the target's authority (host, or host:port) against these domains.
+        targets.push({ listener, routeConfig: listener, virtualHost: { name: virtualHostName(svc.host, p.number), domains: [svc.host, `${svc.host}:${p.number}`], routes } });
+      }
+    }
+  }
+  return targets.sort((a, b) => (a.listener < b.listener ? -1 : 1));
+}

@@ -1,0 +1,113 @@
+import { clusterName, sourceRef } from '../envoy/names';
+import type { DestinationRuleIntent, ServiceEntryIntent } from '../intent/kinds';
+import type { ClusterEndpointIR, ClusterIR, LbPolicy, ServiceIR } from '../ir/types';
+import type { Diagnostics } from './diagnostics';
+
+/** ServiceEntries → one ServiceIR per host (the first object declaring a host wins; later ones are errors). */
+export function translateServiceEntries(entries: ServiceEntryIntent[], diag: Diagnostics): Map<string, ServiceIR> {
+  const services = new Map<string, ServiceIR>();
+  for (const se of entries) {
+    const source = sourceRef(se.kind, se.metadata.namespace, se.metadata.name);
+    se.spec.hosts.forEach((host, i) => {
+      const existing = services.get(host);
+      if (existing) {
+        diag.error(source, `spec.hosts[${i}]`, `host ${host} is already declared by ${existing.source}`);
+        return;
+      }
+      services.set(host, {
+        host,
+        namespace: se.metadata.namespace,
+        source,
+        resolution: se.spec.resolution,
+        ports: se.spec.ports.map((p) => ({ number: p.number, name: p.name, protocol: p.protocol, ...(p.targetPort ? { targetPort: p.targetPort } : {}) })),
+        endpoints: (se.spec.endpoints ?? []).map((ep) => ({
+          address: ep.address,
+          ports: ep.ports ?? {},
+          labels: ep.labels ?? {},
+          ...(ep.weight ? { weight: ep.weight } : {}),
+          ...(ep.locality ? { locality: ep.locality } : {}),
+        })),
+      });
+    });
+  }
+  return services;
+}
+
+export interface SubsetIR {
+  name: string;
+  labels: Record<string, string>;
+  lbPolicy?: LbPolicy;
+}
+
+export interface DestinationPolicyIR {
+  source: string;
+  lbPolicy?: LbPolicy;
+  subsets: Map<string, SubsetIR>;
+}
+
+/** DestinationRules by host; a rule for an undeclared host, or a second rule for a host, is an error. */
+export function translateDestinationRules(rules: DestinationRuleIntent[], services: Map<string, ServiceIR>, diag: Diagnostics): Map<string, DestinationPolicyIR> {
+  const byHost = new Map<string, DestinationPolicyIR>();
+  for (const dr of rules) {
+    const source = sourceRef(dr.kind, dr.metadata.namespace, dr.metadata.name);
+    const host = dr.spec.host;
+    if (!services.has(host)) {
+      diag.error(source, 'spec.host', `no ServiceEntry declares host ${host}`);
+      continue;
+    }
+    const existing = byHost.get(host);
+    if (existing) {
+      diag.error(source, 'spec.host', `host ${host} already has a DestinationRule: ${existing.source}`);
+      continue;
+    }
+    const subsets = new Map<string, SubsetIR>();
+    for (const s of dr.spec.subsets ?? []) {
+      const lb = s.trafficPolicy?.loadBalancer?.simple;
+      subsets.set(s.name, { name: s.name, labels: s.labels ?? {}, ...(lb ? { lbPolicy: lb } : {}) });
+    }
+    const lb = dr.spec.trafficPolicy?.loadBalancer?.simple;
+    byHost.set(host, { source, subsets, ...(lb ? { lbPolicy: lb } : {}) });
+  }
+  return byHost;
+}
+
+const matchesLabels = (labels: Record<string, string>, selector: Record<string, string>) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** Clusters for every service port, and one more per subset; sorted by name. */
+export function buildClusterIRs(services: Map<string, ServiceIR>, policies: Map<string, DestinationPolicyIR>): ClusterIR[] {
+  const clusters: ClusterIR[] = [];
+  for (const svc of services.values()) {
+    const policy = policies.get(svc.host);
+    for (const port of svc.ports) {
+      const endpointsFor = (selector: Record<string, string>): ClusterEndpointIR[] =>
+        svc.endpoints
+          .filter((ep) => matchesLabels(ep.labels, selector))
+          .map((ep) => ({
+            address: ep.address,
+            port: ep.ports[port.name] ?? port.targetPort ?? port.number,
+            ...(ep.weight ? { weight: ep.weight } : {}),
+            ...(ep.locality ? { locality: ep.locality } : {}),
+          }));
+      const base = { host: svc.host, port: port.number, protocol: port.protocol, resolution: svc.resolution };
+      clusters.push({
+        ...base,
+        name: clusterName(port.number, '', svc.host),
+        lbPolicy: policy?.lbPolicy ?? 'ROUND_ROBIN',
+        endpoints: endpointsFor({}),
+        sources: policy ? [svc.source, policy.source] : [svc.source],
+      });
+      for (const subset of policy?.subsets.values() ?? []) {
+        clusters.push({
+          ...base,
+          name: clusterName(port.number, subset.name, svc.host),
+          subset: subset.name,
+          lbPolicy: subset.lbPolicy ?? policy?.lbPolicy ?? 'ROUND_ROBIN',
+          endpoints: endpointsFor(subset.labels),
+          sources: [svc.source, policy!.source],
+        });
+      }
+    }
+  }
+  return clusters.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

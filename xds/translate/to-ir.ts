@@ -1,0 +1,66 @@
+import { sourceRef } from '../envoy/names';
+import type { AnyIntent, DestinationRuleIntent, GatewayIntent, ServiceEntryIntent, VirtualServiceIntent } from '../intent/kinds';
+import type { IntentObject } from '../intent/types';
+import type { MeshIR } from '../ir/types';
+import { Diagnostics, type Diagnostic } from './diagnostics';
+import { boundGateways, translateGateways } from './gateways';
+import { hostMatches } from './hosts';
+import { translateHttpRoutes } from './http-routes';
+import { isMeshBound, translateGrpcTargets, translateMeshPorts } from './mesh';
+import { buildClusterIRs, translateDestinationRules, translateServiceEntries } from './services';
+
+export interface TranslateResult {
+  ir: MeshIR;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+const byName = (a: IntentObject, b: IntentObject) => {
+  const ka = `${a.metadata.namespace}/${a.metadata.name}`;
+  const kb = `${b.metadata.namespace}/${b.metadata.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+};
+
+/** Validated intents → IR. User mistakes across objects become diagnostics, never exceptions. */
+export function translateIntents(objects: IntentObject[]): TranslateResult {
+  const diag = new Diagnostics();
+  const all = [...(objects as AnyIntent[])].sort(byName);
+  const of = <K extends AnyIntent['kind']>(kind: K) => all.filter((o) => o.kind === kind) as Extract<AnyIntent, { kind: K }>[];
+  const entries: ServiceEntryIntent[] = of('ServiceEntry');
+  const rules: DestinationRuleIntent[] = of('DestinationRule');
+  const virtualServices: VirtualServiceIntent[] = of('VirtualService');
+  const gateways: GatewayIntent[] = of('Gateway');
+
+  const services = translateServiceEntries(entries, diag);
+  const policies = translateDestinationRules(rules, services, diag);
+  const ctx = { services, policies, diag };
+  const meshServices = virtualServices.filter(isMeshBound);
+  checkVirtualServiceBindings(virtualServices, gateways, services, diag);
+
+  const ir: MeshIR = {
+    services: [...services.values()].sort((a, b) => (a.host < b.host ? -1 : 1)),
+    clusters: buildClusterIRs(services, policies),
+    meshPorts: translateMeshPorts(services, meshServices, ctx),
+    grpcTargets: translateGrpcTargets(services, meshServices, ctx),
+    gateways: translateGateways(gateways, virtualServices, ctx),
+  };
+  // A VirtualService no port or gateway uses is never built above; check what holds on any port.
+  for (const vs of virtualServices) translateHttpRoutes(vs, sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name), 'any', ctx);
+  return { ir, errors: diag.errors, warnings: diag.warnings };
+}
+
+function checkVirtualServiceBindings(virtualServices: VirtualServiceIntent[], gateways: GatewayIntent[], services: Map<string, unknown>, diag: Diagnostics): void {
+  const known = new Set(gateways.map((g) => `${g.metadata.namespace}/${g.metadata.name}`));
+  for (const vs of virtualServices) {
+    const source = sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name);
+    const keys = boundGateways(vs);
+    (vs.spec.gateways ?? []).filter((g) => g !== 'mesh').forEach((g, i) => {
+      if (!known.has(keys[i]!)) diag.error(source, `spec.gateways[${(vs.spec.gateways ?? []).indexOf(g)}]`, `no Gateway ${keys[i]}`);
+    });
+    if (isMeshBound(vs)) {
+      vs.spec.hosts.forEach((host, i) => {
+        if (![...services.keys()].some((h) => hostMatches(host, h))) diag.warn(source, `spec.hosts[${i}]`, `no ServiceEntry declares host ${host}: this VirtualService routes nothing in the mesh`);
+      });
+    }
+  }
+}
