@@ -1,7 +1,16 @@
 import { Hono } from 'hono';
+import type { AuthVariables } from '../auth/require-scope';
 import type { Env } from '../env';
+import apply from './apply';
+import objects from './objects';
+import revisions from './revisions';
+import tokens from './tokens';
 
 /** The config API, mounted at /api/v1. */
-const api = new Hono<{ Bindings: Env }>();
+const api = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
+api.route('/', apply);
+api.route('/', revisions);
+api.route('/', tokens);
+api.route('/', objects);
 
 export default api;

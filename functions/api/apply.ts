@@ -1,0 +1,65 @@
+import { Hono } from 'hono';
+import { parseManifest, validateIntent, type FieldError, type IntentObject } from '../../xds';
+import { requireScope, type AuthVariables } from '../auth/require-scope';
+import { objects } from '../db/schema';
+import { openDatabase } from '../db/store';
+import type { Env } from '../env';
+import { limitBody, readTextBody, requestSource } from '../http/body';
+import { badRequest } from '../http/problem';
+import { setWarningHeaders } from '../http/warnings';
+import { keyOf, matchesSelector, type ObjectKey } from './api-object';
+import { commitChanges, type Change } from './commit';
+
+/** POST /apply: a multi-document manifest committed atomically as one revision (or a dry run). */
+const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
+
+app.post('/apply', requireScope('config:write'), limitBody(), async (c) => {
+  const dryRun = c.req.query('dryRun') === 'true';
+  const prune = c.req.query('prune') === 'true';
+  const selector = c.req.query('labelSelector');
+  if (prune && !selector) throw badRequest('prune needs a labelSelector, so it can only delete what this manifest owns', [{ path: 'labelSelector', message: 'required with prune=true' }]);
+
+  const { text, mediaType } = await readTextBody(c);
+  const parsed = parseManifest(text, mediaType);
+  if (!parsed.ok) throw badRequest('the manifest is not valid JSON or YAML; nothing was stored', parsed.errors);
+  if (!parsed.documents.length) throw badRequest('the manifest holds no objects', [{ path: '', message: 'empty manifest' }]);
+
+  const errors: FieldError[] = [];
+  const warnings: FieldError[] = [];
+  const intents: IntentObject[] = [];
+  const seen = new Map<string, number>();
+  parsed.documents.forEach((doc, i) => {
+    const result = validateIntent(doc, { path: `[${i}]` });
+    if (!result.ok) return void errors.push(...result.errors);
+    warnings.push(...result.warnings);
+    const key = keyOf({ kind: result.object.kind, namespace: result.object.metadata.namespace, name: result.object.metadata.name });
+    if (seen.has(key)) errors.push({ path: `[${i}].metadata.name`, message: `${key} appears twice in the manifest (also document ${seen.get(key)})` });
+    seen.set(key, i);
+    intents.push(result.object);
+  });
+  if (errors.length) throw badRequest('the manifest is invalid; nothing was stored', errors);
+
+  const changes: Change[] = intents.map((object) => ({ op: 'put', object }));
+  if (prune) {
+    const rows = await openDatabase(c.env.DB).select({ kind: objects.kind, namespace: objects.namespace, name: objects.name, labels: objects.labels }).from(objects);
+    for (const row of rows) {
+      if (matchesSelector(row.labels, selector) && !seen.has(keyOf(row as ObjectKey))) changes.push({ op: 'delete', key: row as ObjectKey });
+    }
+  }
+  const outcome = await commitChanges(c.env.DB, changes, { dryRun, author: c.get('principal').name, source: requestSource(c) });
+  const allWarnings = [...warnings, ...outcome.warnings];
+  setWarningHeaders(c, allWarnings);
+  return c.json(
+    {
+      revision: outcome.committed ? outcome.revision : dryRun ? null : outcome.revision,
+      committed: outcome.committed,
+      dryRun,
+      changes: outcome.changes,
+      warnings: allWarnings,
+      ...(outcome.rendered ? { rendered: outcome.rendered } : {}),
+    },
+    outcome.committed ? 201 : 200,
+  );
+});
+
+export default app;

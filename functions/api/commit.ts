@@ -1,0 +1,136 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import { checkConsistency, defaultViews, hashContent, renderView, translateIntents, viewKey, type FieldError, type IntentObject } from '../../xds';
+import { objectHistory, objects, revisions, type ObjectRow, type RevisionChange } from '../db/schema';
+import { openDatabase, type Database } from '../db/store';
+import { conflict, notFound, preconditionFailed, ProblemError } from '../http/problem';
+import { primeSnapshotCache } from '../xds/snapshot-cache';
+import { canonicalJson, ifMatchHolds, keyOf, type ObjectKey } from './api-object';
+
+/** One requested change: put an object (create or update) or delete one. */
+export type Change =
+  | { op: 'put'; object: IntentObject; ifMatch?: string; createOnly?: boolean }
+  | { op: 'delete'; key: ObjectKey; ifMatch?: string };
+
+export interface CommitOptions {
+  dryRun?: boolean;
+  author: string;
+  source: Record<string, string>;
+}
+
+export interface ChangeResult extends ObjectKey {
+  op: 'created' | 'updated' | 'unchanged' | 'deleted';
+}
+
+export interface CommitOutcome {
+  /** The new revision, or the current head when nothing changed (or on a dry run). */
+  revision: number;
+  committed: boolean;
+  changes: ChangeResult[];
+  warnings: FieldError[];
+  /** Rows after the change, by `Kind/ns/name` (deleted objects absent). */
+  rows: Map<string, ObjectRow>;
+  /** Dry run only: every default view's Envoy resources. */
+  rendered?: Record<string, Record<string, unknown[]>>;
+}
+
+async function readState(db: Database) {
+  const [head, rows] = await db.batch([db.select({ id: revisions.id }).from(revisions).orderBy(desc(revisions.id)).limit(1), db.select().from(objects)]);
+  return { head: head[0]?.id ?? 0, rows: new Map(rows.map((r) => [keyOf(r as ObjectKey), r])) };
+}
+
+const sameContent = (row: ObjectRow, o: IntentObject) =>
+  row.apiVersion === o.apiVersion &&
+  canonicalJson(row.spec) === canonicalJson(o.spec) &&
+  canonicalJson(row.labels) === canonicalJson(o.metadata.labels ?? {}) &&
+  canonicalJson(row.annotations) === canonicalJson(o.metadata.annotations ?? {});
+
+/**
+ * The one write path: apply changes in memory, translate the whole resulting config, refuse
+ * (409, nothing stored) on referential errors, then commit everything as ONE revision in one D1
+ * batch (a transaction). The revision id is head+1, written explicitly, so two concurrent writers
+ * collide on the primary key instead of both committing against a stale read.
+ */
+export async function commitChanges(d1: D1Database, changes: Change[], opts: CommitOptions): Promise<CommitOutcome> {
+  const db = openDatabase(d1);
+  const { head, rows } = await readState(db);
+  const revision = head + 1;
+  const now = new Date().toISOString();
+  const next = new Map(rows);
+  const results: ChangeResult[] = [];
+  const touched: { key: string; row: ObjectRow | null }[] = [];
+
+  for (const change of changes) {
+    const key = change.op === 'put' ? { kind: change.object.kind, namespace: change.object.metadata.namespace, name: change.object.metadata.name } : change.key;
+    const id = keyOf(key);
+    const current = next.get(id);
+    if (!ifMatchHolds(change.ifMatch, current)) throw preconditionFailed(`${id} is at resourceVersion ${current?.resourceVersion ?? '(absent)'}, not ${change.ifMatch}`);
+    if (change.op === 'delete') {
+      if (!current) throw notFound(`${id} does not exist`);
+      next.delete(id);
+      touched.push({ key: id, row: null });
+      results.push({ ...key, op: 'deleted' });
+      continue;
+    }
+    if (change.createOnly && current) throw new ProblemError({ status: 412, title: 'Precondition Failed', detail: `${id} already exists (If-None-Match: *)` });
+    const o = change.object;
+    if (current && sameContent(current, o)) {
+      results.push({ ...key, op: 'unchanged' });
+      continue;
+    }
+    const specChanged = !current || canonicalJson(current.spec) !== canonicalJson(o.spec);
+    const row: ObjectRow = {
+      ...key,
+      apiVersion: o.apiVersion,
+      labels: o.metadata.labels ?? {},
+      annotations: o.metadata.annotations ?? {},
+      spec: o.spec,
+      uid: current?.uid ?? crypto.randomUUID(),
+      resourceVersion: revision,
+      generation: (current?.generation ?? 0) + (specChanged ? 1 : 0),
+      createdAt: current?.createdAt ?? now,
+    };
+    next.set(id, row);
+    touched.push({ key: id, row });
+    results.push({ ...key, op: current ? 'updated' : 'created' });
+  }
+
+  const intents = [...next.values()].map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace: r.namespace, ...(Object.keys(r.labels).length ? { labels: r.labels } : {}) }, spec: r.spec }) as IntentObject);
+  const { ir, errors, warnings } = translateIntents(intents);
+  const asField = (d: { source: string; path: string; message: string }) => ({ path: d.path, message: d.message, object: d.source });
+  if (errors.length) throw conflict('the resulting configuration is inconsistent; nothing was stored', errors.map(asField));
+
+  const rendered: Record<string, Record<string, unknown[]>> = {};
+  for (const view of defaultViews(ir)) {
+    const snapshot = renderView(ir, view, { mode: 'ads' });
+    const problems = checkConsistency(snapshot);
+    // A translator bug, not a user error; refuse rather than publish config Envoy would reject.
+    if (problems.length) throw conflict('rendering produced an inconsistent snapshot; nothing was stored', problems.map((message) => ({ path: '', message })));
+    if (opts.dryRun) rendered[viewKey(view)] = Object.fromEntries(Object.entries(snapshot.types).map(([t, s]) => [t, [...s.resources.values()].map((r) => r.json)]));
+  }
+  const outcome = { changes: results, warnings: warnings.map(asField), rows: next };
+  if (opts.dryRun) return { ...outcome, revision: head, committed: false, rendered };
+  if (!touched.length) return { ...outcome, revision: head, committed: false };
+
+  const configHash = hashContent(canonicalJson([...next.values()].map((r) => [r.kind, r.namespace, r.name, r.apiVersion, r.labels, r.annotations, r.spec]).sort()));
+  const changeLog: RevisionChange[] = results.filter((r) => r.op !== 'unchanged').map(({ op, kind, namespace, name }) => ({ op: op as RevisionChange['op'], kind, namespace, name }));
+  const statements: BatchItem<'sqlite'>[] = [
+    db.insert(revisions).values({ id: revision, author: opts.author, source: opts.source, changes: changeLog, configHash }),
+    ...touched.flatMap(({ key, row }): BatchItem<'sqlite'>[] => {
+      const [kind, namespace, name] = key.split('/') as [string, string, string];
+      const where = and(eq(objects.kind, kind), eq(objects.namespace, namespace), eq(objects.name, name));
+      const history = db.insert(objectHistory).values({ revision, kind, namespace, name, object: row ? { ...row } : null });
+      return row
+        ? [db.insert(objects).values(row).onConflictDoUpdate({ target: [objects.kind, objects.namespace, objects.name], set: row }), history]
+        : [db.delete(objects).where(where), history];
+    }),
+  ];
+  try {
+    await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+  } catch (err) {
+    if (/UNIQUE|PRIMARY KEY|constraint/i.test(String((err as Error)?.message))) throw conflict('another write committed revision ' + revision + ' first; retry');
+    throw err;
+  }
+  primeSnapshotCache({ revision, configHash, objects: intents });
+  return { ...outcome, revision, committed: true };
+}

@@ -1,0 +1,117 @@
+import { and, eq } from 'drizzle-orm';
+import { Hono, type Context } from 'hono';
+import { applyPatch, validate as validateJsonPatch, type Operation } from 'fast-json-patch';
+import { kindOfPlural, parseObjectBody, validateIntent, type FieldError, type IntentKind, type IntentObject } from '../../xds';
+import { requireScope, type AuthVariables } from '../auth/require-scope';
+import { objects } from '../db/schema';
+import { openDatabase, readHeadRevision } from '../db/store';
+import type { Env } from '../env';
+import { limitBody, readTextBody, requestSource } from '../http/body';
+import { badRequest, notFound } from '../http/problem';
+import { setWarningHeaders } from '../http/warnings';
+import { etagOf, matchesSelector, toApiObject } from './api-object';
+import { commitChanges, type Change } from './commit';
+import { mergePatch } from './merge-patch';
+
+type App = { Bindings: Env; Variables: AuthVariables };
+const app = new Hono<App>();
+
+function kindOf(plural: string): IntentKind {
+  const kind = kindOfPlural(plural);
+  if (!kind) throw notFound(`unknown resource type "${plural}"; expected gateways, virtualservices, destinationrules or serviceentries`);
+  return kind;
+}
+
+async function list(c: Context<App>, kind: IntentKind, namespace?: string) {
+  const db = openDatabase(c.env.DB);
+  const where = namespace ? and(eq(objects.kind, kind), eq(objects.namespace, namespace)) : eq(objects.kind, kind);
+  const [rows, head] = await Promise.all([db.select().from(objects).where(where).orderBy(objects.namespace, objects.name), readHeadRevision(db)]);
+  const selector = c.req.query('labelSelector');
+  return c.json({ apiVersion: 'networking.istio.io/v1', kind: `${kind}List`, metadata: { resourceVersion: String(head) }, items: rows.filter((r) => matchesSelector(r.labels, selector)).map(toApiObject) });
+}
+
+async function readRow(c: Context<App>, kind: IntentKind) {
+  const { namespace, name } = c.req.param() as { namespace: string; name: string };
+  return openDatabase(c.env.DB).select().from(objects).where(and(eq(objects.kind, kind), eq(objects.namespace, namespace), eq(objects.name, name))).get();
+}
+
+/** Validates a full object for PUT/PATCH at this URL: kind, name and namespace must agree with the path. */
+function validateForPath(c: Context<App>, kind: IntentKind, body: unknown): { object: IntentObject; warnings: FieldError[] } {
+  const { namespace, name } = c.req.param() as { namespace: string; name: string };
+  const result = validateIntent(body, { namespace });
+  if (!result.ok) throw badRequest('the object is invalid; nothing was stored', result.errors);
+  const o = result.object;
+  if (o.kind !== kind) throw badRequest(`kind ${o.kind} does not belong at ${c.req.param('plural')}`, [{ path: 'kind', message: `expected ${kind}` }]);
+  if (o.metadata.name !== name) throw badRequest(`metadata.name must match the URL`, [{ path: 'metadata.name', message: `expected "${name}" (from the URL), got "${o.metadata.name}"` }]);
+  return { object: o, warnings: result.warnings };
+}
+
+async function write(c: Context<App>, kind: IntentKind, change: Change, intentWarnings: FieldError[]) {
+  const outcome = await commitChanges(c.env.DB, [change], { author: c.get('principal').name, source: requestSource(c) });
+  const { namespace, name } = c.req.param() as { namespace: string; name: string };
+  const row = outcome.rows.get(`${kind}/${namespace}/${name}`);
+  const warnings = [...intentWarnings, ...outcome.warnings];
+  setWarningHeaders(c, warnings);
+  if (!row) return c.json({ revision: outcome.revision, changes: outcome.changes, warnings }, 200);
+  c.header('etag', etagOf(row));
+  const created = outcome.changes[0]?.op === 'created';
+  return c.json({ ...toApiObject(row), ...(warnings.length ? { warnings } : {}) }, created ? 201 : 200);
+}
+
+const PLURAL = ':plural{gateways|virtualservices|destinationrules|serviceentries}';
+app.get(`/${PLURAL}`, requireScope('config:read'), (c) => list(c, kindOf(c.req.param('plural'))));
+app.get('/namespaces/:namespace/:plural', requireScope('config:read'), (c) => list(c, kindOf(c.req.param('plural')), c.req.param('namespace')));
+
+app.get('/namespaces/:namespace/:plural/:name', requireScope('config:read'), async (c) => {
+  const kind = kindOf(c.req.param('plural'));
+  const row = await readRow(c, kind);
+  if (!row) throw notFound(`${kind} ${c.req.param('namespace')}/${c.req.param('name')} does not exist`);
+  c.header('etag', etagOf(row));
+  return c.json(toApiObject(row));
+});
+
+app.put('/namespaces/:namespace/:plural/:name', requireScope('config:write'), limitBody(), async (c) => {
+  const kind = kindOf(c.req.param('plural'));
+  const { text, mediaType } = await readTextBody(c);
+  const parsed = parseObjectBody(text, mediaType);
+  if (!parsed.ok) throw badRequest('the body is not a valid JSON or YAML object', parsed.errors);
+  const { object, warnings } = validateForPath(c, kind, parsed.object);
+  const ifMatch = c.req.header('if-match');
+  return write(c, kind, { op: 'put', object, ...(ifMatch ? { ifMatch } : {}), createOnly: c.req.header('if-none-match')?.trim() === '*' }, warnings);
+});
+
+app.patch('/namespaces/:namespace/:plural/:name', requireScope('config:write'), limitBody(), async (c) => {
+  const kind = kindOf(c.req.param('plural'));
+  const { text, mediaType } = await readTextBody(c, [/^application\/merge-patch\+json$/, /^application\/json-patch\+json$/]);
+  const row = await readRow(c, kind);
+  if (!row) throw notFound(`${kind} ${c.req.param('namespace')}/${c.req.param('name')} does not exist`);
+  let patch: unknown;
+  try {
+    patch = JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`the patch is not valid JSON: ${(err as Error).message}`, [{ path: '', message: 'invalid JSON' }]);
+  }
+  const current = toApiObject(row);
+  let patched: unknown;
+  if (mediaType === 'application/merge-patch+json') {
+    patched = mergePatch(current, patch);
+  } else {
+    const problem = Array.isArray(patch) ? validateJsonPatch(patch as Operation[], current) : new Error('a JSON patch is an array of operations');
+    if (problem) throw badRequest(`invalid JSON patch: ${problem.message}`, [{ path: (problem as { index?: number }).index !== undefined ? `[${(problem as { index?: number }).index}]` : '', message: problem.message.split('\n')[0]! }]);
+    patched = applyPatch(structuredClone(current), patch as Operation[], false, false).newDocument;
+  }
+  const { object, warnings } = validateForPath(c, kind, patched);
+  // The patch was computed against what we read: commit only if that is still current.
+  return write(c, kind, { op: 'put', object, ifMatch: c.req.header('if-match') ?? etagOf(row) }, warnings);
+});
+
+app.delete('/namespaces/:namespace/:plural/:name', requireScope('config:write'), async (c) => {
+  const kind = kindOf(c.req.param('plural'));
+  const { namespace, name } = c.req.param() as { namespace: string; name: string };
+  const ifMatch = c.req.header('if-match');
+  const outcome = await commitChanges(c.env.DB, [{ op: 'delete', key: { kind, namespace, name }, ...(ifMatch ? { ifMatch } : {}) }], { author: c.get('principal').name, source: requestSource(c) });
+  setWarningHeaders(c, outcome.warnings);
+  return c.json({ revision: outcome.revision, changes: outcome.changes, warnings: outcome.warnings });
+});
+
+export default app;

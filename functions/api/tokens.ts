@@ -1,0 +1,51 @@
+import { eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { requireScope, type AuthVariables } from '../auth/require-scope';
+import { forgetTokenCache, SCOPES, sha256Hex } from '../auth/tokens';
+import { tokens } from '../db/schema';
+import { openDatabase } from '../db/store';
+import type { Env } from '../env';
+import { limitBody } from '../http/body';
+import { badRequest, conflict, notFound } from '../http/problem';
+
+const CreateTokenSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'lowercase letters, digits, "-" and ".", at most 63').max(63),
+  scopes: z.array(z.enum(SCOPES)).min(1),
+});
+
+/** Scoped API tokens (admin only). The plaintext is returned once; only its SHA-256 is stored. */
+const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
+app.use('/tokens', requireScope('admin'));
+app.use('/tokens/*', requireScope('admin'));
+
+app.post('/tokens', limitBody(16 * 1024), async (c) => {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw badRequest('the body is not valid JSON', [{ path: '', message: 'invalid JSON' }]);
+  }
+  const parsed = CreateTokenSchema.safeParse(body);
+  if (!parsed.success) throw badRequest('invalid token request', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  const token = `xf_${[...crypto.getRandomValues(new Uint8Array(24))].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+  const db = openDatabase(c.env.DB);
+  if (await db.select({ name: tokens.name }).from(tokens).where(eq(tokens.name, parsed.data.name)).get()) throw conflict(`token ${parsed.data.name} already exists`);
+  await db.insert(tokens).values({ name: parsed.data.name, hash: await sha256Hex(token), scopes: [...new Set(parsed.data.scopes)] });
+  forgetTokenCache();
+  return c.json({ name: parsed.data.name, scopes: parsed.data.scopes, token }, 201);
+});
+
+app.get('/tokens', async (c) => {
+  const rows = await openDatabase(c.env.DB).select({ name: tokens.name, scopes: tokens.scopes, createdAt: tokens.createdAt }).from(tokens).orderBy(tokens.name);
+  return c.json({ items: rows });
+});
+
+app.delete('/tokens/:name', async (c) => {
+  const deleted = await openDatabase(c.env.DB).delete(tokens).where(eq(tokens.name, c.req.param('name'))).returning({ name: tokens.name });
+  if (!deleted.length) throw notFound(`token ${c.req.param('name')} does not exist`);
+  forgetTokenCache();
+  return c.body(null, 204);
+});
+
+export default app;
