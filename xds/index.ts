@@ -12,3 +12,4 @@ export type * from './snapshot/types';
 export * from './envoy/type-urls';
 export * as envoyNames from './envoy/names';
 export { createEnvoyRegistry, type EnvoyRegistry } from './envoy/proto-json';
+export { clustersOfRouteConfig, routeConfigNamesOf, tcpClustersOf } from './snapshot/references';

@@ -131,6 +131,6 @@ export async function commitChanges(d1: D1Database, changes: Change[], opts: Com
     if (/UNIQUE|PRIMARY KEY|constraint/i.test(String((err as Error)?.message))) throw conflict('another write committed revision ' + revision + ' first; retry');
     throw err;
   }
-  primeSnapshotCache({ revision, configHash, objects: intents });
+  primeSnapshotCache({ revision, configHash, objects: intents }, ir);
   return { ...outcome, revision, committed: true };
 }

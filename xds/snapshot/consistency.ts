@@ -1,20 +1,7 @@
+import { clustersOfRoute, routeConfigNamesOf, tcpClustersOf } from './references';
 import type { Snapshot } from './types';
 
 type Json = Record<string, any>;
-
-/** Route configs a listener needs over RDS (from its HCM, for socket and API listeners alike). */
-function rdsNames(listener: Json): string[] {
-  const hcms: Json[] = [];
-  if (listener.api_listener?.api_listener) hcms.push(listener.api_listener.api_listener);
-  for (const chain of listener.filter_chains ?? []) for (const f of chain.filters ?? []) if (f.typed_config?.rds) hcms.push(f.typed_config);
-  return hcms.map((h) => h.rds?.route_config_name).filter((n): n is string => typeof n === 'string');
-}
-
-function routeClusters(route: Json): string[] {
-  const action = route.route ?? {};
-  if (action.cluster) return [action.cluster];
-  return (action.weighted_clusters?.clusters ?? []).map((c: Json) => c.name);
-}
 
 /**
  * go-control-plane's `Consistent()`, extended to routes: every EDS cluster has its assignment and
@@ -36,22 +23,19 @@ export function checkConsistency(snapshot: Snapshot): string[] {
 
   const usedRoutes = new Set<string>();
   for (const l of listeners.resources.values()) {
-    for (const name of rdsNames(l.json)) {
+    for (const name of routeConfigNamesOf(l.json)) {
       usedRoutes.add(name);
       if (!routes.resources.has(name)) problems.push(`listener ${l.name} uses route config ${name}, which does not exist`);
     }
-    for (const chain of (l.json as Json).filter_chains ?? []) {
-      for (const f of chain.filters ?? []) {
-        const cluster = f.typed_config?.cluster;
-        if (typeof cluster === 'string' && !clusters.resources.has(cluster)) problems.push(`listener ${l.name} proxies TCP to cluster ${cluster}, which does not exist`);
-      }
+    for (const cluster of tcpClustersOf(l.json)) {
+      if (!clusters.resources.has(cluster)) problems.push(`listener ${l.name} proxies TCP to cluster ${cluster}, which does not exist`);
     }
   }
   for (const r of routes.resources.values()) {
     if (!usedRoutes.has(r.name)) problems.push(`route config ${r.name} is used by no listener`);
     for (const vh of (r.json as Json).virtual_hosts ?? []) {
       for (const route of vh.routes ?? []) {
-        for (const cluster of routeClusters(route)) {
+        for (const cluster of clustersOfRoute(route)) {
           if (!clusters.resources.has(cluster)) problems.push(`route config ${r.name}, virtual host ${vh.name} routes to cluster ${cluster}, which does not exist`);
         }
       }

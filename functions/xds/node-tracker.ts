@@ -1,0 +1,143 @@
+import { sql } from 'drizzle-orm';
+import type { NodeInfo } from '../../xds';
+import { proxies, type ProxyTypeStatus } from '../db/schema';
+import { openDatabase } from '../db/store';
+import type { Env } from '../env';
+
+/**
+ * What each poller reports, kept per isolate and written to D1 in one batch at most every
+ * FLUSH_MS, so status costs the poll path no query of its own. Entries are keyed per
+ * subscription: the type URL for wildcard types, `typeUrl#name` for EDS/RDS (one poller each).
+ */
+interface TrackedNode {
+  info: NodeInfo;
+  view: string;
+  transport: 'rest' | 'ads';
+  statuses: Map<string, ProxyTypeStatus & { behind: number }>;
+  /** Subscription keys changed since the last flush. */
+  dirty: Set<string>;
+  identityDirty: boolean;
+  lastSeen: number;
+  persistedAt: number;
+}
+
+const FLUSH_MS = 5_000;
+/** lastSeen is refreshed in D1 at least this often for a node that keeps polling. */
+const HEARTBEAT_MS = 30_000;
+/** Consecutive polls reporting the old version, after a 200 served the new one, before a rejection is inferred. */
+export const INFERRED_NACK_POLLS = 3;
+const MAX_NODES = 10_000;
+
+const nodes = new Map<string, TrackedNode>();
+let lastFlush = 0;
+let flushing: Promise<void> | undefined;
+
+export interface PollReport {
+  node: NodeInfo;
+  view: string;
+  transport: 'rest' | 'ads';
+  subscription: string;
+  /** version_info the node sent: the last version it accepted. */
+  reported: string;
+  /** The version answered: sent with a 200, or confirmed with a 304. */
+  served: string;
+}
+
+function tracked(report: PollReport, now: number): TrackedNode {
+  let node = nodes.get(report.node.id);
+  const labels = JSON.stringify(report.node.labels);
+  if (!node) {
+    if (nodes.size >= MAX_NODES) nodes.clear();
+    node = { info: report.node, view: report.view, transport: report.transport, statuses: new Map(), dirty: new Set(), identityDirty: true, lastSeen: now, persistedAt: 0 };
+    nodes.set(report.node.id, node);
+  } else if (node.view !== report.view || JSON.stringify(node.info.labels) !== labels || node.transport !== report.transport) {
+    Object.assign(node, { info: report.node, view: report.view, transport: report.transport, identityDirty: true });
+  }
+  node.lastSeen = now;
+  return node;
+}
+
+/**
+ * Records one poll. Over REST a rejection can only be inferred: after a 200 carried version S, the
+ * node keeps polling with its old version and gets S again, INFERRED_NACK_POLLS times in a row.
+ */
+export function recordPoll(report: PollReport): void {
+  if (!report.node.id) return;
+  const now = Date.now();
+  const node = tracked(report, now);
+  const at = new Date(now).toISOString();
+  const prev = node.statuses.get(report.subscription);
+  const { reported, served } = report;
+  const behind = prev?.served && prev.served === served && reported !== served ? prev.behind + 1 : 0;
+  let nack = prev?.nack;
+  if (reported === served || (nack && nack.version !== served)) nack = undefined;
+  if (!nack && behind >= INFERRED_NACK_POLLS) {
+    nack = { version: served, message: `inferred: the node polled ${behind} times with version ${reported || '(none)'} after being served ${served}`, inferred: true, at };
+  }
+  const changed = !prev || prev.acked !== reported || prev.served !== served || prev.nack !== nack;
+  node.statuses.set(report.subscription, { acked: reported, served, ...(nack ? { nack } : {}), updatedAt: changed ? at : prev!.updatedAt, behind });
+  if (changed) node.dirty.add(report.subscription);
+}
+
+/** What this isolate last heard a node report for a subscription. */
+export function reportedVersion(nodeId: string, subscription: string): string | undefined {
+  return nodes.get(nodeId)?.statuses.get(subscription)?.acked;
+}
+
+async function flush(env: Env, now: number): Promise<void> {
+  const due = [...nodes.values()].filter((n) => n.identityDirty || n.dirty.size || now - n.persistedAt >= HEARTBEAT_MS);
+  if (!due.length) return;
+  const db = openDatabase(env.DB);
+  const statements = due.map((n) => {
+    const versions = Object.fromEntries([...n.dirty].map((k) => [k, publicStatus(n.statuses.get(k)!)]));
+    const row = {
+      nodeId: n.info.id,
+      cluster: n.info.cluster ?? '',
+      userAgent: n.info.userAgentName ?? '',
+      labels: n.info.labels,
+      view: n.view,
+      transport: n.transport,
+      versions,
+      lastSeen: new Date(n.lastSeen).toISOString(),
+    };
+    // Merge this isolate's subscriptions into what other isolates wrote (RFC 7396 json_patch).
+    return db
+      .insert(proxies)
+      .values(row)
+      .onConflictDoUpdate({
+        target: proxies.nodeId,
+        set: { cluster: row.cluster, userAgent: row.userAgent, labels: row.labels, view: row.view, transport: row.transport, lastSeen: row.lastSeen, versions: sql`json_patch(${proxies.versions}, excluded.versions)` },
+      });
+  });
+  for (const n of due) {
+    n.dirty.clear();
+    n.identityDirty = false;
+    n.persistedAt = now;
+  }
+  await db.batch(statements as [ (typeof statements)[number], ...(typeof statements)[number][] ]);
+}
+
+const publicStatus = ({ behind: _behind, ...status }: ProxyTypeStatus & { behind: number }): ProxyTypeStatus => status;
+
+/**
+ * Writes what changed, at most every FLUSH_MS per isolate, after the response (waitUntil). A failed
+ * flush is logged and dropped: status is advisory and the next report carries it again.
+ */
+export function flushNodesIfDue(env: Env, waitUntil: (p: Promise<unknown>) => void): void {
+  const now = Date.now();
+  if (flushing || now - lastFlush < FLUSH_MS) return;
+  lastFlush = now;
+  flushing = flush(env, now)
+    .catch((err) => console.warn(JSON.stringify({ msg: 'could not record proxy status', error: String(err) })))
+    .finally(() => {
+      flushing = undefined;
+    });
+  waitUntil(flushing);
+}
+
+/** Forget everything (tests whose storage is reset between cases). */
+export function forgetTrackedNodes(): void {
+  nodes.clear();
+  lastFlush = 0;
+  flushing = undefined;
+}
