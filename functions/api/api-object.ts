@@ -1,3 +1,4 @@
+import { badRequest } from '../http/problem';
 import type { IntentKind, IntentObject } from '../../xds';
 import type { ObjectRow } from '../db/schema';
 
@@ -62,15 +63,26 @@ export function ifMatchHolds(header: string | undefined, row: ObjectRow | undefi
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etagOf(row));
 }
 
-/** Equality selector (`a=b,c=d`, also `a==b`) against labels. */
-export function matchesSelector(labels: Record<string, string>, selector: string | undefined): boolean {
-  if (!selector) return true;
-  return selector
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .every((term) => {
-      const [k, v] = term.split(/==?/);
-      return k !== undefined && v !== undefined && labels[k.trim()] === v.trim();
-    });
+export type LabelSelector = (labels: Record<string, string>) => boolean;
+
+const LABEL = /^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/;
+const VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+
+/**
+ * Kubernetes' equality-based label selectors: `k=v`, `k==v`, `k!=v`, `k` (present), `!k` (absent),
+ * comma-separated and all required. Set-based forms (`in`, `notin`) are refused by name.
+ */
+export function parseLabelSelector(selector: string | undefined, field = 'labelSelector'): LabelSelector {
+  if (!selector?.trim()) return () => true;
+  const tests = selector.split(',').map((raw): LabelSelector => {
+    const term = raw.trim();
+    const m = /^(!)?\s*([^=!\s]+)\s*(?:(==|=|!=)\s*(\S*))?$/.exec(term);
+    const [, not, key, op, value] = m ?? [];
+    if (!m || !LABEL.test(key!) || (not && op) || (op && !VALUE.test(value!))) {
+      throw badRequest(`cannot parse label selector term "${term}"`, [{ path: field, message: `"${term}": use key=value, key!=value, key or !key (set-based "in"/"notin" are not supported)` }]);
+    }
+    if (!op) return not ? (l) => !(key! in l) : (l) => key! in l;
+    return op === '!=' ? (l) => l[key!] !== value : (l) => l[key!] === value;
+  });
+  return (labels) => tests.every((t) => t(labels));
 }

@@ -7,7 +7,7 @@ import type { Env } from '../env';
 import { limitBody, readTextBody, requestSource } from '../http/body';
 import { badRequest } from '../http/problem';
 import { setWarningHeaders } from '../http/warnings';
-import { keyOf, matchesSelector, type ObjectKey } from './api-object';
+import { keyOf, parseLabelSelector, type ObjectKey } from './api-object';
 import { commitChanges, type Change } from './commit';
 
 /** POST /apply: a multi-document manifest committed atomically as one revision (or a dry run). */
@@ -17,7 +17,8 @@ app.post('/apply', requireScope('config:write'), limitBody(), async (c) => {
   const dryRun = c.req.query('dryRun') === 'true';
   const prune = c.req.query('prune') === 'true';
   const selector = c.req.query('labelSelector');
-  if (prune && !selector) throw badRequest('prune needs a labelSelector, so it can only delete what this manifest owns', [{ path: 'labelSelector', message: 'required with prune=true' }]);
+  const selected = parseLabelSelector(selector);
+  if (prune && !selector?.trim()) throw badRequest('prune needs a labelSelector, so it can only delete what this manifest owns', [{ path: 'labelSelector', message: 'required with prune=true' }]);
 
   const { text, mediaType } = await readTextBody(c);
   const parsed = parseManifest(text, mediaType);
@@ -43,7 +44,7 @@ app.post('/apply', requireScope('config:write'), limitBody(), async (c) => {
   if (prune) {
     const rows = await openDatabase(c.env.DB).select({ kind: objects.kind, namespace: objects.namespace, name: objects.name, labels: objects.labels }).from(objects);
     for (const row of rows) {
-      if (matchesSelector(row.labels, selector) && !seen.has(keyOf(row as ObjectKey))) changes.push({ op: 'delete', key: row as ObjectKey });
+      if (selected(row.labels) && !seen.has(keyOf(row as ObjectKey))) changes.push({ op: 'delete', key: row as ObjectKey });
     }
   }
   const outcome = await commitChanges(c.env.DB, changes, { dryRun, author: c.get('principal').name, source: requestSource(c) });

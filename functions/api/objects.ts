@@ -9,7 +9,7 @@ import type { Env } from '../env';
 import { limitBody, readTextBody, requestSource } from '../http/body';
 import { badRequest, notFound } from '../http/problem';
 import { setWarningHeaders } from '../http/warnings';
-import { etagOf, matchesSelector, toApiObject } from './api-object';
+import { etagOf, parseLabelSelector, toApiObject } from './api-object';
 import { commitChanges, type Change } from './commit';
 import { mergePatch } from './merge-patch';
 
@@ -26,8 +26,8 @@ async function list(c: Context<App>, kind: IntentKind, namespace?: string) {
   const db = openDatabase(c.env.DB);
   const where = namespace ? and(eq(objects.kind, kind), eq(objects.namespace, namespace)) : eq(objects.kind, kind);
   const [rows, head] = await Promise.all([db.select().from(objects).where(where).orderBy(objects.namespace, objects.name), readHeadRevision(db)]);
-  const selector = c.req.query('labelSelector');
-  return c.json({ apiVersion: 'networking.istio.io/v1', kind: `${kind}List`, metadata: { resourceVersion: String(head) }, items: rows.filter((r) => matchesSelector(r.labels, selector)).map(toApiObject) });
+  const selected = parseLabelSelector(c.req.query('labelSelector'));
+  return c.json({ apiVersion: 'networking.istio.io/v1', kind: `${kind}List`, metadata: { resourceVersion: String(head) }, items: rows.filter((r) => selected(r.labels)).map(toApiObject) });
 }
 
 async function readRow(c: Context<App>, kind: IntentKind) {
@@ -58,7 +58,8 @@ async function write(c: Context<App>, kind: IntentKind, change: Change, intentWa
   return c.json({ ...toApiObject(row), ...(warnings.length ? { warnings } : {}) }, created ? 201 : 200);
 }
 
-const PLURAL = ':plural{gateways|virtualservices|destinationrules|serviceentries}';
+// The group matters: without it the alternation is not anchored and /namespaces/x/serviceentries matches too.
+const PLURAL = ':plural{(?:gateways|virtualservices|destinationrules|serviceentries)}';
 app.get(`/${PLURAL}`, requireScope('config:read'), (c) => list(c, kindOf(c.req.param('plural'))));
 app.get('/namespaces/:namespace/:plural', requireScope('config:read'), (c) => list(c, kindOf(c.req.param('plural')), c.req.param('namespace')));
 

@@ -50,7 +50,7 @@ app.post('/revisions/:n/rollback', requireScope('config:write'), async (c) => {
   if (!target) throw notFound(`revision ${n} does not exist`);
   // Each object's newest history row at or before n; a null object there means it was deleted.
   const latest = db
-    .select({ kind: objectHistory.kind, namespace: objectHistory.namespace, name: objectHistory.name, revision: sql<number>`max(${objectHistory.revision})`.as('revision') })
+    .select({ kind: objectHistory.kind, namespace: objectHistory.namespace, name: objectHistory.name, latestRevision: sql<number>`max(${objectHistory.revision})`.as('latest_revision') })
     .from(objectHistory)
     .where(lte(objectHistory.revision, n))
     .groupBy(objectHistory.kind, objectHistory.namespace, objectHistory.name)
@@ -59,7 +59,7 @@ app.post('/revisions/:n/rollback', requireScope('config:write'), async (c) => {
     db
       .select({ object: objectHistory.object, kind: objectHistory.kind, namespace: objectHistory.namespace, name: objectHistory.name })
       .from(objectHistory)
-      .innerJoin(latest, and(eq(objectHistory.kind, latest.kind), eq(objectHistory.namespace, latest.namespace), eq(objectHistory.name, latest.name), eq(objectHistory.revision, latest.revision))),
+      .innerJoin(latest, and(eq(objectHistory.kind, latest.kind), eq(objectHistory.namespace, latest.namespace), eq(objectHistory.name, latest.name), eq(objectHistory.revision, latest.latestRevision))),
     db.select({ kind: objects.kind, namespace: objects.namespace, name: objects.name }).from(objects),
   ]);
   const wanted = new Map<string, IntentObject>();
