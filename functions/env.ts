@@ -7,6 +7,8 @@ export interface Env {
   ALLOW_ANONYMOUS_XDS?: string;
   /** How long an isolate trusts its in-memory snapshot before re-checking D1's head revision. */
   XDS_FRESHNESS_MS?: string;
+  /** How often (ms) each isolate writes what pollers report to the proxies table; default 5000. */
+  XDS_STATUS_FLUSH_MS?: string;
   /** refresh_delay written into REST pollers' EDS/RDS config sources, e.g. "1s". */
   XDS_REFRESH_DELAY?: string;
 }

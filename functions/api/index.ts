@@ -3,6 +3,7 @@ import type { AuthVariables } from '../auth/require-scope';
 import type { Env } from '../env';
 import apply from './apply';
 import objects from './objects';
+import proxies from './proxies';
 import revisions from './revisions';
 import tokens from './tokens';
 
@@ -11,6 +12,7 @@ const api = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 api.route('/', apply);
 api.route('/', revisions);
 api.route('/', tokens);
+api.route('/', proxies);
 api.route('/', objects);
 
 export default api;

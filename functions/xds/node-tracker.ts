@@ -6,7 +6,7 @@ import type { Env } from '../env';
 
 /**
  * What each poller reports, kept per isolate and written to D1 in one batch at most every
- * FLUSH_MS, so status costs the poll path no query of its own. Entries are keyed per
+ * XDS_STATUS_FLUSH_MS, so status costs the poll path no query of its own. Entries are keyed per
  * subscription: the type URL for wildcard types, `typeUrl#name` for EDS/RDS (one poller each).
  */
 interface TrackedNode {
@@ -21,7 +21,7 @@ interface TrackedNode {
   persistedAt: number;
 }
 
-const FLUSH_MS = 5_000;
+const DEFAULT_FLUSH_MS = 5_000;
 /** lastSeen is refreshed in D1 at least this often for a node that keeps polling. */
 const HEARTBEAT_MS = 30_000;
 /** Consecutive polls reporting the old version, after a 200 served the new one, before a rejection is inferred. */
@@ -89,7 +89,8 @@ async function flush(env: Env, now: number): Promise<void> {
   if (!due.length) return;
   const db = openDatabase(env.DB);
   const statements = due.map((n) => {
-    const versions = Object.fromEntries([...n.dirty].map((k) => [k, publicStatus(n.statuses.get(k)!)]));
+    // (Typed as stored rows are read; the null nacks only exist for the merge.)
+    const versions = Object.fromEntries([...n.dirty].map((k) => [k, publicStatus(n.statuses.get(k)!)])) as Record<string, ProxyTypeStatus>;
     const row = {
       nodeId: n.info.id,
       cluster: n.info.cluster ?? '',
@@ -117,15 +118,17 @@ async function flush(env: Env, now: number): Promise<void> {
   await db.batch(statements as [ (typeof statements)[number], ...(typeof statements)[number][] ]);
 }
 
-const publicStatus = ({ behind: _behind, ...status }: ProxyTypeStatus & { behind: number }): ProxyTypeStatus => status;
+/** As stored; `nack: null` so the json_patch merge removes a rejection that no longer holds. */
+const publicStatus = ({ behind: _behind, ...status }: ProxyTypeStatus & { behind: number }) => ({ ...status, nack: status.nack ?? null });
 
 /**
- * Writes what changed, at most every FLUSH_MS per isolate, after the response (waitUntil). A failed
+ * Writes what changed, at most every XDS_STATUS_FLUSH_MS (default 5 s) per isolate, after the response (waitUntil). A failed
  * flush is logged and dropped: status is advisory and the next report carries it again.
  */
 export function flushNodesIfDue(env: Env, waitUntil: (p: Promise<unknown>) => void): void {
   const now = Date.now();
-  if (flushing || now - lastFlush < FLUSH_MS) return;
+  const interval = Number(env.XDS_STATUS_FLUSH_MS ?? DEFAULT_FLUSH_MS);
+  if (flushing || now - lastFlush < (Number.isFinite(interval) ? interval : DEFAULT_FLUSH_MS)) return;
   lastFlush = now;
   flushing = flush(env, now)
     .catch((err) => console.warn(JSON.stringify({ msg: 'could not record proxy status', error: String(err) })))

@@ -1,0 +1,35 @@
+import { desc } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { requireScope, type AuthVariables } from '../auth/require-scope';
+import { proxies, type ProxyRow } from '../db/schema';
+import { openDatabase } from '../db/store';
+import type { Env } from '../env';
+
+/** A proxy is stale when it has not polled (or its bridge has not reported it) within this bound. */
+const DEFAULT_STALE_SECONDS = 60;
+
+const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
+
+const toApi = (row: ProxyRow, now: number, staleMs: number) => ({
+  nodeId: row.nodeId,
+  cluster: row.cluster,
+  userAgent: row.userAgent,
+  labels: row.labels,
+  view: row.view,
+  transport: row.transport,
+  lastSeen: row.lastSeen,
+  stale: now - Date.parse(row.lastSeen) > staleMs,
+  // Stored with `nack: null` where a rejection was cleared (see node-tracker); drop those.
+  subscriptions: Object.fromEntries(Object.entries(row.versions).map(([k, { nack, ...v }]) => [k, nack ? { ...v, nack } : v])),
+});
+
+/** Every proxy seen, with what it reports per subscription (written in batches by the poll path). */
+app.get('/proxies', requireScope('config:read'), async (c) => {
+  const staleSeconds = Number(c.req.query('staleSeconds') ?? DEFAULT_STALE_SECONDS);
+  const staleMs = (Number.isFinite(staleSeconds) && staleSeconds > 0 ? staleSeconds : DEFAULT_STALE_SECONDS) * 1000;
+  const rows = await openDatabase(c.env.DB).select().from(proxies).orderBy(desc(proxies.lastSeen)).limit(1000);
+  const now = Date.now();
+  return c.json({ items: rows.map((r) => toApi(r, now, staleMs)) });
+});
+
+export default app;

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { RESOURCE_TYPES, type ResourceType } from '../../xds';
+import { apply, callJson, envoy, envoyNode, poll, REVIEWS } from './helpers';
+
+type Json = Record<string, any>;
+
+/** The REST config source Envoy needs in every EDS cluster and RDS listener it gets over REST. */
+const restSource = { api_config_source: { api_type: 'REST', transport_api_version: 'V3', cluster_names: ['xds_cluster'], refresh_delay: '1s' }, resource_api_version: 'V3' };
+
+/** Polls like Envoy: CDS, EDS per cluster, LDS, RDS per route config, each with the version it last accepted. */
+async function playEnvoy(node: object, accepted: Map<string, string>) {
+  const statuses: Record<string, number> = {};
+  const got: Record<ResourceType, Json[]> = { clusters: [], endpoints: [], listeners: [], routes: [] };
+  const fetch = async (type: ResourceType, names?: string[]) => {
+    const key = `${type}:${names?.join(',') ?? '*'}`;
+    const version = accepted.get(key);
+    const res = await poll(type, { node, ...(version ? { version } : {}), ...(names ? { names } : {}) });
+    statuses[key] = res.status;
+    if (res.status === 200) {
+      expect(res.body!.type_url).toBe(RESOURCE_TYPES[type]);
+      expect(res.body!.version_info).toMatch(/^[0-9a-f]{16}$/);
+      for (const r of res.body!.resources) {
+        expect(r['@type']).toBe(RESOURCE_TYPES[type]);
+        envoy().decodeStrict(r); // unknown fields or wrong types throw, naming the field
+      }
+      if (names) {
+        // EDS and RDS: exactly the names asked for, never more.
+        expect(res.body!.resources.map((r) => r.cluster_name ?? r.name)).toEqual(names);
+      }
+      accepted.set(key, res.body!.version_info);
+      got[type].push(...res.body!.resources);
+    } else {
+      expect(res.status).toBe(304);
+      expect(res.body).toBeUndefined();
+    }
+  };
+  await fetch('clusters');
+  const clusters = current.clusters.get(node) ?? got.clusters;
+  current.clusters.set(node, clusters);
+  for (const c of clusters.filter((c) => c.type === 'EDS')) await fetch('endpoints', [c.eds_cluster_config?.service_name ?? c.name]);
+  await fetch('listeners');
+  const listeners = current.listeners.get(node) ?? got.listeners;
+  current.listeners.set(node, listeners);
+  const routeNames = listeners.flatMap((l) => l.filter_chains.flatMap((fc: Json) => fc.filters.map((f: Json) => f.typed_config.rds?.route_config_name).filter(Boolean)));
+  for (const name of routeNames) await fetch('routes', [name]);
+  return { statuses, got, clusters, listeners, routeNames };
+}
+const current = { clusters: new Map<object, Json[]>(), listeners: new Map<object, Json[]>() };
+
+describe('an Envoy polling over REST', () => {
+  it('gets a consistent snapshot, then 304 for everything, then only RDS after a weight change', async () => {
+    expect((await apply(REVIEWS([80, 20], 'envoy'))).status).toBe(201);
+    const node = envoyNode('sidecar-envoy-test', { app: 'productpage' });
+    const accepted = new Map<string, string>();
+
+    const first = await playEnvoy(node, accepted);
+    expect(Object.values(first.statuses).every((s) => s === 200)).toBe(true);
+    // Consistent: every EDS cluster got its assignment, every RDS name its config, every routed cluster exists.
+    const clusterNames = new Set(first.clusters.map((c) => c.name));
+    for (const name of ['outbound|9080||reviews.envoy.svc.cluster.local', 'outbound|9080|v1|reviews.envoy.svc.cluster.local', 'outbound|9080|v2|reviews.envoy.svc.cluster.local']) expect(clusterNames).toContain(name);
+    const eds = first.clusters.filter((c) => c.type === 'EDS');
+    expect(first.got.endpoints.map((e) => e.cluster_name).sort()).toEqual(eds.map((c) => c.eds_cluster_config?.service_name ?? c.name).sort());
+    for (const c of eds) expect(c.eds_cluster_config.eds_config).toEqual(restSource);
+    expect(first.got.routes.map((r) => r.name)).toEqual(first.routeNames);
+    for (const l of first.listeners) for (const fc of l.filter_chains) for (const f of fc.filters) if (f.typed_config.rds) expect(f.typed_config.rds.config_source).toEqual(restSource);
+    const routed = first.got.routes.flatMap((r) => r.virtual_hosts.flatMap((vh: Json) => vh.routes.flatMap((rt: Json) => rt.route.weighted_clusters?.clusters.map((w: Json) => w.name) ?? [rt.route.cluster])));
+    for (const c of routed) expect(clusterNames).toContain(c);
+    const v1 = first.got.endpoints.find((e) => e.cluster_name.includes('|v1|'));
+    expect(v1!.endpoints[0].lb_endpoints.map((e: Json) => e.endpoint.address.socket_address.address)).toEqual(['10.0.0.1']);
+
+    const second = await playEnvoy(node, accepted);
+    expect(second.statuses).toEqual(Object.fromEntries(Object.keys(first.statuses).map((k) => [k, 304])));
+
+    const host = 'reviews.envoy.svc.cluster.local';
+    const patched = await callJson('PATCH', '/api/v1/namespaces/envoy/virtualservices/reviews', {
+      body: { spec: { http: [{ route: [{ destination: { host, subset: 'v1' }, weight: 50 }, { destination: { host, subset: 'v2' }, weight: 50 }] }] } },
+      contentType: 'application/merge-patch+json',
+    });
+    expect(patched.status).toBe(200);
+    const third = await playEnvoy(node, accepted);
+    const changed = Object.entries(third.statuses).filter(([, s]) => s === 200).map(([k]) => k);
+    expect(changed).toEqual(first.routeNames.map((n) => `routes:${n}`));
+    const weights = third.got.routes.flatMap((r) => r.virtual_hosts.flatMap((vh: Json) => vh.routes.flatMap((rt: Json) => rt.route.weighted_clusters?.clusters.map((w: Json) => w.weight) ?? [])));
+    expect(weights).toEqual([50, 50]);
+  });
+
+  it('answers 200 to an empty or unknown version, never 304', async () => {
+    await apply(REVIEWS([80, 20], 'fresh'));
+    expect((await poll('clusters')).status).toBe(200);
+    expect((await poll('clusters', { version: 'not-a-version-we-served' })).status).toBe(200);
+    const { body } = await poll('clusters');
+    expect((await poll('clusters', { version: body!.version_info })).status).toBe(304);
+  });
+
+  it('EDS and RDS answer exactly the names asked for: none for an unknown name', async () => {
+    await apply(REVIEWS([80, 20], 'names'));
+    const res = await poll('endpoints', { names: ['outbound|9080|v1|reviews.names.svc.cluster.local', 'no-such-cluster'] });
+    expect(res.body!.resources.map((r) => r.cluster_name)).toEqual(['outbound|9080|v1|reviews.names.svc.cluster.local']);
+    const none = await poll('routes', { names: ['no-such-route'] });
+    expect(none.status).toBe(200);
+    expect(none.body!.resources).toEqual([]);
+  });
+
+  it('accepts camelCase bodies, and names config sources after the Host header', async () => {
+    await apply(REVIEWS([80, 20], 'camel'));
+    const res = await poll('clusters', { host: 'xds.example.com' });
+    const eds = res.body!.resources.find((c) => c.type === 'EDS')!;
+    expect(eds.eds_cluster_config.eds_config.api_config_source.cluster_names).toEqual(['xds.example.com']);
+    const camel = await fetchRaw('/v3/discovery:clusters', { versionInfo: res.body!.version_info, node: { id: 'camel', userAgentName: 'envoy' }, typeUrl: RESOURCE_TYPES.clusters }, 'xds.example.com');
+    expect(camel.status).toBe(304);
+  });
+
+  it('gives proxyless gRPC clients API listeners named host:port, and Gateways their own listeners', async () => {
+    await apply(REVIEWS([80, 20], 'views'));
+    const grpc = await poll('listeners', { node: { id: 'grpc-client', user_agent_name: 'gRPC Node Pure JS' } });
+    expect(grpc.body!.resources.map((l) => l.name)).toContain('reviews.views.svc.cluster.local:9080');
+    for (const l of grpc.body!.resources) envoy().decodeStrict(l);
+
+    await apply(`
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: ingress, namespace: views}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 8080, name: http, protocol: HTTP}, hosts: ["*/reviews.example.com"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: edge, namespace: views}
+spec:
+  hosts: [reviews.example.com]
+  gateways: [ingress]
+  http: [{route: [{destination: {host: reviews.views.svc.cluster.local, subset: v2}}]}]
+`);
+    const gatewayNode = envoyNode('ingress-1', { istio: 'ingressgateway' });
+    const lds = await poll('listeners', { node: gatewayNode });
+    expect(lds.body!.resources.map((l) => l.name)).toEqual(['0.0.0.0_8080']);
+    const rds = await poll('routes', { node: gatewayNode, names: ['http.8080'] });
+    expect(rds.body!.resources[0]!.virtual_hosts.map((vh: Json) => vh.domains)).toEqual([['reviews.example.com', 'reviews.example.com:8080']]);
+    envoy().decodeStrict(rds.body!.resources[0]!);
+    // A sidecar (no matching labels) gets the mesh listeners, not the gateway's.
+    expect((await poll('listeners')).body!.resources.map((l) => l.name)).toEqual(['0.0.0.0_9080']);
+  });
+
+  it('refuses what is not an xDS request', async () => {
+    expect((await fetchRaw('/v3/discovery:secrets', {})).status).toBe(404);
+    expect((await fetchRaw('/v3/discovery:nonsense', {})).status).toBe(404);
+    const bad = await fetchRaw('/v3/discovery:clusters', '{"node":');
+    expect(bad.status).toBe(400);
+    expect((await bad.json<Json>()).errors[0]).toMatchObject({ path: '' });
+    const wrongNames = await fetchRaw('/v3/discovery:routes', { resource_names: 'a' });
+    expect((await wrongNames.json<Json>()).errors).toEqual([{ path: 'resource_names', message: 'expected an array of strings' }]);
+    const get = await SELF_fetch('/v3/discovery:clusters', { method: 'GET' });
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+  });
+});
+
+import { SELF } from 'cloudflare:test';
+const SELF_fetch = (path: string, init: RequestInit) => SELF.fetch(`http://edge.test${path}`, init);
+function fetchRaw(path: string, body: unknown, host = 'xds_cluster') {
+  return SELF_fetch(path, { method: 'POST', headers: { host, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+}
