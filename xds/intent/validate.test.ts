@@ -106,3 +106,19 @@ describe('validateIntent', () => {
     expect(result.ok && result.warnings).toEqual([{ path: '[0].spec.http[0].route', message: 'weights sum to 3; each destination gets weight/sum' }]);
   });
 });
+
+describe('fields accepted but not acted on yet', () => {
+  it('are named in warnings instead of being ignored silently', () => {
+    const result = validateIntent({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'ServiceEntry',
+      metadata: { name: 'db', namespace: 'shop' },
+      spec: { hosts: ['db.shop.svc'], addresses: ['10.9.0.1'], exportTo: ['.'], resolution: 'STATIC', ports: [{ number: 5432, name: 'pg', protocol: 'TCP' }], endpoints: [{ address: '10.1.0.1', network: 'n2' }] },
+    });
+    expect(result.ok && result.warnings).toEqual([
+      { path: 'spec.exportTo', message: 'exportTo is stored but not enforced yet: every proxy receives this object' },
+      { path: 'spec.addresses', message: 'addresses are stored but not used yet: listeners match on port, not on these addresses' },
+      { path: 'spec.endpoints[0].network', message: 'network is stored but not used: endpoints are treated as one network' },
+    ]);
+  });
+});

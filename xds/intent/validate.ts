@@ -55,7 +55,7 @@ export function validateIntent(input: unknown, opts: ValidateIntentOptions = {})
   if (metadata.annotations !== undefined) meta.annotations = metadata.annotations;
   const object = { apiVersion, kind, metadata: meta, spec } as AnyIntent;
 
-  const warnings = object.kind === 'VirtualService' ? weightWarnings(object.spec) : [];
+  const warnings = [...(object.kind === 'VirtualService' ? weightWarnings(object.spec) : []), ...notEnforcedWarnings(object)];
   return { ok: true, object, warnings: warnings.map((w) => at(w.path, w.message)) };
 }
 
@@ -67,5 +67,21 @@ function weightWarnings(spec: VirtualServiceSpec): FieldError[] {
     const sum = route.route.reduce((total, d) => total + (d.weight ?? 0), 0);
     if (sum !== 100) warnings.push({ path: `spec.http[${i}].route`, message: `weights sum to ${sum}; each destination gets weight/sum` });
   });
+  return warnings;
+}
+
+/** Fields accepted for compatibility with existing manifests but not acted on yet: say so, never silently. */
+function notEnforcedWarnings(object: AnyIntent): FieldError[] {
+  const warnings: FieldError[] = [];
+  const spec = object.spec as { exportTo?: string[] };
+  if (spec.exportTo && !(spec.exportTo.length === 1 && spec.exportTo[0] === '*')) {
+    warnings.push({ path: 'spec.exportTo', message: 'exportTo is stored but not enforced yet: every proxy receives this object' });
+  }
+  if (object.kind === 'ServiceEntry') {
+    if (object.spec.addresses?.length) warnings.push({ path: 'spec.addresses', message: 'addresses are stored but not used yet: listeners match on port, not on these addresses' });
+    object.spec.endpoints?.forEach((ep, i) => {
+      if (ep.network !== undefined) warnings.push({ path: `spec.endpoints[${i}].network`, message: 'network is stored but not used: endpoints are treated as one network' });
+    });
+  }
   return warnings;
 }

@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { envoyRegistry } from '../support/envoy-registry';
+
+const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+
+it('the README bootstrap is a valid Envoy Bootstrap (strict decode against Envoy protos)', () => {
+  const block = /```yaml\n(# envoy-bootstrap\.yaml[\s\S]*?)```/.exec(readme)?.[1];
+  expect(block).toBeTruthy();
+  const bootstrap = parse(block!);
+  envoyRegistry().decodeStrict({ '@type': 'type.googleapis.com/envoy.config.bootstrap.v3.Bootstrap', ...bootstrap });
+  // REST subscriptions need exactly one static, non-EDS cluster, and a refresh_delay (xds-protocol.md §1.1).
+  for (const source of [bootstrap.dynamic_resources.cds_config, bootstrap.dynamic_resources.lds_config]) {
+    expect(source.api_config_source.cluster_names).toEqual(['xds_cluster']);
+    expect(source.api_config_source.refresh_delay).toBeTruthy();
+  }
+  expect(bootstrap.static_resources.clusters.map((c: { name: string; type: string }) => [c.name, c.type])).toEqual([['xds_cluster', 'STATIC']]);
+});
+
+it('a typo in the bootstrap would be caught', () => {
+  expect(() => envoyRegistry().decodeStrict({ '@type': 'type.googleapis.com/envoy.config.bootstrap.v3.Bootstrap', dynamic_resources: { cds_confg: {} } })).toThrow(/cds_confg/);
+});
