@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { AuthVariables } from '../auth/require-scope';
 import type { Env } from '../env';
 import apply from './apply';
+import configDump from './config-dump';
 import objects from './objects';
 import proxies from './proxies';
 import revisions from './revisions';
@@ -13,6 +14,7 @@ api.route('/', apply);
 api.route('/', revisions);
 api.route('/', tokens);
 api.route('/', proxies);
+api.route('/', configDump);
 api.route('/', objects);
 
 export default api;

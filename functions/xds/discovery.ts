@@ -13,7 +13,12 @@ import { currentConfig, isServingStale, memoBody, snapshotFor } from './snapshot
 const discovery = new Hono<{ Bindings: Env }>();
 
 function resourceTypeOfPath(path: string): ResourceType {
-  const type = decodeURIComponent(path).slice('/v3/discovery:'.length);
+  let type = '';
+  try {
+    type = decodeURIComponent(path).slice('/v3/discovery:'.length);
+  } catch {
+    // Malformed percent-encoding: not a path Envoy sends.
+  }
   if (path.startsWith('/v3/discovery:') && Object.hasOwn(RESOURCE_TYPES, type)) return type as ResourceType;
   throw notFound(`no xDS resource type at ${path}; this control plane serves /v3/discovery:clusters, :endpoints, :listeners and :routes`);
 }

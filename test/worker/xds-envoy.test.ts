@@ -161,3 +161,18 @@ const SELF_fetch = (path: string, init: RequestInit) => SELF.fetch(`http://edge.
 function fetchRaw(path: string, body: unknown, host = 'xds_cluster') {
   return SELF_fetch(path, { method: 'POST', headers: { host, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 }
+
+describe('config_dump', () => {
+  it('shows what a node that polled receives, and what a hypothetical one would', async () => {
+    await apply(REVIEWS([80, 20], 'dump'));
+    const dump = await callJson('GET', '/api/v1/config_dump?labels=app%3Dweb&client=grpc');
+    expect(dump.status).toBe(200);
+    expect(dump.body.view).toBe('grpc|mesh');
+    expect(dump.body.configs.listeners.resources.map((l: Json) => l.name)).toContain('reviews.dump.svc.cluster.local:9080');
+    const ads = await callJson('GET', '/api/v1/config_dump?mode=ads');
+    const eds = ads.body.configs.clusters.resources.find((c: Json) => c.type === 'EDS');
+    expect(eds.eds_cluster_config.eds_config).toEqual({ ads: {}, resource_api_version: 'V3' });
+    expect((await callJson('GET', '/api/v1/config_dump?node=never-polled')).status).toBe(404);
+    expect((await callJson('GET', '/api/v1/config_dump?labels=app+in+(a)')).body.errors[0].path).toBe('labels');
+  });
+});

@@ -1,0 +1,55 @@
+import { eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { RESOURCE_TYPES, selectView, toProtoDuration, type NodeInfo, type ResourceType } from '../../xds';
+import { requireScope, type AuthVariables } from '../auth/require-scope';
+import { proxies } from '../db/schema';
+import { openDatabase } from '../db/store';
+import type { Env } from '../env';
+import { notFound } from '../http/problem';
+import { currentConfig, snapshotFor } from '../xds/snapshot-cache';
+import { parseLabelSelector } from './api-object';
+
+const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
+
+/** `a=b,c=d` → labels (the equality subset of selector syntax, validated by the same parser). */
+function labelsOf(raw: string | undefined): Record<string, string> {
+  parseLabelSelector(raw, 'labels');
+  const labels: Record<string, string> = {};
+  for (const term of (raw ?? '').split(',').filter((t) => t.includes('='))) {
+    const [k, v] = term.split(/==?/) as [string, string];
+    labels[k.trim()] = v.trim();
+  }
+  return labels;
+}
+
+/**
+ * What a proxy receives, as Envoy's /config_dump would show it: `?node=<id>` for a node that has
+ * polled, or `?labels=app=web&client=envoy|grpc` for a hypothetical one. REST config sources name
+ * `?xdsCluster=` (default xds_cluster); `?mode=ads` renders them as the bridge's clients get them.
+ */
+app.get('/config_dump', requireScope('config:read'), async (c) => {
+  const nodeId = c.req.query('node');
+  let node: NodeInfo;
+  if (nodeId) {
+    const row = await openDatabase(c.env.DB).select().from(proxies).where(eq(proxies.nodeId, nodeId)).get();
+    if (!row) throw notFound(`node ${nodeId} has not polled this control plane (or its status is not flushed yet)`);
+    node = { id: row.nodeId, cluster: row.cluster, userAgentName: row.userAgent, labels: row.labels };
+  } else {
+    node = { id: '', labels: labelsOf(c.req.query('labels')), userAgentName: c.req.query('client') === 'grpc' ? 'gRPC' : 'envoy' };
+  }
+  const config = await currentConfig(c.env);
+  const view = selectView(config.ir, node);
+  const subscriber =
+    c.req.query('mode') === 'ads'
+      ? ({ mode: 'ads' } as const)
+      : ({ mode: 'rest', xdsCluster: c.req.query('xdsCluster') || 'xds_cluster', refreshDelay: toProtoDuration(c.env.XDS_REFRESH_DELAY || '1s') } as const);
+  const { snapshot } = snapshotFor(config, view, subscriber);
+  const types = Object.keys(RESOURCE_TYPES) as ResourceType[];
+  return c.json({
+    revision: config.revision,
+    view: snapshot.view,
+    configs: Object.fromEntries(types.map((t) => [t, { version_info: snapshot.types[t].version, type_url: RESOURCE_TYPES[t], resources: [...snapshot.types[t].resources.values()].map((r) => r.json) }])),
+  });
+});
+
+export default app;
