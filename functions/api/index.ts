@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AuthVariables } from '../auth/require-scope';
 import type { Env } from '../env';
+import { idempotency } from '../http/idempotency';
 import apply from './apply';
 import configDump from './config-dump';
 import objects from './objects';
@@ -10,6 +11,8 @@ import tokens from './tokens';
 
 /** The config API, mounted at /api/v1. */
 const api = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
+// Every config write honours Idempotency-Key. Not tokens: a replay would have to store the plaintext.
+for (const path of ['/apply', '/namespaces/*', '/revisions/*']) api.use(path, idempotency());
 api.route('/', apply);
 api.route('/', revisions);
 api.route('/', tokens);

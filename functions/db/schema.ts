@@ -89,6 +89,26 @@ export interface ProxyTypeStatus {
   updatedAt: string;
 }
 
+/**
+ * Idempotency-Key records: a retried write with the same key (and the same token) gets the first
+ * answer back instead of committing again. A row without a status is a request still running.
+ */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    /** SHA-256 of the bearer token: keys are private to the caller that chose them. */
+    caller: text('caller').notNull(),
+    key: text('key').notNull(),
+    /** SHA-256 of method, path, query and body: the same key with another request is refused. */
+    requestHash: text('request_hash').notNull(),
+    status: integer('status'),
+    headers: text('headers', { mode: 'json' }).$type<Record<string, string>>(),
+    body: text('body'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_created').on(t.createdAt)],
+);
+
 export type ObjectRow = typeof objects.$inferSelect;
 export type RevisionRow = typeof revisions.$inferSelect;
 export type TokenRow = typeof tokens.$inferSelect;

@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { apply, callJson, countRows, REVIEWS } from './helpers';
 
@@ -78,5 +79,48 @@ describe('POST /api/v1/apply', () => {
     const res = await callJson('POST', '/api/v1/apply', { body: REVIEWS([80, 20], 'ci'), headers: { 'x-ci-run-id': 'run-42', 'x-ci-commit': 'abc123' } });
     const revision = await callJson('GET', `/api/v1/revisions/${res.body.revision}`);
     expect(revision.body.source).toMatchObject({ ciRunId: 'run-42', ciCommit: 'abc123' });
+  });
+});
+
+describe('Idempotency-Key', () => {
+  const send = (key: string, manifest: string, token?: string) => callJson('POST', '/api/v1/apply', { body: manifest, headers: { 'idempotency-key': key }, ...(token ? { token } : {}) });
+
+  it('a retried write returns the first answer and commits nothing new', async () => {
+    const first = await send('ci-run-7-step-3', REVIEWS([80, 20], 'idem'));
+    expect(first.status).toBe(201);
+    // Meanwhile someone else changes the object; the retry must not undo that.
+    await apply(REVIEWS([60, 40], 'idem'));
+    const revisions = await countRows('revisions');
+    const retry = await send('ci-run-7-step-3', REVIEWS([80, 20], 'idem'));
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    expect(await countRows('revisions')).toBe(revisions);
+    const vs = await callJson('GET', '/api/v1/namespaces/idem/virtualservices/reviews');
+    expect(vs.body.spec.http[0].route.map((r: any) => r.weight)).toEqual([60, 40]);
+  });
+
+  it('the same key with a different request is a 422; failed requests are not remembered', async () => {
+    await send('key-2', REVIEWS([80, 20], 'idem2'));
+    const other = await send('key-2', REVIEWS([50, 50], 'idem2'));
+    expect(other.status).toBe(422);
+    const bad = await send('key-3', REVIEWS([0, 0], 'idem3'));
+    expect(bad.status).toBe(400);
+    const fixed = await send('key-3', REVIEWS([0, 0], 'idem3'));
+    expect(fixed.status).toBe(400);
+    expect(fixed.headers.get('idempotent-replayed')).toBeNull();
+    expect((await callJson('POST', '/api/v1/apply', { body: REVIEWS([80, 20], 'idem4'), headers: { 'idempotency-key': 'bad key with spaces' } })).status).toBe(400);
+  });
+});
+
+describe('Idempotency-Key while the first request runs', () => {
+  it('answers 409 with Retry-After', async () => {
+    const sha = async (s: string) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s)))].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const manifest = REVIEWS([80, 20], 'pending');
+    const hash = await sha(`POST /api/v1/apply\napplication/yaml\n${manifest}`);
+    await env.DB.prepare('insert into idempotency_keys (caller, key, request_hash, created_at) values (?, ?, ?, ?)').bind(await sha('Bearer test-admin-token'), 'in-flight', hash, new Date().toISOString()).run();
+    const res = await callJson('POST', '/api/v1/apply', { body: manifest, headers: { 'idempotency-key': 'in-flight' } });
+    expect(res.status).toBe(409);
+    expect(res.headers.get('retry-after')).toBe('1');
   });
 });

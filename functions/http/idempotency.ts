@@ -1,0 +1,68 @@
+import { and, eq, lt } from 'drizzle-orm';
+import type { MiddlewareHandler } from 'hono';
+import { sha256Hex } from '../auth/tokens';
+import { idempotencyKeys } from '../db/schema';
+import { openDatabase } from '../db/store';
+import type { Env } from '../env';
+import { MAX_BODY_BYTES } from './body';
+import { badRequest, ProblemError } from './problem';
+
+/** How long a key is remembered: long enough for any CI retry loop. */
+const RETENTION_MS = 24 * 60 * 60 * 1000;
+const REPLAYED_HEADERS = ['content-type', 'etag', 'warning', 'location'];
+
+/**
+ * `Idempotency-Key` on writes (IETF draft-ietf-httpapi-idempotency-key-header): the first request
+ * with a key runs and, if it succeeds, its answer is kept; a retry with the same key and the same
+ * request gets that answer again (`idempotent-replayed: true`) and commits nothing; the same key with
+ * a different request is a 422; a retry while the first is still running is a 409. Failed requests
+ * are not kept: nothing was committed, so retrying them is safe.
+ */
+export function idempotency(): MiddlewareHandler<{ Bindings: Env }> {
+  return async function idempotencyMiddleware(c, next) {
+    const key = c.req.header('idempotency-key');
+    if (key === undefined || c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters', [{ path: 'header:Idempotency-Key', message: 'invalid key' }]);
+
+    // Too large to be accepted anyway (the route answers 413): do not buffer it here.
+    if (Number(c.req.header('content-length') ?? 0) > MAX_BODY_BYTES) return next();
+
+    const db = openDatabase(c.env.DB);
+    const caller = await sha256Hex(c.req.header('authorization') ?? '');
+    const body = await c.req.raw.clone().arrayBuffer();
+    const url = new URL(c.req.url);
+    const requestHash = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${c.req.header('content-type') ?? ''}\n${new TextDecoder().decode(body)}`);
+    const now = Date.now();
+    const where = and(eq(idempotencyKeys.caller, caller), eq(idempotencyKeys.key, key));
+
+    const [, claimed] = await db.batch([
+      db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, new Date(now - RETENTION_MS).toISOString())),
+      db.insert(idempotencyKeys).values({ caller, key, requestHash, createdAt: new Date(now).toISOString() }).onConflictDoNothing().returning({ key: idempotencyKeys.key }),
+    ]);
+    if (!claimed.length) {
+      const first = await db.select().from(idempotencyKeys).where(where).get();
+      if (first && first.requestHash !== requestHash) {
+        throw new ProblemError({ status: 422, title: 'Unprocessable Content', detail: 'this Idempotency-Key was used for a different request; use a new key' });
+      }
+      if (!first || first.status === null) throw new ProblemError({ status: 409, title: 'Conflict', detail: 'a request with this Idempotency-Key is still in progress; retry later', headers: { 'retry-after': '1' } });
+      return new Response(first.body, { status: first.status, headers: { ...first.headers, 'idempotent-replayed': 'true' } });
+    }
+
+    let kept = false;
+    try {
+      await next();
+      const res = c.res;
+      if (res.status >= 200 && res.status < 300) {
+        const headers: Record<string, string> = {};
+        for (const name of REPLAYED_HEADERS) {
+          const value = res.headers.get(name);
+          if (value !== null) headers[name] = value;
+        }
+        await db.update(idempotencyKeys).set({ status: res.status, headers, body: await res.clone().text() }).where(where);
+        kept = true;
+      }
+    } finally {
+      if (!kept) await db.delete(idempotencyKeys).where(where);
+    }
+  };
+}
