@@ -132,5 +132,6 @@ export async function commitChanges(d1: D1Database, changes: Change[], opts: Com
     throw err;
   }
   primeSnapshotCache({ revision, configHash, objects: intents }, ir);
+  console.log(JSON.stringify({ level: 'info', msg: 'revision committed', revision, author: opts.author, changes: changeLog.length, source: opts.source }));
   return { ...outcome, revision, committed: true };
 }

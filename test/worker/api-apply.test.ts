@@ -124,3 +124,18 @@ describe('Idempotency-Key while the first request runs', () => {
     expect(res.headers.get('retry-after')).toBe('1');
   });
 });
+
+describe('concurrent writers', () => {
+  it('never lose a write: each commits its own revision or is told to retry', async () => {
+    const namespaces = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'];
+    const results = await Promise.all(namespaces.map((ns) => apply(REVIEWS([80, 20], ns))));
+    for (const r of results) {
+      expect([201, 409]).toContain(r.status);
+      if (r.status === 409) expect(r.body.detail).toMatch(/retry/);
+    }
+    for (const [i, r] of results.entries()) if (r.status === 409) expect((await apply(REVIEWS([80, 20], namespaces[i]!))).status).toBe(201);
+    for (const ns of namespaces) expect((await callJson('GET', `/api/v1/namespaces/${ns}/virtualservices/reviews`)).status).toBe(200);
+    const ids = (await env.DB.prepare('select id from revisions order by id').all<{ id: number }>()).results.map((r) => r.id);
+    expect(ids).toEqual(ids.map((_, i) => ids[0]! + i));
+  });
+});
