@@ -9,6 +9,12 @@ import { CDS_SUBSCRIPTION, clustersNotYetAccepted, rememberClusterSet } from './
 import { flushNodesIfDue, recordPoll, reportedVersion } from './node-tracker';
 import { currentConfig, isServingStale, memoBody, snapshotFor } from './snapshot-cache';
 
+/**
+ * Only a recent CDS report may hold routes back: the node's CDS polls may be landing on other
+ * isolates, and an old memory must not hold its routes forever.
+ */
+const CDS_REPORT_MAX_AGE_MS = 10_000;
+
 /** REST-JSON xDS: POST /v3/discovery:<type>, exactly as Envoy's HTTP subscription polls it (xds-protocol.md §1). */
 const discovery = new Hono<{ Bindings: Env }>();
 
@@ -80,7 +86,7 @@ discovery.all('/v3/*', limitBody(), async (c) => {
   // 304 only to a node that already holds this exact version; an empty version always gets content.
   let unchanged = req.versionInfo !== '' && req.versionInfo === version;
   if (!unchanged && req.versionInfo !== '') {
-    const missing = clustersNotYetAccepted(type, resources, reportedVersion(req.node.id, CDS_SUBSCRIPTION));
+    const missing = clustersNotYetAccepted(type, resources, reportedVersion(req.node.id, CDS_SUBSCRIPTION, CDS_REPORT_MAX_AGE_MS));
     if (missing.length) {
       // Make before break: keep the node on its current routes until it has accepted the clusters.
       unchanged = true;

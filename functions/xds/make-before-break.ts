@@ -4,7 +4,7 @@ import { clustersOfRouteConfig, RESOURCE_TYPES, tcpClustersOf, type RenderedReso
  * Over REST the edge cannot order pushes, but it can refuse to hand a node routes (or TCP listeners)
  * that name clusters the node has not yet reported accepting: such a poll is answered 304 until the
  * node's next CDS poll confirms the clusters. Per isolate and best effort: it needs this isolate to
- * have seen both the node's CDS report and the cluster set of that CDS version.
+ * have seen the node's CDS report recently and to know the cluster set of that CDS version.
  */
 const MAX_VERSIONS = 64;
 const clustersByVersion = new Map<string, ReadonlySet<string>>();

@@ -9,11 +9,14 @@ import type { Env } from '../env';
  * XDS_STATUS_FLUSH_MS, so status costs the poll path no query of its own. Entries are keyed per
  * subscription: the type URL for wildcard types, `typeUrl#name` for EDS/RDS (one poller each).
  */
+/** A subscription's status plus what only this isolate needs: the rejection counter and when it was last reported. */
+type TrackedStatus = ProxyTypeStatus & { behind: number; reportedAt: number };
+
 interface TrackedNode {
   info: NodeInfo;
   view: string;
   transport: 'rest' | 'ads';
-  statuses: Map<string, ProxyTypeStatus & { behind: number }>;
+  statuses: Map<string, TrackedStatus>;
   /** Subscription keys changed since the last flush. */
   dirty: Set<string>;
   identityDirty: boolean;
@@ -75,13 +78,14 @@ export function recordPoll(report: PollReport): void {
     nack = { version: served, message: `inferred: the node polled ${behind} times with version ${reported || '(none)'} after being served ${served}`, inferred: true, at };
   }
   const changed = !prev || prev.acked !== reported || prev.served !== served || prev.nack !== nack;
-  node.statuses.set(report.subscription, { acked: reported, served, ...(nack ? { nack } : {}), updatedAt: changed ? at : prev!.updatedAt, behind });
+  node.statuses.set(report.subscription, { acked: reported, served, ...(nack ? { nack } : {}), updatedAt: changed ? at : prev!.updatedAt, behind, reportedAt: now });
   if (changed) node.dirty.add(report.subscription);
 }
 
-/** What this isolate last heard a node report for a subscription. */
-export function reportedVersion(nodeId: string, subscription: string): string | undefined {
-  return nodes.get(nodeId)?.statuses.get(subscription)?.acked;
+/** What this isolate heard a node report for a subscription, if it heard it within `maxAgeMs`. */
+export function reportedVersion(nodeId: string, subscription: string, maxAgeMs: number): string | undefined {
+  const status = nodes.get(nodeId)?.statuses.get(subscription);
+  return status && Date.now() - status.reportedAt <= maxAgeMs ? status.acked : undefined;
 }
 
 async function flush(env: Env, now: number): Promise<void> {
@@ -119,7 +123,7 @@ async function flush(env: Env, now: number): Promise<void> {
 }
 
 /** As stored; `nack: null` so the json_patch merge removes a rejection that no longer holds. */
-const publicStatus = ({ behind: _behind, ...status }: ProxyTypeStatus & { behind: number }) => ({ ...status, nack: status.nack ?? null });
+const publicStatus = ({ behind: _behind, reportedAt: _reportedAt, ...status }: TrackedStatus) => ({ ...status, nack: status.nack ?? null });
 
 /**
  * Writes what changed, at most every XDS_STATUS_FLUSH_MS (default 5 s) per isolate, after the response (waitUntil). A failed

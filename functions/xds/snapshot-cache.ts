@@ -1,5 +1,4 @@
-import { renderView, translateIntents, type MeshIR, type Snapshot, type Subscriber, type View } from '../../xds';
-import { viewKey } from '../../xds';
+import { renderView, translateIntents, viewKey, type MeshIR, type Snapshot, type Subscriber, type View } from '../../xds';
 import { openDatabase, readHeadRevision, readIntentState, type IntentState } from '../db/store';
 import type { Env } from '../env';
 import { serviceUnavailable } from '../http/problem';
