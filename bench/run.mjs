@@ -67,12 +67,17 @@ function manifest(n) {
 const extensions = Array.from({ length: 200 }, (_, i) => ({ name: `envoy.extension.number_${i}`, category: `envoy.category_${i % 20}`, type_urls: [`type.googleapis.com/envoy.extensions.sample.v3.Config${i}`] }));
 const node = { id: 'bench-envoy', cluster: 'bench', user_agent_name: 'envoy', user_agent_build_version: { version: { major_number: 1, minor_number: 36 } }, metadata: { labels: { app: 'bench' } }, extensions };
 const requestBytes = JSON.stringify({ version_info: 'x'.repeat(16), node, type_url: 'type.googleapis.com/envoy.config.cluster.v3.Cluster' }).length;
-const poll = (versionInfo) => () =>
-  fetch(`${base}/v3/discovery:clusters`, {
+const poll = (versionInfo, target = base) => () =>
+  fetch(`${target}/v3/discovery:clusters`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', host: 'xds_cluster' },
     body: JSON.stringify({ ...(versionInfo ? { version_info: versionInfo } : {}), node, type_url: 'type.googleapis.com/envoy.config.cluster.v3.Cluster' }),
   });
+
+// The client's own floor: a bare Node HTTP server in another process answering 304 to the same request.
+const floorPort = Number(port) + 1;
+const floor = spawn(process.execPath, ['-e', `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => { s.writeHead(304); s.end(); }); }).listen(${floorPort}, '127.0.0.1')`], { stdio: 'ignore', detached: true });
+process.on('exit', () => { try { process.kill(-floor.pid, 'SIGTERM'); } catch {} });
 
 await waitUntilUp();
 const token = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(join(root, '.dev.vars'), 'utf8'))?.[1]?.trim();
@@ -90,6 +95,7 @@ if (cds.resources?.length !== CLUSTERS) throw new Error(`expected ${CLUSTERS} cl
 await measure({ name: 'warm-up', total: 200, concurrency: 4, request: () => fetch(`${base}/healthz`), expectStatus: 200 });
 await measure({ name: 'warm-up', total: 200, concurrency: 4, request: poll(cds.version_info), expectStatus: 304 });
 const results = [];
+results.push(await measure({ name: 'bare Node HTTP server answering 304 (client floor)', total: TOTAL, concurrency: CONCURRENCY, request: poll(cds.version_info, `http://127.0.0.1:${floorPort}`), expectStatus: 304 }));
 results.push(await measure({ name: 'GET /healthz (trivial route)', total: TOTAL, concurrency: CONCURRENCY, request: () => fetch(`${base}/healthz`), expectStatus: 200 }));
 results.push(await measure({ name: `CDS poll, unchanged (304), ${CLUSTERS} clusters`, total: TOTAL, concurrency: CONCURRENCY, request: poll(cds.version_info), expectStatus: 304 }));
 results.push(await measure({ name: `CDS poll, full (200), ${CLUSTERS} clusters`, total: Math.max(200, TOTAL / 10), concurrency: CONCURRENCY, request: poll(''), expectStatus: 200 }));
@@ -99,7 +105,7 @@ console.log(`\n${new Date().toISOString().slice(0, 10)} · ${cpus().length} × $
 console.log('| measurement | requests | concurrency | req/s | p50 ms | p99 ms | body bytes | failures |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) console.log(`| ${r.name} | ${r.requests} | ${r.concurrency} | ${fmt(r.rps, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.meanBytes, 0)} | ${r.failures} |`);
-const [trivial, unchanged] = results;
+const [, trivial, unchanged] = results;
 console.log(`\nEach poll sends a ${requestBytes}-byte DiscoveryRequest (a node listing 200 extensions, as Envoy's does).`);
 console.log(`\n304 poll vs trivial route: throughput ${fmt(unchanged.rps / trivial.rps, 2)}×, p50 latency ${fmt(unchanged.p50 / trivial.p50, 2)}×`);
 process.exit(results.some((r) => r.failures) ? 1 : 0);
