@@ -46,12 +46,18 @@ function validateForPath(c: Context<App>, kind: IntentKind, body: unknown): { ob
   return { object: o, warnings: result.warnings };
 }
 
+/** `?dryRun=true`, as in Kubernetes: everything a write checks, nothing stored. */
+const isDryRun = (c: Context<App>) => c.req.query('dryRun') === 'true';
+
 async function write(c: Context<App>, kind: IntentKind, change: Change, intentWarnings: FieldError[]) {
-  const outcome = await commitChanges(c.env.DB, [change], { author: c.get('principal').name, source: requestSource(c) });
+  const dryRun = isDryRun(c);
+  const outcome = await commitChanges(c.env.DB, [change], { dryRun, author: c.get('principal').name, source: requestSource(c) });
   const { namespace, name } = c.req.param() as { namespace: string; name: string };
   const row = outcome.rows.get(`${kind}/${namespace}/${name}`);
   const warnings = [...intentWarnings, ...outcome.warnings];
   setWarningHeaders(c, warnings);
+  // The object as it would be stored (its resourceVersion the revision it would make).
+  if (dryRun) return c.json({ dryRun: true, committed: false, changes: outcome.changes, warnings, ...(row ? { object: toApiObject(row) } : {}) });
   if (!row) return c.json({ revision: outcome.revision, changes: outcome.changes, warnings }, 200);
   c.header('etag', etagOf(row));
   const created = outcome.changes[0]?.op === 'created';
@@ -110,8 +116,10 @@ app.delete('/namespaces/:namespace/:plural/:name', requireScope('config:write'),
   const kind = kindOf(c.req.param('plural'));
   const { namespace, name } = c.req.param() as { namespace: string; name: string };
   const ifMatch = c.req.header('if-match');
-  const outcome = await commitChanges(c.env.DB, [{ op: 'delete', key: { kind, namespace, name }, ...(ifMatch ? { ifMatch } : {}) }], { author: c.get('principal').name, source: requestSource(c) });
+  const dryRun = isDryRun(c);
+  const outcome = await commitChanges(c.env.DB, [{ op: 'delete', key: { kind, namespace, name }, ...(ifMatch ? { ifMatch } : {}) }], { dryRun, author: c.get('principal').name, source: requestSource(c) });
   setWarningHeaders(c, outcome.warnings);
+  if (dryRun) return c.json({ dryRun: true, committed: false, changes: outcome.changes, warnings: outcome.warnings });
   return c.json({ revision: outcome.revision, changes: outcome.changes, warnings: outcome.warnings });
 });
 

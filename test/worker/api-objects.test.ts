@@ -114,3 +114,24 @@ describe('objects: CRUD by namespace and name', () => {
     expect(res.body.detail).toContain('virtualservices');
   });
 });
+
+describe('dryRun on single-object writes', () => {
+  it('PUT, PATCH and DELETE with ?dryRun=true check everything and store nothing', async () => {
+    await apply(REVIEWS([80, 20], 'dryobj'));
+    const revisions = await countRows('revisions');
+    const path = '/api/v1/namespaces/dryobj/virtualservices/reviews';
+    const host = 'reviews.dryobj.svc.cluster.local';
+    const patch = await callJson('PATCH', `${path}?dryRun=true`, { body: [{ op: 'replace', path: '/spec/http/0/route/0/weight', value: 10 }], contentType: 'application/json-patch+json' });
+    expect(patch.status).toBe(200);
+    expect(patch.body).toMatchObject({ dryRun: true, committed: false, changes: [{ op: 'updated' }] });
+    expect(patch.body.object.spec.http[0].route[0].weight).toBe(10);
+    const broken = await callJson('PUT', `${path}?dryRun=true`, { body: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'reviews' }, spec: { hosts: [host], http: [{ route: [{ destination: { host, subset: 'v7' } }] }] } } });
+    expect(broken.status).toBe(409);
+    const del = await callJson('DELETE', '/api/v1/namespaces/dryobj/destinationrules/reviews?dryRun=true');
+    expect(del.status).toBe(409); // the VirtualService still needs its subsets
+    const delVs = await callJson('DELETE', `${path}?dryRun=true`);
+    expect(delVs.body).toMatchObject({ dryRun: true, changes: [{ op: 'deleted' }] });
+    expect(await countRows('revisions')).toBe(revisions);
+    expect((await callJson('GET', path)).body.spec.http[0].route[0].weight).toBe(80);
+  });
+});
