@@ -90,14 +90,15 @@ discovery.all('/v3/*', limitBody(), async (c) => {
     if (missing.length) {
       // Make before break: keep the node on its current routes until it has accepted the clusters.
       unchanged = true;
-      headers['x-xdsflare-held'] = `waiting for the node to accept clusters ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}`;
+      headers['x-xdsflare-held'] = `waiting for the node to accept clusters ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}`;
     }
   }
   recordPoll({ node: req.node, view: viewKey(view), transport: subscriber.mode === 'ads' ? 'ads' : 'rest', subscription, reported: req.versionInfo, served: unchanged ? req.versionInfo : version });
   flushNodesIfDue(c.env, (p) => waitUntil(c, p));
 
   if (unchanged) return c.body(null, 304, headers);
-  const body = memoBody(config, `${key}\n${type}\n${names.join(',')}`, () =>
+  // Names are client-chosen: key them unambiguously (JSON), so no request can share another's entry.
+  const body = memoBody(config, `${key}\n${type}\n${JSON.stringify(names)}`, () =>
     JSON.stringify({ version_info: version, type_url: typeUrl, resources: resources.map((r) => r.json) }),
   );
   // Uncompressed: Envoy's REST fetcher cannot decompress.
