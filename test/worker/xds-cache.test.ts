@@ -217,6 +217,22 @@ describe('what nodes report', () => {
 });
 
 describe('make-before-break over REST', () => {
+  it('names at most three held clusters in the header, in ASCII', async () => {
+    await admin('POST', '/api/v1/apply', REVIEWS([80, 20], 'many'));
+    const node = envoyNode('mbb-many');
+    const held = new Map<string, string>();
+    await round(via(), node, held, 'many');
+    await round(via(), node, held, 'many');
+    const subsets = ['v3', 'v4', 'v5', 'v6'];
+    const manifest = REVIEWS([80, 20], 'many')
+      .replace('- {name: v2, labels: {version: v2}}', ['- {name: v2, labels: {version: v2}}', ...subsets.map((v) => `  - {name: ${v}, labels: {version: v2}}`)].join('\n'))
+      .replace(/    - \{destination: \{host: reviews\.many\.svc\.cluster\.local, subset: v1\}, weight: 80\}\n    - \{destination: \{host: reviews\.many\.svc\.cluster\.local, subset: v2\}, weight: 20\}/, subsets.map((v) => `    - {destination: {host: reviews.many.svc.cluster.local, subset: ${v}}, weight: 25}`).join('\n'));
+    expect((await admin('POST', '/api/v1/apply', manifest)).status).toBe(201);
+    const res = await poll('routes', { node, names: ['9080'], version: held.get('routes9080')! }, via());
+    expect(res.status).toBe(304);
+    expect(res.headers.get('x-xdsflare-held')).toMatch(/^waiting for the node to accept clusters (outbound\|9080\|v\d\|reviews\.many\.svc\.cluster\.local, ){3}\.\.\.$/);
+  });
+
   it('holds routes that name a cluster until the node reports accepting it', async () => {
     await admin('POST', '/api/v1/apply', REVIEWS([80, 20], 'mbb'));
     const fetcher = via();
