@@ -30,6 +30,7 @@ const HEARTBEAT_MS = 30_000;
 /** Consecutive polls reporting the old version, after a 200 served the new one, before a rejection is inferred. */
 export const INFERRED_NACK_POLLS = 3;
 const MAX_NODES = 10_000;
+const MAX_NODES_PER_FLUSH = 500;
 
 const nodes = new Map<string, TrackedNode>();
 let lastFlush = 0;
@@ -89,7 +90,8 @@ export function reportedVersion(nodeId: string, subscription: string, maxAgeMs: 
 }
 
 async function flush(env: Env, now: number): Promise<void> {
-  const due = [...nodes.values()].filter((n) => n.identityDirty || n.dirty.size || now - n.persistedAt >= HEARTBEAT_MS);
+  // Bounded batches; whatever is left stays dirty for the next flush.
+  const due = [...nodes.values()].filter((n) => n.identityDirty || n.dirty.size || now - n.persistedAt >= HEARTBEAT_MS).slice(0, MAX_NODES_PER_FLUSH);
   if (!due.length) return;
   const db = openDatabase(env.DB);
   const statements = due.map((n) => {
