@@ -1,5 +1,6 @@
 import { badRequest } from '../http/problem';
-import type { IntentKind, IntentObject } from '../../xds';
+import type { IntentKind } from '../../xds';
+import { rowToIntent } from '../db/store';
 import type { ObjectRow } from '../db/schema';
 
 export interface ObjectKey {
@@ -22,34 +23,10 @@ export function canonicalJson(value: unknown): string {
 
 /** What GET returns: the user's object plus Kubernetes-style server metadata. */
 export function toApiObject(row: ObjectRow) {
+  const object = rowToIntent(row);
   return {
-    apiVersion: row.apiVersion,
-    kind: row.kind,
-    metadata: {
-      name: row.name,
-      namespace: row.namespace,
-      ...(Object.keys(row.labels).length ? { labels: row.labels } : {}),
-      ...(Object.keys(row.annotations).length ? { annotations: row.annotations } : {}),
-      uid: row.uid,
-      resourceVersion: String(row.resourceVersion),
-      generation: row.generation,
-      creationTimestamp: row.createdAt,
-    },
-    spec: row.spec,
-  };
-}
-
-export function rowToIntentObject(row: ObjectRow): IntentObject {
-  return {
-    apiVersion: row.apiVersion,
-    kind: row.kind as IntentKind,
-    metadata: {
-      name: row.name,
-      namespace: row.namespace,
-      ...(Object.keys(row.labels).length ? { labels: row.labels } : {}),
-      ...(Object.keys(row.annotations).length ? { annotations: row.annotations } : {}),
-    },
-    spec: row.spec,
+    ...object,
+    metadata: { ...object.metadata, uid: row.uid, resourceVersion: String(row.resourceVersion), generation: row.generation, creationTimestamp: row.createdAt },
   };
 }
 

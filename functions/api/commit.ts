@@ -2,7 +2,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { checkConsistency, defaultViews, hashContent, renderView, translateIntents, viewKey, type FieldError, type IntentObject } from '../../xds';
 import { objectHistory, objects, revisions, type ObjectRow, type RevisionChange } from '../db/schema';
-import { openDatabase, type Database } from '../db/store';
+import { openDatabase, rowToIntent, type Database } from '../db/store';
 import { conflict, notFound, preconditionFailed, ProblemError } from '../http/problem';
 import { primeSnapshotCache } from '../xds/snapshot-cache';
 import { canonicalJson, ifMatchHolds, keyOf, type ObjectKey } from './api-object';
@@ -95,7 +95,7 @@ export async function commitChanges(d1: D1Database, changes: Change[], opts: Com
     results.push({ ...key, op: current ? 'updated' : 'created' });
   }
 
-  const intents = [...next.values()].map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace: r.namespace, ...(Object.keys(r.labels).length ? { labels: r.labels } : {}) }, spec: r.spec }) as IntentObject);
+  const intents = [...next.values()].map(rowToIntent);
   const { ir, errors, warnings } = translateIntents(intents);
   const asField = (d: { source: string; path: string; message: string }) => ({ path: d.path, message: d.message, object: d.source });
   if (errors.length) throw conflict('the resulting configuration is inconsistent; nothing was stored', errors.map(asField));

@@ -2,8 +2,8 @@ import { and, desc, eq, lt, lte, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { IntentObject } from '../../xds';
 import { requireScope, type AuthVariables } from '../auth/require-scope';
-import { objectHistory, objects, revisions, type RevisionRow } from '../db/schema';
-import { openDatabase } from '../db/store';
+import { objectHistory, objects, revisions, type ObjectRow, type RevisionRow } from '../db/schema';
+import { openDatabase, rowToIntent } from '../db/store';
 import type { Env } from '../env';
 import { requestSource } from '../http/body';
 import { badRequest, notFound } from '../http/problem';
@@ -64,10 +64,8 @@ app.post('/revisions/:n/rollback', requireScope('config:write'), async (c) => {
   ]);
   const wanted = new Map<string, IntentObject>();
   for (const h of asOfN) {
-    const o = h.object as { apiVersion: string; kind: string; namespace: string; name: string; labels: Record<string, string>; annotations: Record<string, string>; spec: Record<string, unknown> } | null;
-    if (!o) continue;
-    const metadata = { name: o.name, namespace: o.namespace, ...(Object.keys(o.labels ?? {}).length ? { labels: o.labels } : {}), ...(Object.keys(o.annotations ?? {}).length ? { annotations: o.annotations } : {}) };
-    wanted.set(keyOf(h as ObjectKey), { apiVersion: o.apiVersion, kind: o.kind as IntentObject['kind'], metadata, spec: o.spec });
+    // History rows hold the object row as stored (null: deleted at that revision).
+    if (h.object) wanted.set(keyOf(h as ObjectKey), rowToIntent(h.object as unknown as ObjectRow));
   }
   const changes: Change[] = [...wanted.values()].map((object) => ({ op: 'put', object }));
   for (const row of current) if (!wanted.has(keyOf(row as ObjectKey))) changes.push({ op: 'delete', key: row as ObjectKey });
