@@ -9,6 +9,8 @@ export interface Env {
   XDS_FRESHNESS_MS?: string;
   /** How often (ms) each isolate writes what pollers report to the proxies table; default 5000. */
   XDS_STATUS_FLUSH_MS?: string;
+  /** A proxy not seen (polled, or reported by its bridge) for this long (ms) is stale; default 60000. */
+  STATUS_STALE_MS?: string;
   /** refresh_delay written into REST pollers' EDS/RDS config sources, e.g. "1s". */
   XDS_REFRESH_DELAY?: string;
 }

@@ -4,9 +4,7 @@ import { requireScope, type AuthVariables } from '../auth/require-scope';
 import { proxies, type ProxyRow } from '../db/schema';
 import { openDatabase } from '../db/store';
 import type { Env } from '../env';
-
-/** A proxy is stale when it has not polled (or its bridge has not reported it) within this bound. */
-const DEFAULT_STALE_SECONDS = 60;
+import { isStale, staleBoundMs } from './proxy-state';
 
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 
@@ -17,16 +15,22 @@ const toApi = (row: ProxyRow, now: number, staleMs: number) => ({
   labels: row.labels,
   view: row.view,
   transport: row.transport,
+  /** The bridge that reported it; null for a REST poller. */
+  bridge: row.bridge,
   lastSeen: row.lastSeen,
-  stale: now - Date.parse(row.lastSeen) > staleMs,
+  stale: isStale(row, now, staleMs),
   // Stored with `nack: null` where a rejection was cleared (see node-tracker); drop those.
   subscriptions: Object.fromEntries(Object.entries(row.versions).map(([k, { nack, ...v }]) => [k, nack ? { ...v, nack } : v])),
 });
 
-/** Every proxy seen, with what it reports per subscription (written in batches by the poll path). */
+/**
+ * Every proxy seen, with what it reports per subscription (written in batches by the poll path, and
+ * by bridges for their ADS clients). Stale by STATUS_STALE_MS, as revision status judges it;
+ * `?staleSeconds=` overrides the bound for one look.
+ */
 app.get('/proxies', requireScope('config:read'), async (c) => {
-  const staleSeconds = Number(c.req.query('staleSeconds') ?? DEFAULT_STALE_SECONDS);
-  const staleMs = (Number.isFinite(staleSeconds) && staleSeconds > 0 ? staleSeconds : DEFAULT_STALE_SECONDS) * 1000;
+  const staleSeconds = Number(c.req.query('staleSeconds'));
+  const staleMs = Number.isFinite(staleSeconds) && staleSeconds > 0 ? staleSeconds * 1000 : staleBoundMs(c.env);
   const rows = await openDatabase(c.env.DB).select().from(proxies).orderBy(desc(proxies.lastSeen)).limit(1000);
   const now = Date.now();
   return c.json({ items: rows.map((r) => toApi(r, now, staleMs)) });

@@ -77,6 +77,8 @@ export const proxies = sqliteTable('proxies', {
   /** Per type URL: the version the node reports as accepted, and when it was last reported. */
   versions: text('versions', { mode: 'json' }).$type<Record<string, ProxyTypeStatus>>().notNull().default({}),
   lastSeen: text('last_seen').notNull(),
+  /** The bridge that reported this proxy (transport 'ads'); null for a REST poller. */
+  bridge: text('bridge'),
 });
 
 export interface ProxyTypeStatus {
@@ -84,6 +86,8 @@ export interface ProxyTypeStatus {
   acked: string;
   /** Version the control plane last served it. */
   served?: string;
+  /** Revision of the config `served` was answered from: what revision status judges convergence by. */
+  servedRevision?: number;
   /** NACK detail, when the node rejected `served` (bridge clients) or is inferred to have. */
   nack?: { version: string; message: string; inferred: boolean; at: string };
   updatedAt: string;

@@ -85,15 +85,25 @@ discovery.all('/v3/*', limitBody(), async (c) => {
 
   // 304 only to a node that already holds this exact version; an empty version always gets content.
   let unchanged = req.versionInfo !== '' && req.versionInfo === version;
+  let held = false;
   if (!unchanged && req.versionInfo !== '') {
     const missing = clustersNotYetAccepted(type, resources, reportedVersion(req.node.id, CDS_SUBSCRIPTION, CDS_REPORT_MAX_AGE_MS));
     if (missing.length) {
       // Make before break: keep the node on its current routes until it has accepted the clusters.
-      unchanged = true;
+      unchanged = held = true;
       headers['x-xdsflare-held'] = `waiting for the node to accept clusters ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}`;
     }
   }
-  recordPoll({ node: req.node, view: viewKey(view), transport: subscriber.mode === 'ads' ? 'ads' : 'rest', subscription, reported: req.versionInfo, served: unchanged ? req.versionInfo : version });
+  recordPoll({
+    node: req.node,
+    view: viewKey(view),
+    transport: subscriber.mode === 'ads' ? 'ads' : 'rest',
+    subscription,
+    reported: req.versionInfo,
+    served: unchanged ? req.versionInfo : version,
+    // A held answer is the node's old version, not this revision's: it has not reached this revision.
+    ...(held ? {} : { servedRevision: config.revision }),
+  });
   flushNodesIfDue(c.env, (p) => waitUntil(c, p));
 
   if (unchanged) return c.body(null, 304, headers);

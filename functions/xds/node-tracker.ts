@@ -45,6 +45,11 @@ export interface PollReport {
   reported: string;
   /** The version answered: sent with a 200, or confirmed with a 304. */
   served: string;
+  /**
+   * Revision of the config the answer came from; omitted when the answer did not come from it
+   * (routes held back for make-before-break), so the last one stands.
+   */
+  servedRevision?: number;
 }
 
 function tracked(report: PollReport, now: number): TrackedNode {
@@ -78,8 +83,18 @@ export function recordPoll(report: PollReport): void {
   if (!nack && behind >= INFERRED_NACK_POLLS) {
     nack = { version: served, message: `inferred: the node polled ${behind} times with version ${reported || '(none)'} after being served ${served}`, inferred: true, at };
   }
-  const changed = !prev || prev.acked !== reported || prev.served !== served || prev.nack !== nack;
-  node.statuses.set(report.subscription, { acked: reported, served, ...(nack ? { nack } : {}), updatedAt: changed ? at : prev!.updatedAt, behind, reportedAt: now });
+  const servedRevision = report.servedRevision ?? prev?.servedRevision;
+  // A new servedRevision alone is worth a write: revision status judges convergence by it.
+  const changed = !prev || prev.acked !== reported || prev.served !== served || prev.nack !== nack || prev.servedRevision !== servedRevision;
+  node.statuses.set(report.subscription, {
+    acked: reported,
+    served,
+    ...(servedRevision !== undefined ? { servedRevision } : {}),
+    ...(nack ? { nack } : {}),
+    updatedAt: changed ? at : prev!.updatedAt,
+    behind,
+    reportedAt: now,
+  });
   if (changed) node.dirty.add(report.subscription);
 }
 
@@ -106,6 +121,8 @@ async function flush(env: Env, now: number): Promise<void> {
       transport: n.transport,
       versions,
       lastSeen: new Date(n.lastSeen).toISOString(),
+      // Polling the edge itself: not (or no longer) behind a bridge.
+      bridge: null,
     };
     // Merge this isolate's subscriptions into what other isolates wrote (RFC 7396 json_patch).
     return db
@@ -113,7 +130,7 @@ async function flush(env: Env, now: number): Promise<void> {
       .values(row)
       .onConflictDoUpdate({
         target: proxies.nodeId,
-        set: { cluster: row.cluster, userAgent: row.userAgent, labels: row.labels, view: row.view, transport: row.transport, lastSeen: row.lastSeen, versions: sql`json_patch(${proxies.versions}, excluded.versions)` },
+        set: { cluster: row.cluster, userAgent: row.userAgent, labels: row.labels, view: row.view, transport: row.transport, lastSeen: row.lastSeen, bridge: null, versions: sql`json_patch(${proxies.versions}, excluded.versions)` },
       });
   });
   for (const n of due) {

@@ -1,0 +1,44 @@
+import type { ProxyRow, ProxyTypeStatus } from '../db/schema';
+import type { Env } from '../env';
+
+/** A proxy is stale when it has not polled (or its bridge has not reported it) within this bound. */
+export const DEFAULT_STALE_MS = 60_000;
+
+export function staleBoundMs(env: Env): number {
+  const n = Number(env.STATUS_STALE_MS);
+  return env.STATUS_STALE_MS && Number.isFinite(n) && n > 0 ? n : DEFAULT_STALE_MS;
+}
+
+export const isStale = (row: Pick<ProxyRow, 'lastSeen'>, now: number, staleMs: number) => now - Date.parse(row.lastSeen) > staleMs;
+
+export type ProxyState = 'converged' | 'rejected' | 'pending' | 'stale';
+
+export interface Rejection {
+  type: string;
+  version: string;
+  message: string;
+  inferred: boolean;
+}
+
+/** Stored entries may hold `nack: null` (a first insert keeps what json_patch would have removed). */
+const nackOf = (s: ProxyTypeStatus) => s.nack ?? undefined;
+/** Only a version served from revision n or later can tell anything about revision n. */
+const reached = (s: ProxyTypeStatus, revision: number) => s.servedRevision !== undefined && s.servedRevision >= revision;
+
+/**
+ * Where one proxy stands on `revision`. Rejected: some subscription NACKed what it was last served,
+ * from this revision or later. Converged: every subscription acknowledged what it was served, from
+ * this revision or later. Otherwise pending (also with no subscriptions yet: nothing is delivered).
+ */
+export function judgeProxy(row: Pick<ProxyRow, 'lastSeen' | 'versions'>, revision: number, now: number, staleMs: number): { state: ProxyState; rejections: Rejection[] } {
+  if (isStale(row, now, staleMs)) return { state: 'stale', rejections: [] };
+  const entries = Object.entries(row.versions);
+  const rejections: Rejection[] = [];
+  for (const [type, s] of entries) {
+    const nack = nackOf(s);
+    if (nack && nack.version === s.served && reached(s, revision)) rejections.push({ type, version: nack.version, message: nack.message, inferred: nack.inferred });
+  }
+  if (rejections.length) return { state: 'rejected', rejections };
+  const converged = entries.length > 0 && entries.every(([, s]) => s.acked === s.served && reached(s, revision));
+  return { state: converged ? 'converged' : 'pending', rejections };
+}
