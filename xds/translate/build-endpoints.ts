@@ -22,7 +22,8 @@ export function buildLoadAssignment(clusterName: string, endpoints: ClusterEndpo
   const localities = [...groups]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, eps]) => ({
-      ...(key ? { locality: locality(key) } : {}),
+      // Always present, even empty: gRPC's client rejects an assignment whose locality is unset.
+      locality: key ? locality(key) : {},
       lb_endpoints: eps.map((ep) => ({
         endpoint: { address: { socket_address: { address: ep.address, port_value: ep.port } } },
         ...(ep.weight ? { load_balancing_weight: ep.weight } : {}),

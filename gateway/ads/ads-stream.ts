@@ -1,0 +1,257 @@
+import { createHash } from 'node:crypto';
+import { DELIVERY_ORDER, RESOURCE_TYPES, type NodeInfo, type ResourceType } from '../../xds';
+import type { ErrorDetail, ResponseFields } from '../protos/discovery-codec';
+import { nodeClassOf, type SnapshotStore } from '../snapshot/store';
+import type { EncodedResource, ViewSnapshot } from '../snapshot/types';
+import type { Desired, Held, Sent, StreamObserver } from './stream-types';
+import { Subscription } from './subscription';
+
+export interface AdsStreamOptions {
+  store: SnapshotStore;
+  fields: ResponseFields;
+  /** Sent as control_plane.identifier on every response. */
+  controlPlane: string;
+  observer?: StreamObserver;
+  /** A response not ACKed or NACKed within this time no longer holds back the next one. */
+  ackTimeoutMs?: number;
+  /** How long to wait, after clusters change, for the client to subscribe to their endpoints. */
+  edsSubscribeWaitMs?: number;
+}
+
+/** Per type and stream. */
+export interface TypeState {
+  sub: Subscription;
+  /** What the client holds (after its last ACK). */
+  has: Map<string, Held>;
+  inFlight?: Sent;
+  ackedVersion?: string;
+  ackedEdgeVersion: string;
+  /** The desired version the client rejected: not sent again. */
+  nackedVersion?: string;
+  nack?: { version: string; message: string };
+  /** A request that must be answered even if nothing changed (first request, new names). */
+  mustAnswer: boolean;
+  /** Names that must be (re)sent or reported missing (delta subscribes). */
+  forced: Set<string>;
+  /** When the client last ACKed this type (clusters: the start of the EDS subscribe wait). */
+  ackedAt: number;
+}
+
+const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
+
+/**
+ * The part of an ADS stream both protocols share: who the client is, what it subscribes to, what
+ * it holds, and the make-before-break pump. Only one response is in flight per stream, and types
+ * go out in the order CDS → EDS → LDS → RDS: a later type waits until the earlier ones are ACKed
+ * at their target, so a route never reaches a client before the clusters it names. Clusters that
+ * the new config dropped are kept in CDS (and their assignments in EDS) until the listeners and
+ * routes that stopped using them are ACKed; then a final CDS removes them.
+ */
+export abstract class AdsStream {
+  node?: NodeInfo;
+  target?: ViewSnapshot;
+  protected closed = false;
+  protected readonly types: Record<ResourceType, TypeState>;
+  private nonce = 0;
+  private release?: () => void;
+  private classKey?: string;
+  private kickTimer?: NodeJS.Timeout;
+  private readonly onStoreChange = () => this.retarget();
+
+  constructor(protected readonly options: AdsStreamOptions) {
+    this.types = Object.fromEntries(
+      DELIVERY_ORDER.map((t) => [t, { sub: new Subscription(t), has: new Map(), ackedEdgeVersion: '', mustAnswer: false, forced: new Set(), ackedAt: 0 } satisfies TypeState]),
+    ) as Record<ResourceType, TypeState>;
+  }
+
+  /** Writes one encoded response to the wire. */
+  protected abstract write(bytes: Uint8Array): void;
+  /** Whether the type needs a response now; may settle the type without one (delta, nothing to say). */
+  protected abstract needsResponse(type: ResourceType, st: TypeState, desired: Desired): boolean;
+  /** Encodes and writes the response; returns what the client will hold once it ACKs. */
+  protected abstract respond(type: ResourceType, st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'nonce' | 'sentAt'>;
+
+  protected get protocol(): 'sotw' | 'delta' {
+    return 'sotw';
+  }
+
+  /** The first request's node: decides the view. Later nodes are ignored, as Envoy allows omitting them. */
+  protected identify(node: NodeInfo | undefined): boolean {
+    if (this.node) return true;
+    if (!node) return false;
+    this.node = node;
+    const nodeClass = nodeClassOf(node);
+    this.classKey = nodeClass.key;
+    this.release = this.options.store.use(nodeClass);
+    this.options.store.on('change', this.onStoreChange);
+    this.options.observer?.onConnect?.(this.protocol, 1);
+    this.target = this.options.store.snapshotFor(nodeClass.key);
+    return true;
+  }
+
+  protected typeOf(typeUrl: string): ResourceType | undefined {
+    return DELIVERY_ORDER.find((t) => RESOURCE_TYPES[t] === typeUrl);
+  }
+
+  protected nextNonce(): string {
+    return String(++this.nonce);
+  }
+
+  /** The last response of this type was ACKed (no error_detail) or NACKed. */
+  protected settle(type: ResourceType, st: TypeState, nonce: string, error: ErrorDetail | undefined): void {
+    const sent = st.inFlight;
+    if (!sent || sent.nonce !== nonce) return;
+    st.inFlight = undefined;
+    const observer = this.options.observer;
+    if (error) {
+      st.nackedVersion = sent.version;
+      st.nack = { version: sent.edgeVersion, message: error.message };
+      observer?.onNack?.(type, this.node!, error);
+      observer?.log?.('warn', 'proxy rejected config', { node: this.node!.id, type, version: sent.version, error: error.message });
+    } else {
+      const newer = st.ackedVersion !== sent.version;
+      st.ackedVersion = sent.version;
+      st.ackedAt = Date.now();
+      st.has = sent.result;
+      st.nack = undefined;
+      st.nackedVersion = undefined;
+      if (sent.final) st.ackedEdgeVersion = sent.edgeVersion;
+      observer?.onAck?.(type, newer && sent.final ? (Date.now() - sent.receivedAt) / 1000 : undefined);
+    }
+    this.report(type, st);
+  }
+
+  protected report(type: ResourceType, st: TypeState): void {
+    if (!this.node || !this.target) return;
+    this.options.observer?.onStatus?.(this.node, this.target.view, type, { acked: st.ackedEdgeVersion, served: this.target.types[type].edgeVersion, nack: st.nack ?? null });
+  }
+
+  /** Reports every subscribed type again (after the store moved to a new revision). */
+  reportAll(): void {
+    for (const type of DELIVERY_ORDER) if (this.types[type].sub.active) this.report(type, this.types[type]);
+  }
+
+  private retarget(): void {
+    if (this.closed || !this.classKey) return;
+    const next = this.options.store.snapshotFor(this.classKey);
+    if (next && next !== this.target) {
+      this.target = next;
+      this.pump();
+    }
+    this.reportAll();
+  }
+
+  /** Clusters dropped by the target that the client still holds, kept until routes stop using them. */
+  private retained(type: ResourceType): Map<string, EncodedResource> {
+    const out = new Map<string, EncodedResource>();
+    if ((type !== 'clusters' && type !== 'endpoints') || !this.routesSettled()) {
+      const target = this.target!.types;
+      const dropped = [...this.types.clusters.has].filter(([name, held]) => !target.clusters.resources.has(name) && held.resource);
+      if (type === 'clusters') for (const [name, held] of dropped) out.set(name, held.resource!);
+      if (type === 'endpoints') {
+        for (const [, held] of dropped) {
+          const eds = held.resource!.edsName;
+          const cla = eds && !target.endpoints.resources.has(eds) ? this.types.endpoints.has.get(eds)?.resource : undefined;
+          if (cla) out.set(eds!, cla);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Listeners and routes are ACKed at the target (or not subscribed). */
+  private routesSettled(): boolean {
+    return (['listeners', 'routes'] as const).every((type) => {
+      const st = this.types[type];
+      return !st.sub.active || (!st.inFlight && st.ackedVersion === this.desired(type).version);
+    });
+  }
+
+  protected desired(type: ResourceType): Desired {
+    const t = this.target!.types[type];
+    const st = this.types[type];
+    const retained = type === 'clusters' || type === 'endpoints' ? this.retained(type) : new Map<string, EncodedResource>();
+    const resources = new Map<string, EncodedResource>();
+    const missing: string[] = [];
+    const names = st.sub.select(t.resources.keys());
+    if (st.sub.wildcard) names.push(...retained.keys());
+    const kept: string[] = [];
+    for (const name of [...new Set(names)].sort()) {
+      const r = t.resources.get(name) ?? retained.get(name);
+      if (!r) missing.push(name);
+      else {
+        resources.set(name, r);
+        if (!t.resources.has(name)) kept.push(`${name}=${r.hash}`);
+      }
+    }
+    const final = kept.length === 0;
+    return { version: final ? t.version : `${t.version}~${shortHash(kept.join('\n'))}`, resources, missing, final, edgeVersion: t.edgeVersion, receivedAt: this.target!.receivedAt };
+  }
+
+  /** The EDS names of the clusters the client holds, that it has not subscribed to yet. */
+  private unsubscribedEds(): string[] {
+    const eds = this.types.endpoints.sub;
+    const out: string[] = [];
+    for (const held of this.types.clusters.has.values()) {
+      const name = held.resource?.edsName;
+      if (name && !eds.names.has(name) && !eds.wildcard) out.push(name);
+    }
+    return out;
+  }
+
+  /** Sends the next response the make-before-break order allows, if any. */
+  protected pump(): void {
+    if (this.closed || !this.target) return;
+    clearTimeout(this.kickTimer);
+    const now = Date.now();
+    const ackTimeout = this.options.ackTimeoutMs ?? 15_000;
+    for (const type of DELIVERY_ORDER) {
+      const sent = this.types[type].inFlight;
+      if (!sent) continue;
+      if (now - sent.sentAt < ackTimeout) return this.kickAfter(ackTimeout - (now - sent.sentAt));
+      this.options.observer?.log?.('warn', 'no ACK or NACK; sending on', { node: this.node?.id, type, version: sent.version });
+      this.types[type].inFlight = undefined;
+    }
+    for (const type of DELIVERY_ORDER) {
+      const st = this.types[type];
+      if (type === 'endpoints' && this.types.clusters.ackedVersion !== undefined) {
+        // After CDS, Envoy (and gRPC) subscribe to the new clusters' endpoints: wait a little for that.
+        const wait = this.options.edsSubscribeWaitMs ?? 2_000;
+        const since = now - this.types.clusters.ackedAt;
+        if (this.unsubscribedEds().length && since < wait) return this.kickAfter(wait - since);
+      }
+      if (!st.sub.active) continue;
+      const desired = this.desired(type);
+      if (this.needsResponse(type, st, desired)) {
+        const nonce = this.nextNonce();
+        const sent = this.respond(type, st, desired, nonce);
+        st.inFlight = { ...sent, nonce, sentAt: now };
+        st.mustAnswer = false;
+        st.forced.clear();
+        this.options.observer?.onPush?.(type);
+        return this.kickAfter(ackTimeout);
+      }
+      // Parked by a NACK, or not yet ACKed: later types wait.
+      if (st.ackedVersion !== desired.version) return;
+    }
+  }
+
+  private kickAfter(ms: number): void {
+    clearTimeout(this.kickTimer);
+    this.kickTimer = setTimeout(() => this.pump(), Math.max(1, ms));
+    this.kickTimer.unref?.();
+  }
+
+  /** The stream ended: forget it. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.kickTimer);
+    this.options.store.off('change', this.onStoreChange);
+    this.release?.();
+    if (this.node) {
+      this.options.observer?.onConnect?.(this.protocol, -1);
+      this.options.observer?.onDisconnect?.(this.node);
+    }
+  }
+}

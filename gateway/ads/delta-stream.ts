@@ -1,0 +1,101 @@
+import type { ResourceType } from '../../xds';
+import { encodeDeltaResource, encodeDeltaResponse, type DeltaRequest } from '../protos/discovery-codec';
+import type { EncodedResource } from '../snapshot/types';
+import { AdsStream, type AdsStreamOptions, type TypeState } from './ads-stream';
+import type { Desired, Held, Sent } from './stream-types';
+
+/** Encoded Resource wrappers, one per resource content, shared by every delta stream. */
+const wrapped = new WeakMap<EncodedResource, Uint8Array>();
+
+interface Diff {
+  updated: EncodedResource[];
+  removed: string[];
+}
+
+/**
+ * Incremental ADS (DeltaAggregatedResources). Subscriptions change on every request whatever its
+ * nonce (envoy PR #16659); the nonce only matches ACKs and NACKs. Only resources whose content hash
+ * differs from what the client holds are sent; names it holds that are gone, and names it asked for
+ * that never existed, come back in removed_resources.
+ */
+export class DeltaStream extends AdsStream {
+  private diff?: Diff;
+
+  constructor(
+    options: AdsStreamOptions,
+    private readonly writeBytes: (bytes: Uint8Array) => void,
+  ) {
+    super(options);
+  }
+
+  protected override get protocol(): 'delta' {
+    return 'delta';
+  }
+
+  protected write(bytes: Uint8Array): void {
+    this.writeBytes(bytes);
+  }
+
+  onRequest(req: DeltaRequest): string | undefined {
+    if (!this.identify(req.node)) return 'the first request of a stream must carry node';
+    const type = this.typeOf(req.typeUrl);
+    if (!type) {
+      this.options.observer?.log?.('debug', 'ignoring a type this control plane does not serve', { node: this.node!.id, typeUrl: req.typeUrl });
+      return undefined;
+    }
+    const st = this.types[type];
+    const first = !st.sub.active;
+    // A reconnecting client says what it already holds; matching versions need not be sent again.
+    if (first) for (const [name, hash] of Object.entries(req.initialVersions)) st.has.set(name, { hash });
+    const { added, wildcardAdded, unsubscribed } = st.sub.update(req.subscribe, req.unsubscribe);
+    for (const name of added) if (!(first && name in req.initialVersions)) st.forced.add(name);
+    for (const name of unsubscribed) {
+      st.has.delete(name);
+      // Under a wildcard the client must learn whether the name still belongs to it (xds-protocol.md §3.2).
+      if (st.sub.wildcard) st.forced.add(name);
+    }
+    if (first || wildcardAdded) st.mustAnswer = true;
+    if (req.responseNonce && st.inFlight?.nonce === req.responseNonce) this.settle(type, st, req.responseNonce, req.errorDetail);
+    this.pump();
+    return undefined;
+  }
+
+  private diffOf(st: TypeState, desired: Desired): Diff {
+    const updated = [...desired.resources].filter(([name, r]) => st.forced.has(name) || st.has.get(name)?.hash !== r.hash).map(([, r]) => r);
+    const removed = [...st.has.keys()].filter((name) => !desired.resources.has(name));
+    for (const name of desired.missing) if (st.forced.has(name) && !removed.includes(name)) removed.push(name);
+    return { updated, removed };
+  }
+
+  protected needsResponse(type: ResourceType, st: TypeState, desired: Desired): boolean {
+    if (desired.version === st.nackedVersion && !st.forced.size && !st.mustAnswer) return false;
+    const diff = this.diffOf(st, desired);
+    if (diff.updated.length || diff.removed.length || st.mustAnswer) {
+      this.diff = diff;
+      return true;
+    }
+    // The client already holds the desired state: settled without a response.
+    if (st.ackedVersion !== desired.version) {
+      st.ackedVersion = desired.version;
+      if (desired.final) st.ackedEdgeVersion = desired.edgeVersion;
+      this.report(type, st);
+    }
+    return false;
+  }
+
+  protected respond(type: ResourceType, st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'nonce' | 'sentAt'> {
+    const { updated, removed } = this.diff ?? this.diffOf(st, desired);
+    this.diff = undefined;
+    const fields = this.options.fields;
+    const resources = updated.map((r) => {
+      let bytes = wrapped.get(r);
+      if (!bytes) wrapped.set(r, (bytes = encodeDeltaResource(fields, r.name, r.hash, r.any)));
+      return bytes;
+    });
+    this.write(encodeDeltaResponse(fields, { systemVersionInfo: desired.version, typeUrl: this.target!.types[type].typeUrl, nonce, resources, removed, controlPlane: this.options.controlPlane }));
+    const result = new Map<string, Held>(st.has);
+    for (const r of updated) result.set(r.name, { hash: r.hash, resource: r });
+    for (const name of removed) result.delete(name);
+    return { version: desired.version, result, final: desired.final, edgeVersion: desired.edgeVersion, receivedAt: desired.receivedAt };
+  }
+}

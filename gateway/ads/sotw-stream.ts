@@ -1,0 +1,64 @@
+import type { ResourceType } from '../../xds';
+import { encodeSotwResponse, frameResources, type SotwRequest } from '../protos/discovery-codec';
+import { AdsStream, type AdsStreamOptions, type TypeState } from './ads-stream';
+import type { Desired, Held, Sent } from './stream-types';
+
+const MAX_FRAMED = 1024;
+
+/**
+ * State-of-the-world ADS (StreamAggregatedResources). Nonces are per stream and checked per type;
+ * a request carrying error_detail is a NACK whatever its version says; a request with a stale nonce
+ * still changes the subscription (envoy#10363) but acknowledges nothing.
+ */
+export class SotwStream extends AdsStream {
+  constructor(
+    options: AdsStreamOptions,
+    private readonly writeBytes: (bytes: Uint8Array) => void,
+  ) {
+    super(options);
+  }
+
+  protected write(bytes: Uint8Array): void {
+    this.writeBytes(bytes);
+  }
+
+  /** Returns an error message when the request cannot be served (the stream is then failed). */
+  onRequest(req: SotwRequest): string | undefined {
+    if (!this.identify(req.node)) return 'the first request of a stream must carry node';
+    const type = this.typeOf(req.typeUrl);
+    if (!type) {
+      this.options.observer?.log?.('debug', 'ignoring a type this control plane does not serve', { node: this.node!.id, typeUrl: req.typeUrl });
+      return undefined;
+    }
+    const st = this.types[type];
+    const first = !st.sub.active;
+    const { added, wildcardAdded } = st.sub.replace(req.resourceNames);
+    if (first || added.length || wildcardAdded) st.mustAnswer = true;
+    if (req.responseNonce && st.inFlight?.nonce === req.responseNonce) this.settle(type, st, req.responseNonce, req.errorDetail);
+    this.pump();
+    return undefined;
+  }
+
+  protected needsResponse(_type: ResourceType, st: TypeState, desired: Desired): boolean {
+    if (st.mustAnswer) return true;
+    return desired.version !== st.ackedVersion && desired.version !== st.nackedVersion;
+  }
+
+  protected respond(type: ResourceType, _st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'nonce' | 'sentAt'> {
+    const t = this.target!.types[type];
+    const key = [...desired.resources.keys()].join('\n');
+    // Streams with equal subscriptions share one framed buffer per version (only for the target itself).
+    let framed = desired.final ? t.framed.get(key) : undefined;
+    if (!framed) {
+      framed = frameResources(this.options.fields, [...desired.resources.values()].map((r) => r.any));
+      if (desired.final) {
+        if (t.framed.size >= MAX_FRAMED) t.framed.clear();
+        t.framed.set(key, framed);
+      }
+    }
+    this.write(encodeSotwResponse(this.options.fields, { versionInfo: desired.version, typeUrl: this.target!.types[type].typeUrl, nonce, resources: framed, controlPlane: this.options.controlPlane }));
+    const result = new Map<string, Held>();
+    for (const [name, r] of desired.resources) result.set(name, { hash: r.hash, resource: r });
+    return { version: desired.version, result, final: desired.final, edgeVersion: desired.edgeVersion, receivedAt: desired.receivedAt };
+  }
+}

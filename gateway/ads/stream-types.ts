@@ -1,0 +1,52 @@
+import type { NodeInfo, ResourceType } from '../../xds';
+import type { ErrorDetail } from '../protos/discovery-codec';
+import type { EncodedResource } from '../snapshot/types';
+
+/** What a proxy holds of one resource: its content hash, and the bytes when this bridge sent them. */
+export interface Held {
+  hash: string;
+  resource?: EncodedResource;
+}
+
+/** The state a response leads to once the client ACKs it. */
+export interface Sent {
+  version: string;
+  nonce: string;
+  /** The resources the client holds after applying the response. */
+  result: Map<string, Held>;
+  /** No resource was kept back for make-before-break: this is the target itself. */
+  final: boolean;
+  edgeVersion: string;
+  /** When the snapshot this response carries was first seen by the bridge. */
+  receivedAt: number;
+  sentAt: number;
+}
+
+/** What a type of a stream should hold now. */
+export interface Desired {
+  version: string;
+  resources: Map<string, EncodedResource>;
+  /** Explicitly subscribed names that do not exist. */
+  missing: string[];
+  final: boolean;
+  edgeVersion: string;
+  receivedAt: number;
+}
+
+/** One proxy's state for one type, as reported to the edge. */
+export interface TypeStatus {
+  acked: string;
+  served: string;
+  nack: { version: string; message: string } | null;
+}
+
+/** Where ACKs and NACKs go (the status reporter), and the metrics they feed. */
+export interface StreamObserver {
+  onStatus?(node: NodeInfo, view: string, type: ResourceType, status: TypeStatus): void;
+  onDisconnect?(node: NodeInfo): void;
+  onPush?(type: ResourceType): void;
+  onAck?(type: ResourceType, secondsSinceChange: number | undefined): void;
+  onNack?(type: ResourceType, node: NodeInfo, detail: ErrorDetail): void;
+  onConnect?(protocol: 'sotw' | 'delta', delta: 1 | -1): void;
+  log?(level: 'debug' | 'info' | 'warn', msg: string, fields: Record<string, unknown>): void;
+}

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { AnySchema } from '@bufbuild/protobuf/wkt';
+import { DELIVERY_ORDER, RESOURCE_TYPES, type ResourceType } from '../../xds';
+import type { EnvoyProtos } from '../protos/envoy-protos';
+import type { EncodedResource, EncodedType, SourceType, ViewSnapshot } from './types';
+
+const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+const nameOf = (type: ResourceType, json: Record<string, unknown>) => String(type === 'endpoints' ? json.cluster_name : json.name);
+
+function edsNameOf(json: Record<string, unknown>): string | undefined {
+  if (json.type !== 'EDS') return undefined;
+  const eds = json.eds_cluster_config as { service_name?: string } | undefined;
+  return eds?.service_name || String(json.name);
+}
+
+export interface SnapshotEncoderOptions {
+  /** Called once per resource actually encoded (cache misses), for the `encodes` metric. */
+  onEncode?: (count: number) => void;
+}
+
+/**
+ * Turns the edge's proto3 JSON into binary Anys through Envoy's own protos. A resource is encoded
+ * once per content: unchanged resources of a new version reuse the bytes of the old one.
+ */
+export class SnapshotEncoder {
+  private cache = new Map<string, EncodedResource>();
+
+  constructor(
+    private readonly protos: EnvoyProtos,
+    private readonly options: SnapshotEncoderOptions = {},
+  ) {}
+
+  /** Throws (naming the resource) when the edge sent something Envoy's protos do not accept. */
+  encodeView(view: string, source: ViewSnapshot['source'], revision: number, receivedAt: number): ViewSnapshot {
+    let encoded = 0;
+    const types = {} as Record<ResourceType, EncodedType>;
+    for (const type of DELIVERY_ORDER) {
+      const typeUrl = RESOURCE_TYPES[type];
+      const src: SourceType | undefined = source.types[typeUrl];
+      if (!src || typeof src.version !== 'string' || !Array.isArray(src.resources)) throw new Error(`view ${view}: no ${type} in the snapshot`);
+      const resources = new Map<string, EncodedResource>();
+      for (const json of src.resources) {
+        if (json['@type'] !== typeUrl) throw new Error(`view ${view}: a ${type} resource has @type ${String(json['@type'])}`);
+        const name = nameOf(type, json);
+        if (resources.has(name)) throw new Error(`view ${view}: ${type} ${name} appears twice`);
+        const text = JSON.stringify(json);
+        const hash = shortHash(`${typeUrl}\n${text}`);
+        let resource = this.cache.get(hash);
+        if (!resource) {
+          let value: Uint8Array;
+          try {
+            value = this.protos.envoy.toBinaryAny(json).value;
+          } catch (err) {
+            throw new Error(`view ${view}: ${type} ${name} does not decode as ${typeUrl}: ${err instanceof Error ? err.message : String(err)}`);
+          }
+          const any = toBinary(AnySchema, create(AnySchema, { typeUrl, value }));
+          resource = { name, hash, any, ...(type === 'clusters' && edsNameOf(json) ? { edsName: edsNameOf(json) } : {}) };
+          this.cache.set(hash, resource);
+          encoded++;
+        }
+        resources.set(name, resource);
+      }
+      types[type] = { type, typeUrl, edgeVersion: src.version, version: src.version, resources, framed: new Map() };
+    }
+    types.endpoints.version = shortHash(`${types.endpoints.edgeVersion}\n${types.clusters.edgeVersion}`);
+    if (encoded) this.options.onEncode?.(encoded);
+    return { view, version: source.version, revision, receivedAt, types, source };
+  }
+
+  /** Drops cached encodings no current snapshot uses. */
+  retainOnly(snapshots: Iterable<ViewSnapshot>): void {
+    const live = new Set<string>();
+    for (const s of snapshots) for (const t of Object.values(s.types)) for (const r of t.resources.values()) live.add(r.hash);
+    for (const hash of this.cache.keys()) if (!live.has(hash)) this.cache.delete(hash);
+  }
+}

@@ -1,0 +1,108 @@
+import { EventEmitter } from 'node:events';
+import type { NodeInfo } from '../../xds';
+import type { ViewSnapshot } from './types';
+
+/**
+ * Proxies with the same client kind and labels see the same config, so the bridge fetches per
+ * node class (and the edge folds classes into views), never per proxy.
+ */
+export interface NodeClass {
+  key: string;
+  /** As the edge's bulk endpoint takes it. */
+  node: { user_agent_name: string; labels: Record<string, string> };
+}
+
+export function nodeClassOf(node: NodeInfo): NodeClass {
+  const grpc = /grpc/i.test(node.userAgentName ?? '');
+  const labels = Object.fromEntries(Object.entries(node.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { key: `${grpc ? 'grpc' : 'envoy'}|${JSON.stringify(labels)}`, node: { user_agent_name: grpc ? 'gRPC' : 'envoy', labels } };
+}
+
+/** gRPC clients always get the mesh view (xds/snapshot/view.ts), so one can be served before the edge answers. */
+const GRPC_VIEW = 'grpc|mesh';
+
+interface ClassEntry {
+  nodeClass: NodeClass;
+  view?: string;
+  /** Streams using it; classes without streams are dropped after a while. */
+  users: number;
+  idleSince?: number;
+}
+
+export interface StoreUpdate {
+  revision: number;
+  /** View of each class the request named. */
+  classViews: Map<string, string>;
+  /** Snapshots of views that changed (others are kept). */
+  snapshots: Map<string, ViewSnapshot>;
+}
+
+const CLASS_IDLE_MS = 5 * 60_000;
+
+/**
+ * The bridge's only state: the last good snapshot per view and which view each node class gets.
+ * Emits `change` after an update, and `class` when a proxy of an unknown class appears (the
+ * upstream fetches at once instead of waiting out its interval).
+ */
+export class SnapshotStore extends EventEmitter {
+  revision: number | undefined;
+  readonly views = new Map<string, ViewSnapshot>();
+  private classes = new Map<string, ClassEntry>();
+
+  /** A stream of this class opened; returns a release function. */
+  use(nodeClass: NodeClass): () => void {
+    let entry = this.classes.get(nodeClass.key);
+    if (!entry) {
+      entry = { nodeClass, users: 0, ...(nodeClass.key.startsWith('grpc|') ? { view: GRPC_VIEW } : {}) };
+      this.classes.set(nodeClass.key, entry);
+      this.emit('class', nodeClass);
+    }
+    entry.users++;
+    delete entry.idleSince;
+    const e = entry;
+    return () => {
+      if (--e.users === 0) e.idleSince = Date.now();
+    };
+  }
+
+  /** The snapshot a proxy of this class should have now, if the bridge has it. */
+  snapshotFor(classKey: string): ViewSnapshot | undefined {
+    const view = this.classes.get(classKey)?.view;
+    return view === undefined ? undefined : this.views.get(view);
+  }
+
+  /** Classes to ask the edge about, and whether any of them has no view yet. */
+  classesToFetch(now = Date.now()): { classes: NodeClass[]; unresolved: boolean } {
+    for (const [key, e] of this.classes) if (e.users === 0 && e.idleSince !== undefined && now - e.idleSince > CLASS_IDLE_MS) this.classes.delete(key);
+    const entries = [...this.classes.values()];
+    return { classes: entries.map((e) => e.nodeClass), unresolved: entries.some((e) => e.view === undefined || !this.views.has(e.view)) };
+  }
+
+  /** Versions of the views held, so the edge sends only what changed. */
+  haveVersions(): Record<string, string> {
+    return Object.fromEntries([...this.views].map(([k, s]) => [k, s.version]));
+  }
+
+  apply(update: StoreUpdate): void {
+    this.revision = update.revision;
+    for (const [key, view] of update.classViews) {
+      const entry = this.classes.get(key);
+      if (entry) entry.view = view;
+    }
+    for (const [view, snapshot] of update.snapshots) this.views.set(view, snapshot);
+    // Keep only views some class still maps to.
+    const used = new Set([...this.classes.values()].map((e) => e.view));
+    for (const view of this.views.keys()) if (!used.has(view)) this.views.delete(view);
+    this.emit('change', update);
+  }
+
+  /** Class → view pairs, for the state file. */
+  classViews(): { nodeClass: NodeClass; view: string }[] {
+    return [...this.classes.values()].filter((e) => e.view !== undefined).map((e) => ({ nodeClass: e.nodeClass, view: e.view! }));
+  }
+
+  /** Restores classes from the state file (without users: they appear as proxies reconnect). */
+  restoreClasses(entries: { nodeClass: NodeClass; view: string }[], now = Date.now()): void {
+    for (const { nodeClass, view } of entries) if (!this.classes.has(nodeClass.key)) this.classes.set(nodeClass.key, { nodeClass, view, users: 0, idleSince: now });
+  }
+}

@@ -1,0 +1,48 @@
+import type { ResourceType } from '../../xds';
+
+/** One resource as every stream sends it: encoded once, shared by reference. */
+export interface EncodedResource {
+  name: string;
+  /** Content hash: the per-resource version in delta xDS, and the encode-cache key. */
+  hash: string;
+  /** The binary google.protobuf.Any (type_url + value). */
+  any: Uint8Array;
+  /** For EDS clusters: the ClusterLoadAssignment name the client will subscribe to. */
+  edsName?: string;
+}
+
+export interface EncodedType {
+  type: ResourceType;
+  typeUrl: string;
+  /** The edge's content version for this type and view (what status reports use). */
+  edgeVersion: string;
+  /**
+   * The version ADS responses carry. Equal to edgeVersion except for EDS, which also changes when
+   * the clusters change: Envoy re-warms an updated Cluster and needs a fresh assignment even when
+   * the endpoints did not change (envoy#13009).
+   */
+  version: string;
+  resources: Map<string, EncodedResource>;
+  /** Framed `resources` fields by subscription key, so streams with equal subscriptions share one buffer. */
+  framed: Map<string, Uint8Array>;
+}
+
+/** Proto3 JSON of one type of a view, as the edge sends it (and as the state file keeps it). */
+export interface SourceType {
+  version: string;
+  resources: Record<string, unknown>[];
+}
+
+/** What one view receives, encoded. Immutable once built. */
+export interface ViewSnapshot {
+  view: string;
+  /** The edge's version of the whole view. */
+  version: string;
+  /** The edge revision this snapshot was current at. */
+  revision: number;
+  /** When the bridge first saw this version (ms since epoch): the start of change-to-ACK latency. */
+  receivedAt: number;
+  types: Record<ResourceType, EncodedType>;
+  /** The proto3 JSON it was built from, for the state file. */
+  source: { version: string; types: Record<string, SourceType> };
+}

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAdsServer, type AdsServer } from '../../gateway/ads/ads-server';
+import { SnapshotEncoder } from '../../gateway/snapshot/encoder';
+import { SnapshotStore } from '../../gateway/snapshot/store';
+import { envoyProtos, publish, startEcho, xdsEchoClient, type EchoBackend } from '../support/bridge-fixtures';
+
+const HOST = 'echo.test.svc.cluster.local';
+const config = (v1: EchoBackend, v2: EchoBackend, weights: [number, number], extra = '') => `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: echo, namespace: test}
+spec:
+  hosts: [${HOST}]
+  resolution: STATIC
+  ports: [{number: 7070, name: grpc, protocol: GRPC}]
+  endpoints:
+  - {address: 127.0.0.1, ports: {grpc: ${v1.port}}, labels: {version: v1}}
+  - {address: 127.0.0.1, ports: {grpc: ${v2.port}}, labels: {version: v2}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: echo, namespace: test}
+spec:
+  host: ${HOST}
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+${extra}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: echo, namespace: test}
+spec:
+  hosts: [${HOST}]
+  http:
+  - route:
+    - destination: {host: ${HOST}, subset: v1}
+      weight: ${weights[0]}
+    - destination: {host: ${HOST}, subset: v2}
+      weight: ${weights[1]}
+`;
+
+async function split(call: () => Promise<string>, n: number) {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const who = await call();
+    counts[who] = (counts[who] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe('the bridge serving a proxyless gRPC client (in-process store)', () => {
+  const store = new SnapshotStore();
+  const encoder = new SnapshotEncoder(envoyProtos());
+  let ads: AdsServer;
+  let v1: EchoBackend;
+  let v2: EchoBackend;
+
+  beforeAll(async () => {
+    [v1, v2] = await Promise.all([startEcho('v1'), startEcho('v2')]);
+    await publish(store, encoder, config(v1, v2, [80, 20]), 1);
+    ads = await startAdsServer('127.0.0.1:0', { protos: envoyProtos(), store, controlPlane: 'test-bridge' });
+  });
+  afterAll(async () => {
+    await ads?.drain(100);
+    await Promise.all([v1?.stop(), v2?.stop()]);
+  });
+
+  it('splits calls 80/20 and follows a weight change without restarting', async () => {
+    const client = await xdsEchoClient(ads.port, `${HOST}:7070`, 'split-client');
+    try {
+      const first = await split(client.call, 1000);
+      expect(first.v1! / 1000).toBeGreaterThan(0.75);
+      expect(first.v1! / 1000).toBeLessThan(0.85);
+      await publish(store, encoder, config(v1, v2, [20, 80]), 2);
+      const deadline = Date.now() + 5000;
+      let after = await split(client.call, 200);
+      while ((after.v2 ?? 0) < 120 && Date.now() < deadline) after = await split(client.call, 200);
+      expect((after.v2 ?? 0) / 200).toBeGreaterThan(0.65);
+    } finally {
+      client.close();
+    }
+  });
+});
