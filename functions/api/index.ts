@@ -6,7 +6,10 @@ import apply from './apply';
 import configDump from './config-dump';
 import objects from './objects';
 import proxies from './proxies';
+import proxyStatus from './proxy-status';
+import revisionStatus from './revision-status';
 import revisions from './revisions';
+import snapshots from './snapshots';
 import tokens from './tokens';
 
 /** The config API, mounted at /api/v1. */
@@ -15,8 +18,11 @@ const api = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 for (const path of ['/apply', '/namespaces/*', '/revisions/*']) api.use(path, idempotency());
 api.route('/', apply);
 api.route('/', revisions);
+api.route('/', revisionStatus);
 api.route('/', tokens);
 api.route('/', proxies);
+api.route('/', proxyStatus);
+api.route('/', snapshots);
 api.route('/', configDump);
 api.route('/', objects);
 

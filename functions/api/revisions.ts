@@ -15,7 +15,7 @@ const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 
 const toApi = (r: RevisionRow) => ({ revision: r.id, createdAt: r.createdAt, author: r.author, source: r.source, changes: r.changes, configHash: r.configHash });
 
-function revisionParam(raw: string): number {
+export function revisionParam(raw: string): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw badRequest(`"${raw}" is not a revision number`, [{ path: 'revision', message: 'expected a positive integer' }]);
   return n;
