@@ -58,7 +58,7 @@ export interface LoadBridgeConfigDeps {
   hostname?: () => string;
 }
 
-type Key = Exclude<keyof BridgeConfig, 'token' | 'tokenFile'> | 'tokenFile' | 'tokenValue';
+type Key = Exclude<keyof BridgeConfig, 'token'> | 'tokenValue';
 interface Option {
   key: Key;
   flag?: string;
