@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: the whole control plane on this machine. Creates .dev.vars with a random admin
-// token when missing, applies D1 migrations to the local database, then runs the edge API on
-// wrangler dev (127.0.0.1:8787).
+// token when missing, applies D1 migrations to the local database, runs the edge API on
+// wrangler dev (127.0.0.1:8787), and once it answers, the bridge beside it (ADS on 127.0.0.1:18000)
+// with the same token. XDSFLARE_* variables set in the environment are passed to the bridge.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,11 +28,52 @@ const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(devVars, 'utf8'))?.[1
 const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', ...persist], { cwd: root, env: { ...env, CI: 'true' }, stdio: 'inherit' });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const edge = spawn(wrangler, ['dev', '--ip', host, '--port', port, '--show-interactive-dev-session=false', ...persist], { cwd: root, env, stdio: 'inherit' });
-console.log(`\nedge API:    http://${host}:${port}  (REST xDS: POST /v3/discovery:*)`);
-console.log(`admin token: ${adminToken ?? '(see .dev.vars)'}\n`);
+const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-bridge.mjs')], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+const descriptors = spawnSync(process.execPath, [join(root, 'scripts', 'build-envoy-descriptors.mjs')], { cwd: root, stdio: 'inherit' });
+if (descriptors.status !== 0) process.exit(descriptors.status ?? 1);
 
-const stop = (signal) => edge.kill(signal);
+const children = [];
+const edge = spawn(wrangler, ['dev', '--ip', host, '--port', port, '--show-interactive-dev-session=false', ...persist], { cwd: root, env, stdio: 'inherit' });
+children.push(edge);
+const edgeUrl = `http://${host}:${port}`;
+
+const stop = (signal) => children.forEach((c) => c.kill(signal));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
-edge.on('exit', (code) => process.exit(code ?? 0));
+edge.on('exit', (code) => {
+  stop('SIGTERM');
+  process.exit(code ?? 0);
+});
+
+if (process.env.XDSFLARE_NO_BRIDGE === '1') {
+  console.log(`\nedge API:    ${edgeUrl}  (REST xDS: POST /v3/discovery:*)\nadmin token: ${adminToken ?? '(see .dev.vars)'}\n`);
+  await new Promise(() => {});
+}
+
+// The bridge starts once the edge answers, so its first fetch succeeds instead of backing off.
+for (let i = 0; i < 600; i++) {
+  try {
+    if ((await fetch(`${edgeUrl}/healthz`)).ok) break;
+  } catch {}
+  await new Promise((r) => setTimeout(r, 200));
+}
+const bridgeEnv = {
+  XDSFLARE_ADS_ADDRESS: '127.0.0.1:18000',
+  XDSFLARE_OPS_ADDRESS: '127.0.0.1:18001',
+  XDSFLARE_STATE_FILE: join(process.env.EDGE_STATE_DIR ?? join(root, '.wrangler', 'state'), 'bridge-snapshot.json'),
+  ...process.env,
+  XDSFLARE_EDGE_URL: edgeUrl,
+  XDSFLARE_TOKEN: adminToken ?? '',
+  XDSFLARE_DESCRIPTORS: join(root, 'build', 'envoy-descriptors.binpb'),
+};
+const bridge = spawn(process.execPath, ['--enable-source-maps', join(root, 'dist', 'bridge.mjs')], { cwd: root, env: bridgeEnv, stdio: 'inherit' });
+children.push(bridge);
+bridge.on('exit', (code, signal) => {
+  if (!signal) console.error(`the bridge exited with code ${code}`);
+});
+
+console.log(`\nedge API:    ${edgeUrl}  (REST xDS: POST /v3/discovery:*)`);
+console.log(`bridge ADS:  ${bridgeEnv.XDSFLARE_ADS_ADDRESS}  (gRPC ADS, state of the world and delta)`);
+console.log(`bridge ops:  http://${bridgeEnv.XDSFLARE_OPS_ADDRESS}  (/healthz, /readyz, /metrics)`);
+console.log(`admin token: ${adminToken ?? '(see .dev.vars)'}\n`);

@@ -6,18 +6,30 @@ import { join } from 'node:path';
 export interface RunningEdge {
   base: string;
   port: number;
+  /** The bridge's ports, read from its "bridge started" log line (when it runs). */
+  bridge?: { adsPort: number; opsPort: number };
   stop(): Promise<void>;
   log(): string;
 }
 
-/** Starts `npm start`'s script on a free port with its own local D1, and waits for /healthz. */
-export async function startEdge(port: number): Promise<RunningEdge> {
+export interface StartOptions {
+  /** Extra environment (XDSFLARE_* for the bridge; XDSFLARE_NO_BRIDGE=1 runs the edge alone). */
+  env?: Record<string, string>;
+  /** A D1 state directory the caller owns (kept on stop, so the edge can be restarted on it). */
+  stateDir?: string;
+}
+
+/**
+ * Starts `npm start`'s script on a free port with its own local D1, and waits for /healthz (and, unless
+ * disabled, for the bridge to be ready). The bridge listens on free ports, so test files run side by side.
+ */
+export async function startEdge(port: number, options: StartOptions = {}): Promise<RunningEdge> {
   const root = join(import.meta.dirname, '..', '..');
-  const state = mkdtempSync(join(tmpdir(), 'xdsflare-test-'));
+  const state = options.stateDir ?? mkdtempSync(join(tmpdir(), 'xdsflare-test-'));
   let output = '';
   const child: ChildProcess = spawn(process.execPath, [join(root, 'scripts/start.mjs')], {
     cwd: root,
-    env: { ...process.env, EDGE_PORT: String(port), EDGE_STATE_DIR: state },
+    env: { ...process.env, EDGE_PORT: String(port), EDGE_STATE_DIR: state, XDSFLARE_ADS_ADDRESS: '127.0.0.1:0', XDSFLARE_OPS_ADDRESS: '127.0.0.1:0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -29,16 +41,26 @@ export async function startEdge(port: number): Promise<RunningEdge> {
       process.kill(-child.pid!, 'SIGTERM');
     } catch {}
     await new Promise((r) => setTimeout(r, 300));
-    rmSync(state, { recursive: true, force: true });
+    if (!options.stateDir) rmSync(state, { recursive: true, force: true });
   };
+  const withBridge = options.env?.XDSFLARE_NO_BRIDGE !== '1';
   const until = Date.now() + 90_000;
+  let healthy = false;
   while (Date.now() < until) {
     try {
-      if ((await fetch(`${base}/healthz`)).ok) return { base, port, stop, log: () => output };
+      healthy ||= (await fetch(`${base}/healthz`)).ok;
     } catch {}
+    if (healthy && !withBridge) return { base, port, stop, log: () => output };
+    const started = /"msg":"bridge started".*?"ads":"[^"]*:(\d+)","ops":"[^"]*:(\d+)"/.exec(output);
+    if (healthy && started) {
+      const bridge = { adsPort: Number(started[1]), opsPort: Number(started[2]) };
+      try {
+        if ((await fetch(`http://127.0.0.1:${bridge.opsPort}/readyz`)).ok) return { base, port, bridge, stop, log: () => output };
+      } catch {}
+    }
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 250));
   }
   await stop();
-  throw new Error(`the edge did not start on ${base}:\n${output}`);
+  throw new Error(`the control plane did not start on ${base}:\n${output}`);
 }

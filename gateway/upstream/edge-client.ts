@@ -1,0 +1,200 @@
+import { DELIVERY_ORDER, RESOURCE_TYPES } from '../../xds';
+import type { SnapshotEncoder } from '../snapshot/encoder';
+import type { NodeClass, SnapshotStore } from '../snapshot/store';
+import type { ViewSnapshot } from '../snapshot/types';
+import { loadState, saveState } from './state-file';
+
+export interface EdgeClientOptions {
+  edgeUrl: string;
+  token: string;
+  store: SnapshotStore;
+  encoder: SnapshotEncoder;
+  pollIntervalMs: number;
+  /** Each interval is scaled by a random factor in [1 - jitter, 1 + jitter], so replicas spread out. */
+  pollJitter: number;
+  backoffMaxMs: number;
+  requestTimeoutMs: number;
+  stateFile?: string;
+  fetch?: typeof fetch;
+  onFetch?: (result: 'changed' | 'unchanged' | 'error', reason?: string) => void;
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+}
+
+interface SnapshotsAnswer {
+  revision: number;
+  views: string[];
+  snapshots: Record<string, ViewSnapshot['source']>;
+}
+
+class UpstreamError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function checkAnswer(body: unknown, nodes: number): SnapshotsAnswer {
+  const b = body as Partial<SnapshotsAnswer> | null;
+  if (!b || typeof b !== 'object') throw new UpstreamError('garbage', 'the answer is not a JSON object');
+  if (!Number.isInteger(b.revision) || b.revision! < 0) throw new UpstreamError('garbage', 'revision is not a non-negative integer');
+  if (!Array.isArray(b.views) || b.views.length !== nodes || b.views.some((v) => typeof v !== 'string')) throw new UpstreamError('garbage', `views is not a list of ${nodes} view keys`);
+  if (!b.snapshots || typeof b.snapshots !== 'object') throw new UpstreamError('garbage', 'snapshots is not an object');
+  for (const [view, snap] of Object.entries(b.snapshots)) {
+    if (typeof snap?.version !== 'string' || !snap.types || typeof snap.types !== 'object') throw new UpstreamError('garbage', `snapshots["${view}"] has no version or types`);
+    for (const type of DELIVERY_ORDER) if (!Array.isArray(snap.types[RESOURCE_TYPES[type]]?.resources)) throw new UpstreamError('garbage', `snapshots["${view}"] has no ${type}`);
+  }
+  return b as SnapshotsAnswer;
+}
+
+/**
+ * Fetches config from the edge's bulk endpoint (POST /api/v1/snapshots): one request per interval
+ * for every node class this bridge serves, naming the views it already has so only changed views
+ * come back, and its revision so an unchanged edge answers 304. Anything wrong with the answer
+ * (network, status, shape, a resource Envoy's protos reject) leaves the last good snapshot serving.
+ */
+export class EdgeClient {
+  private timer?: NodeJS.Timeout;
+  private failures = 0;
+  private running?: Promise<void>;
+  private stopped = false;
+  private askedClasses = '';
+  lastSuccessAt = 0;
+  lastError?: string;
+
+  constructor(private readonly o: EdgeClientOptions) {
+    o.store.on('class', () => this.pollSoon());
+  }
+
+  /** Restores the state file (if any), then starts polling. */
+  async start(): Promise<void> {
+    if (this.o.stateFile) await this.restore(this.o.stateFile);
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** A proxy of a new class connected: fetch now rather than at the next interval. */
+  pollSoon(): void {
+    if (!this.stopped && !this.running) this.schedule(0);
+  }
+
+  /** One fetch; resolves when the store has been updated (or the fetch failed). */
+  pollOnce(): Promise<void> {
+    this.running ??= this.fetchOnce().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(async () => {
+      await this.pollOnce();
+      const { pollIntervalMs: base, pollJitter: jitter, backoffMaxMs } = this.o;
+      const interval = this.failures ? Math.min(backoffMaxMs, base * 2 ** Math.min(this.failures, 16)) : base;
+      const { unresolved } = this.o.store.classesToFetch();
+      // A class still without a view (an error, or it appeared mid-fetch) is retried soon.
+      this.schedule(unresolved && !this.failures ? 50 : interval * (1 - jitter + 2 * jitter * Math.random()));
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  private async fetchOnce(): Promise<void> {
+    const { store } = this.o;
+    const { classes, unresolved } = store.classesToFetch();
+    const classKeys = classes.map((c) => c.key).join('\n');
+    // Naming our revision lets an unchanged edge answer 304, unless we need a class mapped.
+    const known = store.revision !== undefined && !unresolved && classKeys === this.askedClasses;
+    try {
+      const answer = await this.request({ ...(known ? { revision: store.revision } : {}), nodes: classes.map((c) => c.node), have: store.haveVersions() });
+      this.failures = 0;
+      this.lastSuccessAt = Date.now();
+      this.lastError = undefined;
+      if (!answer) return this.o.onFetch?.('unchanged');
+      this.apply(answer, classes, Date.now());
+      this.askedClasses = classKeys;
+      this.o.onFetch?.('changed');
+      if (this.o.stateFile) await this.persist(this.o.stateFile);
+    } catch (err) {
+      this.failures++;
+      const reason = err instanceof UpstreamError ? err.reason : 'unreachable';
+      this.lastError = err instanceof Error ? err.message : String(err);
+      this.o.onFetch?.('error', reason);
+      this.o.log?.('warn', 'edge fetch failed; serving the last good snapshot', { reason, error: this.lastError, failures: this.failures, revision: store.revision });
+    }
+  }
+
+  private async request(body: Record<string, unknown>): Promise<SnapshotsAnswer | undefined> {
+    const doFetch = this.o.fetch ?? fetch;
+    let res: Response;
+    try {
+      res = await doFetch(new URL('/api/v1/snapshots', this.o.edgeUrl), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.o.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.o.requestTimeoutMs),
+      });
+    } catch (err) {
+      throw new UpstreamError('unreachable', `the edge is unreachable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (res.status === 304) return undefined;
+    const text = await res.text().catch(() => '');
+    if (!res.ok) throw new UpstreamError(`http_${res.status}`, `the edge answered ${res.status}: ${text.slice(0, 300)}`);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new UpstreamError('garbage', 'the edge answered 200 with a body that is not JSON');
+    }
+    return checkAnswer(json, (body.nodes as unknown[]).length);
+  }
+
+  /** Encodes everything first: one bad resource rejects the whole answer, and the store is untouched. */
+  private apply(answer: SnapshotsAnswer, classes: NodeClass[], now: number): void {
+    const snapshots = new Map<string, ViewSnapshot>();
+    for (const [view, source] of Object.entries(answer.snapshots)) {
+      try {
+        snapshots.set(view, this.o.encoder.encodeView(view, source, answer.revision, now));
+      } catch (err) {
+        throw new UpstreamError('garbage', err instanceof Error ? err.message : String(err));
+      }
+    }
+    for (const view of new Set(answer.views)) {
+      if (!snapshots.has(view) && !this.o.store.views.has(view)) throw new UpstreamError('garbage', `the edge mapped a class to view ${view} but sent no snapshot of it`);
+    }
+    this.o.store.apply({ revision: answer.revision, classViews: new Map(classes.map((c, i) => [c.key, answer.views[i]!])), snapshots });
+    this.o.encoder.retainOnly(this.o.store.views.values());
+  }
+
+  private async persist(path: string): Promise<void> {
+    const { store } = this.o;
+    try {
+      await saveState(path, {
+        format: 1,
+        savedAt: new Date().toISOString(),
+        revision: store.revision!,
+        classes: store.classViews(),
+        snapshots: Object.fromEntries([...store.views].map(([k, s]) => [k, s.source])),
+      });
+    } catch (err) {
+      this.o.log?.('warn', 'could not write the state file', { path, error: String(err) });
+    }
+  }
+
+  private async restore(path: string): Promise<void> {
+    try {
+      const state = await loadState(path);
+      if (!state) return;
+      this.o.store.restoreClasses(state.classes);
+      const snapshots = new Map(Object.entries(state.snapshots).map(([view, source]) => [view, this.o.encoder.encodeView(view, source, state.revision, Date.now())]));
+      this.o.store.apply({ revision: state.revision, classViews: new Map(state.classes.map((c) => [c.nodeClass.key, c.view])), snapshots });
+      this.o.log?.('info', 'serving the saved snapshot until the edge answers', { path, revision: state.revision, savedAt: state.savedAt });
+    } catch (err) {
+      this.o.log?.('warn', 'ignoring an unusable state file', { path, error: String(err) });
+    }
+  }
+}

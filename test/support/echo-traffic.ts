@@ -1,0 +1,57 @@
+/** Calls a gRPC echo client continuously with a few calls in flight, counting where each landed and what failed. */
+export function continuousCalls(call: (deadlineMs?: number) => Promise<string>, concurrency = 4) {
+  const counts: Record<string, number> = {};
+  const failures: string[] = [];
+  let total = 0;
+  let running = true;
+  const worker = async () => {
+    while (running) {
+      try {
+        const who = await call(5000);
+        counts[who] = (counts[who] ?? 0) + 1;
+      } catch (err) {
+        failures.push(err instanceof Error ? err.message : String(err));
+      }
+      total++;
+    }
+  };
+  const workers = Array.from({ length: concurrency }, worker);
+  return {
+    counts,
+    failures,
+    get total() {
+      return total;
+    },
+    /** Zeroes the landing counts (to watch a change take over). */
+    resetCounts() {
+      for (const k of Object.keys(counts)) delete counts[k];
+    },
+    async stop() {
+      running = false;
+      await Promise.all(workers);
+    },
+  };
+}
+
+/** Where n sequential calls land. */
+export async function split(call: () => Promise<string>, n: number): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const who = await call();
+    counts[who] = (counts[who] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns a value (not undefined) or the time is up. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 100): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`not reached within ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}
