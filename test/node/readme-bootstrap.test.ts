@@ -22,3 +22,13 @@ it('the README bootstrap is a valid Envoy Bootstrap (strict decode against Envoy
 it('a typo in the bootstrap would be caught', () => {
   expect(() => envoyRegistry().decodeStrict({ '@type': 'type.googleapis.com/envoy.config.bootstrap.v3.Bootstrap', dynamic_resources: { cds_confg: {} } })).toThrow(/cds_confg/);
 });
+
+it('the README gRPC bootstrap is one grpc-js-xds accepts, aimed at the bridge npm start runs', async () => {
+  const { validateBootstrapConfig } = await import('@grpc/grpc-js-xds/build/src/xds-bootstrap');
+  const block = /### Proxyless gRPC[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+  expect(block).toBeTruthy();
+  const bootstrap = JSON.parse(block!);
+  const validated = validateBootstrapConfig(bootstrap);
+  expect(validated.xdsServers[0]!.server_uri).toBe('127.0.0.1:18000');
+  expect(validated.node.id).toBeTruthy();
+});
