@@ -53,17 +53,22 @@ export interface EchoBackend {
   name: string;
   port: number;
   calls: number;
+  /** Change at any time: fail calls with this gRPC status, or answer after a delay. */
+  behaviour: { failWith?: grpc.status; delayMs?: number };
   stop(): Promise<void>;
 }
 
 /** A gRPC server on 127.0.0.1 that answers its own name: which endpoint a call landed on. */
 export async function startEcho(name: string): Promise<EchoBackend> {
   const server = new grpc.Server();
-  const backend: EchoBackend = { name, port: 0, calls: 0, stop: async () => void server.forceShutdown() };
+  const backend: EchoBackend = { name, port: 0, calls: 0, behaviour: {}, stop: async () => void server.forceShutdown() };
   server.addService(ECHO_SERVICE, {
     Who(_call: unknown, callback: grpc.sendUnaryData<Buffer>) {
       backend.calls++;
-      callback(null, Buffer.from(name));
+      const { failWith, delayMs } = backend.behaviour;
+      const answer = () => (failWith !== undefined ? callback({ code: failWith, details: `${name} fails on purpose` }) : callback(null, Buffer.from(name)));
+      if (delayMs) setTimeout(answer, delayMs);
+      else answer();
     },
   });
   backend.port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
@@ -84,9 +89,13 @@ export async function xdsEchoClient(adsPort: number, target: string, nodeId: str
   };
   const Client = grpc.makeGenericClientConstructor(ECHO_SERVICE as never, 'Echo');
   const client = new Client(`xds:///${target}`, grpc.credentials.createInsecure(), { 'grpc.TEST_ONLY_DO_NOT_USE_IN_PROD.xds_bootstrap_config': JSON.stringify(bootstrap) } as never);
-  const call = (deadlineMs = 5000) =>
-    new Promise<string>((resolve, reject) =>
-      (client as any).Who(Buffer.alloc(0), { deadline: Date.now() + deadlineMs }, (err: Error | null, res: Buffer) => (err ? reject(err) : resolve(res.toString()))),
+  /** One call: resolves with the name of the backend that answered; `headers` become request metadata. */
+  const call = (deadlineMs = 5000, headers: Record<string, string> = {}) => {
+    const metadata = new grpc.Metadata();
+    for (const [k, v] of Object.entries(headers)) metadata.set(k, v);
+    return new Promise<string>((resolve, reject) =>
+      (client as any).Who(Buffer.alloc(0), metadata, { deadline: Date.now() + deadlineMs }, (err: Error | null, res: Buffer) => (err ? reject(err) : resolve(res.toString()))),
     );
+  };
   return { call, close: () => client.close() };
 }
