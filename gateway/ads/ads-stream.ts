@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { DELIVERY_ORDER, RESOURCE_TYPES, type NodeInfo, type ResourceType } from '../../xds';
 import type { ErrorDetail, ResponseFields } from '../protos/discovery-codec';
 import { nodeClassOf, type SnapshotStore } from '../snapshot/store';
-import type { EncodedResource, ViewSnapshot } from '../snapshot/types';
-import type { Desired, Held, Sent, StreamObserver } from './stream-types';
+import type { EncodedResource, EncodedType, ViewSnapshot } from '../snapshot/types';
+import { isEncoded, type Desired, type Held, type Sent, type StreamObserver } from './stream-types';
 import { Subscription } from './subscription';
 
 export interface AdsStreamOptions {
@@ -21,8 +21,8 @@ export interface AdsStreamOptions {
 /** Per type and stream. */
 export interface TypeState {
   sub: Subscription;
-  /** What the client holds (after its last ACK). */
-  has: Map<string, Held>;
+  /** What the client holds (after its last ACK). Shared with the snapshot when it holds exactly a selection. */
+  has: ReadonlyMap<string, Held>;
   inFlight?: Sent;
   ackedVersion?: string;
   ackedEdgeVersion: string;
@@ -38,6 +38,30 @@ export interface TypeState {
 }
 
 const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
+
+const MAX_SELECTIONS = 1024;
+
+/**
+ * What a subscription selects from a type, memoised on the (immutable) type snapshot: streams with
+ * equal subscriptions share one map, so a thousand idle streams hold references, not copies.
+ */
+function selectFrom(t: EncodedType, sub: Subscription): { resources: ReadonlyMap<string, EncodedResource>; missing: string[]; key: string } {
+  const names = sub.wildcard && sub.names.size === 0 ? undefined : [...new Set(sub.select(t.resources.keys()))].sort();
+  const key = names ? `=${names.join('\n')}` : '*';
+  let selection = t.selections.get(key);
+  if (!selection) {
+    const resources = names ? new Map<string, EncodedResource>() : t.resources;
+    const missing: string[] = [];
+    for (const name of names ?? []) {
+      const r = t.resources.get(name);
+      if (r) (resources as Map<string, EncodedResource>).set(name, r);
+      else missing.push(name);
+    }
+    if (t.selections.size >= MAX_SELECTIONS) t.selections.clear();
+    t.selections.set(key, (selection = { resources, missing, key }));
+  }
+  return selection;
+}
 
 /**
  * The part of an ADS stream both protocols share: who the client is, what it subscribes to, what
@@ -59,9 +83,8 @@ export abstract class AdsStream {
   private readonly onStoreChange = () => this.retarget();
 
   constructor(protected readonly options: AdsStreamOptions) {
-    this.types = Object.fromEntries(
-      DELIVERY_ORDER.map((t) => [t, { sub: new Subscription(t), has: new Map(), ackedEdgeVersion: '', mustAnswer: false, forced: new Set(), ackedAt: 0 } satisfies TypeState]),
-    ) as Record<ResourceType, TypeState>;
+    const state = (type: ResourceType): TypeState => ({ sub: new Subscription(type), has: new Map<string, Held>(), ackedEdgeVersion: '', mustAnswer: false, forced: new Set(), ackedAt: 0 });
+    this.types = { clusters: state('clusters'), endpoints: state('endpoints'), listeners: state('listeners'), routes: state('routes') };
   }
 
   /** Writes one encoded response to the wire. */
@@ -144,17 +167,14 @@ export abstract class AdsStream {
   /** Clusters dropped by the target that the client still holds, kept until routes stop using them. */
   private retained(type: ResourceType): Map<string, EncodedResource> {
     const out = new Map<string, EncodedResource>();
-    if ((type !== 'clusters' && type !== 'endpoints') || !this.routesSettled()) {
-      const target = this.target!.types;
-      const dropped = [...this.types.clusters.has].filter(([name, held]) => !target.clusters.resources.has(name) && held.resource);
-      if (type === 'clusters') for (const [name, held] of dropped) out.set(name, held.resource!);
-      if (type === 'endpoints') {
-        for (const [, held] of dropped) {
-          const eds = held.resource!.edsName;
-          const cla = eds && !target.endpoints.resources.has(eds) ? this.types.endpoints.has.get(eds)?.resource : undefined;
-          if (cla) out.set(eds!, cla);
-        }
-      }
+    if (this.routesSettled()) return out;
+    const target = this.target!.types;
+    for (const [name, held] of this.types.clusters.has) {
+      if (target.clusters.resources.has(name) || !isEncoded(held)) continue;
+      if (type === 'clusters') out.set(name, held);
+      const eds = held.edsName;
+      const cla = type === 'endpoints' && eds && !target.endpoints.resources.has(eds) ? this.types.endpoints.has.get(eds) : undefined;
+      if (isEncoded(cla)) out.set(eds!, cla);
     }
     return out;
   }
@@ -168,13 +188,16 @@ export abstract class AdsStream {
   }
 
   protected desired(type: ResourceType): Desired {
-    const t = this.target!.types[type];
-    const st = this.types[type];
-    const retained = type === 'clusters' || type === 'endpoints' ? this.retained(type) : new Map<string, EncodedResource>();
+    const target = this.target!;
+    const t = target.types[type];
+    const sub = this.types[type].sub;
+    const retained = type === 'clusters' || type === 'endpoints' ? this.retained(type) : undefined;
+    const base = { edgeVersion: t.edgeVersion, receivedAt: target.receivedAt };
+    if (!retained?.size) return { ...selectFrom(t, sub), version: t.version, final: true, ...base };
+    const names = sub.select(t.resources.keys());
+    if (sub.wildcard) names.push(...retained.keys());
     const resources = new Map<string, EncodedResource>();
     const missing: string[] = [];
-    const names = st.sub.select(t.resources.keys());
-    if (st.sub.wildcard) names.push(...retained.keys());
     const kept: string[] = [];
     for (const name of [...new Set(names)].sort()) {
       const r = t.resources.get(name) ?? retained.get(name);
@@ -184,8 +207,7 @@ export abstract class AdsStream {
         if (!t.resources.has(name)) kept.push(`${name}=${r.hash}`);
       }
     }
-    const final = kept.length === 0;
-    return { version: final ? t.version : `${t.version}~${shortHash(kept.join('\n'))}`, resources, missing, final, edgeVersion: t.edgeVersion, receivedAt: this.target!.receivedAt };
+    return { version: kept.length ? `${t.version}~${shortHash(kept.join('\n'))}` : t.version, resources, missing, final: kept.length === 0, ...base };
   }
 
   /** The EDS names of the clusters the client holds, that it has not subscribed to yet. */
@@ -193,7 +215,7 @@ export abstract class AdsStream {
     const eds = this.types.endpoints.sub;
     const out: string[] = [];
     for (const held of this.types.clusters.has.values()) {
-      const name = held.resource?.edsName;
+      const name = held.edsName;
       if (name && !eds.names.has(name) && !eds.wildcard) out.push(name);
     }
     return out;

@@ -45,15 +45,17 @@ export class DeltaStream extends AdsStream {
     }
     const st = this.types[type];
     const first = !st.sub.active;
+    const has = new Map(st.has);
     // A reconnecting client says what it already holds; matching versions need not be sent again.
-    if (first) for (const [name, hash] of Object.entries(req.initialVersions)) st.has.set(name, { hash });
+    if (first) for (const [name, hash] of Object.entries(req.initialVersions)) has.set(name, { hash });
     const { added, wildcardAdded, unsubscribed } = st.sub.update(req.subscribe, req.unsubscribe);
     for (const name of added) if (!(first && name in req.initialVersions)) st.forced.add(name);
     for (const name of unsubscribed) {
-      st.has.delete(name);
+      has.delete(name);
       // Under a wildcard the client must learn whether the name still belongs to it (xds-protocol.md §3.2).
       if (st.sub.wildcard) st.forced.add(name);
     }
+    st.has = has;
     if (first || wildcardAdded) st.mustAnswer = true;
     if (req.responseNonce && st.inFlight?.nonce === req.responseNonce) this.settle(type, st, req.responseNonce, req.errorDetail);
     this.pump();
@@ -94,7 +96,7 @@ export class DeltaStream extends AdsStream {
     });
     this.write(encodeDeltaResponse(fields, { systemVersionInfo: desired.version, typeUrl: this.target!.types[type].typeUrl, nonce, resources, removed, controlPlane: this.options.controlPlane }));
     const result = new Map<string, Held>(st.has);
-    for (const r of updated) result.set(r.name, { hash: r.hash, resource: r });
+    for (const r of updated) result.set(r.name, r);
     for (const name of removed) result.delete(name);
     return { version: desired.version, result, final: desired.final, edgeVersion: desired.edgeVersion, receivedAt: desired.receivedAt };
   }

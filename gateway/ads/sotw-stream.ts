@@ -1,7 +1,7 @@
 import type { ResourceType } from '../../xds';
 import { encodeSotwResponse, frameResources, type SotwRequest } from '../protos/discovery-codec';
 import { AdsStream, type AdsStreamOptions, type TypeState } from './ads-stream';
-import type { Desired, Held, Sent } from './stream-types';
+import type { Desired, Sent } from './stream-types';
 
 const MAX_FRAMED = 1024;
 
@@ -46,19 +46,17 @@ export class SotwStream extends AdsStream {
 
   protected respond(type: ResourceType, _st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'nonce' | 'sentAt'> {
     const t = this.target!.types[type];
-    const key = [...desired.resources.keys()].join('\n');
     // Streams with equal subscriptions share one framed buffer per version (only for the target itself).
-    let framed = desired.final ? t.framed.get(key) : undefined;
+    const key = desired.key;
+    let framed = key === undefined ? undefined : t.framed.get(key);
     if (!framed) {
       framed = frameResources(this.options.fields, [...desired.resources.values()].map((r) => r.any));
-      if (desired.final) {
+      if (key !== undefined) {
         if (t.framed.size >= MAX_FRAMED) t.framed.clear();
         t.framed.set(key, framed);
       }
     }
     this.write(encodeSotwResponse(this.options.fields, { versionInfo: desired.version, typeUrl: this.target!.types[type].typeUrl, nonce, resources: framed, controlPlane: this.options.controlPlane }));
-    const result = new Map<string, Held>();
-    for (const [name, r] of desired.resources) result.set(name, { hash: r.hash, resource: r });
-    return { version: desired.version, result, final: desired.final, edgeVersion: desired.edgeVersion, receivedAt: desired.receivedAt };
+    return { version: desired.version, result: desired.resources, final: desired.final, edgeVersion: desired.edgeVersion, receivedAt: desired.receivedAt };
   }
 }

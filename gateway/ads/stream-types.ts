@@ -2,18 +2,20 @@ import type { NodeInfo, ResourceType } from '../../xds';
 import type { ErrorDetail } from '../protos/discovery-codec';
 import type { EncodedResource } from '../snapshot/types';
 
-/** What a proxy holds of one resource: its content hash, and the bytes when this bridge sent them. */
-export interface Held {
-  hash: string;
-  resource?: EncodedResource;
-}
+/**
+ * What a proxy holds of one resource: the resource this bridge sent (shared, not copied), or only the
+ * content hash a reconnecting delta client declared in initial_resource_versions.
+ */
+export type Held = EncodedResource | { hash: string; any?: undefined; edsName?: undefined };
+
+export const isEncoded = (held: Held | undefined): held is EncodedResource => held?.any !== undefined;
 
 /** The state a response leads to once the client ACKs it. */
 export interface Sent {
   version: string;
   nonce: string;
   /** The resources the client holds after applying the response. */
-  result: Map<string, Held>;
+  result: ReadonlyMap<string, Held>;
   /** No resource was kept back for make-before-break: this is the target itself. */
   final: boolean;
   edgeVersion: string;
@@ -25,7 +27,9 @@ export interface Sent {
 /** What a type of a stream should hold now. */
 export interface Desired {
   version: string;
-  resources: Map<string, EncodedResource>;
+  resources: ReadonlyMap<string, EncodedResource>;
+  /** Identifies the selection when it is the target's own (shared framing); absent for make-before-break states. */
+  key?: string;
   /** Explicitly subscribed names that do not exist. */
   missing: string[];
   final: boolean;

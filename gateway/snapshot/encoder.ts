@@ -62,7 +62,7 @@ export class SnapshotEncoder {
         }
         resources.set(name, resource);
       }
-      types[type] = { type, typeUrl, edgeVersion: src.version, version: src.version, resources, framed: new Map() };
+      types[type] = { type, typeUrl, edgeVersion: src.version, version: src.version, resources, framed: new Map(), selections: new Map() };
     }
     types.endpoints.version = shortHash(`${types.endpoints.edgeVersion}\n${types.clusters.edgeVersion}`);
     if (encoded) this.options.onEncode?.(encoded);

@@ -23,8 +23,10 @@ export interface EncodedType {
    */
   version: string;
   resources: Map<string, EncodedResource>;
-  /** Framed `resources` fields by subscription key, so streams with equal subscriptions share one buffer. */
+  /** Framed `resources` fields by selection key, so streams with equal subscriptions share one buffer. */
   framed: Map<string, Uint8Array>;
+  /** What each distinct subscription selects (see ads-stream.ts selectFrom), shared by streams. */
+  selections: Map<string, { resources: ReadonlyMap<string, EncodedResource>; missing: string[]; key: string }>;
 }
 
 /** Proto3 JSON of one type of a view, as the edge sends it (and as the state file keeps it). */
