@@ -49,6 +49,12 @@ export class SnapshotStore extends EventEmitter {
   readonly views = new Map<string, ViewSnapshot>();
   private classes = new Map<string, ClassEntry>();
 
+  constructor() {
+    super();
+    // Every open ADS stream listens for `change`: a thousand listeners is the normal case, not a leak.
+    this.setMaxListeners(0);
+  }
+
   /** A stream of this class opened; returns a release function. */
   use(nodeClass: NodeClass): () => void {
     let entry = this.classes.get(nodeClass.key);
