@@ -179,11 +179,15 @@ export abstract class AdsStream {
     return out;
   }
 
-  /** Listeners and routes are ACKed at the target (or not subscribed). */
+  /**
+   * Listeners and routes are ACKed at the target (or not subscribed), and no route config the client
+   * just subscribed to (a new listener's) is still unanswered: until it arrives, the old listener
+   * keeps serving with its old routes, which may still name a dropped cluster.
+   */
   private routesSettled(): boolean {
     return (['listeners', 'routes'] as const).every((type) => {
       const st = this.types[type];
-      return !st.sub.active || (!st.inFlight && st.ackedVersion === this.desired(type).version);
+      return !st.sub.active || (!st.inFlight && !st.mustAnswer && !st.forced.size && st.ackedVersion === this.desired(type).version);
     });
   }
 
