@@ -60,10 +60,158 @@ describe('DestinationRule', () => {
   });
 
   it('names Istio traffic policies that are not supported yet', () => {
-    const yaml = REVIEWS.replace('      simple: RANDOM', '      consistentHash:\n        httpHeaderName: x-user\n    outlierDetection:\n      consecutive5xxErrors: 7');
+    const yaml = REVIEWS.replace('      simple: RANDOM', '      warmupDurationSecs: 10s\n    proxyProtocol:\n      version: V1');
     expect(errorsOf(validateYaml(yaml))).toEqual([
-      { path: 'spec.trafficPolicy.loadBalancer.consistentHash', message: '"consistentHash" is an Istio field this control plane does not support yet' },
-      { path: 'spec.trafficPolicy.outlierDetection', message: '"outlierDetection" is an Istio field this control plane does not support yet' },
+      { path: 'spec.trafficPolicy.loadBalancer.warmupDurationSecs', message: '"warmupDurationSecs" is an Istio field this control plane does not support yet' },
+      { path: 'spec.trafficPolicy.proxyProtocol', message: '"proxyProtocol" is an Istio field this control plane does not support yet' },
+    ]);
+  });
+});
+
+/** A rule whose top-level trafficPolicy is `policy` (YAML indented under trafficPolicy:). */
+const withPolicy = (policy: string) => `
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews}
+spec:
+  host: reviews
+  trafficPolicy:
+${policy.trim().split('\n').map((l) => `    ${l}`).join('\n')}
+`;
+const errors = (policy: string) => errorsOf(validateYaml(withPolicy(policy)));
+
+describe('DestinationRule trafficPolicy.loadBalancer.consistentHash', () => {
+  it('accepts a header, cookie, source IP or query parameter key with ringHash or maglev', () => {
+    for (const key of ['httpHeaderName: x-user', 'httpCookie: {name: session, path: /, ttl: 0s}', 'useSourceIp: true', 'httpQueryParameterName: user']) {
+      expect(errors(`loadBalancer:\n  consistentHash: {${key}, ringHash: {minimumRingSize: 2048}}`)).toEqual([]);
+      expect(errors(`loadBalancer:\n  consistentHash: {${key}, maglev: {tableSize: 65537}}`)).toEqual([]);
+    }
+  });
+
+  it('refuses a missing or second hash key, both simple and consistentHash, and both ring and maglev', () => {
+    expect(errors('loadBalancer: {consistentHash: {ringHash: {}}}')).toEqual([
+      { path: 'spec.trafficPolicy.loadBalancer.consistentHash', message: 'one of httpHeaderName, httpCookie, useSourceIp, httpQueryParameterName is required' },
+    ]);
+    expect(errors('loadBalancer: {simple: RANDOM, consistentHash: {httpHeaderName: x-user, useSourceIp: true, ringHash: {}, maglev: {}}}')).toEqual([
+      { path: 'spec.trafficPolicy.loadBalancer.consistentHash.useSourceIp', message: 'only one hash key may be set; httpHeaderName is already' },
+      { path: 'spec.trafficPolicy.loadBalancer.consistentHash.maglev', message: 'set either ringHash or maglev, not both' },
+      { path: 'spec.trafficPolicy.loadBalancer.consistentHash', message: 'set either simple or consistentHash, not both' },
+    ]);
+  });
+
+  it('refuses a cookie without ttl, a bad header name, a non-prime maglev table and an oversized ring', () => {
+    expect(errors('loadBalancer: {consistentHash: {httpCookie: {name: session}}}')).toEqual([{ path: 'spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.ttl', message: 'required' }]);
+    expect(errors('loadBalancer: {consistentHash: {httpHeaderName: "x user"}}')).toEqual([
+      { path: 'spec.trafficPolicy.loadBalancer.consistentHash.httpHeaderName', message: "must be an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)" },
+    ]);
+    expect(errors('loadBalancer: {consistentHash: {useSourceIp: true, maglev: {tableSize: 65536}}}')).toEqual([
+      { path: 'spec.trafficPolicy.loadBalancer.consistentHash.maglev.tableSize', message: 'must be a prime number (Envoy requires it)' },
+    ]);
+    expect(errors('loadBalancer: {consistentHash: {useSourceIp: true, ringHash: {minimumRingSize: 9000000}}}')).toEqual([
+      { path: 'spec.trafficPolicy.loadBalancer.consistentHash.ringHash.minimumRingSize', message: 'must be at most 8388608' },
+    ]);
+  });
+
+  it('points deprecated minimumRingSize at its replacement and explains why localityLbSetting is refused', () => {
+    expect(errors('loadBalancer: {consistentHash: {useSourceIp: true, minimumRingSize: 1024}}')).toEqual([
+      { path: 'spec.trafficPolicy.loadBalancer.consistentHash.minimumRingSize', message: 'deprecated in Istio; use ringHash.minimumRingSize' },
+    ]);
+    expect(errors('loadBalancer: {localityLbSetting: {enabled: true}}')).toEqual([
+      {
+        path: 'spec.trafficPolicy.loadBalancer.localityLbSetting',
+        message: "not supported: locality load balancing is relative to each proxy's own locality, and this control plane renders one config per view, not per locality",
+      },
+    ]);
+  });
+});
+
+describe('DestinationRule trafficPolicy.connectionPool', () => {
+  it('accepts every tcp and http setting', () => {
+    const policy = `connectionPool:
+  tcp: {maxConnections: 100, connectTimeout: 30ms, tcpKeepalive: {probes: 3, time: 2h, interval: 75s}, maxConnectionDuration: 1h, idleTimeout: 1h}
+  http: {http1MaxPendingRequests: 10, http2MaxRequests: 100, maxRequestsPerConnection: 1, maxRetries: 3, idleTimeout: 30s, h2UpgradePolicy: UPGRADE, maxConcurrentStreams: 64}`;
+    expect(errors(policy)).toEqual([]);
+  });
+
+  it('refuses negative limits, zero timeouts, sub-second keepalives and unknown upgrade policies', () => {
+    expect(errors('connectionPool: {tcp: {maxConnections: -1, connectTimeout: 0s, tcpKeepalive: {time: 500ms}}, http: {h2UpgradePolicy: ALWAYS, useClientProtocol: true}}')).toEqual([
+      { path: 'spec.trafficPolicy.connectionPool.tcp.maxConnections', message: 'must be at least 0' },
+      { path: 'spec.trafficPolicy.connectionPool.tcp.connectTimeout', message: 'must be at least 1ms' },
+      { path: 'spec.trafficPolicy.connectionPool.tcp.tcpKeepalive.time', message: 'must be whole seconds, at least 1s: Envoy counts keepalive times in seconds' },
+      { path: 'spec.trafficPolicy.connectionPool.http.h2UpgradePolicy', message: 'expected DEFAULT, DO_NOT_UPGRADE or UPGRADE, got "ALWAYS"' },
+      { path: 'spec.trafficPolicy.connectionPool.http.useClientProtocol', message: '"useClientProtocol" is an Istio field this control plane does not support yet' },
+    ]);
+  });
+});
+
+describe('DestinationRule trafficPolicy.outlierDetection', () => {
+  it('accepts every field', () => {
+    const policy = 'outlierDetection: {consecutive5xxErrors: 5, consecutiveGatewayErrors: 3, consecutiveLocalOriginFailures: 2, splitExternalLocalOriginErrors: true, interval: 1s, baseEjectionTime: 30s, maxEjectionPercent: 50, minHealthPercent: 10}';
+    expect(errors(policy)).toEqual([]);
+  });
+
+  it('refuses negative counts, bad percentages, zero intervals and local-origin counts without the split', () => {
+    expect(errors('outlierDetection: {consecutive5xxErrors: -1, interval: 0s, maxEjectionPercent: 101}')).toEqual([
+      { path: 'spec.trafficPolicy.outlierDetection.consecutive5xxErrors', message: 'must be at least 0' },
+      { path: 'spec.trafficPolicy.outlierDetection.interval', message: 'must be at least 1ms' },
+      { path: 'spec.trafficPolicy.outlierDetection.maxEjectionPercent', message: 'must be at most 100' },
+    ]);
+    expect(errors('outlierDetection: {consecutiveLocalOriginFailures: 3}')).toEqual([
+      { path: 'spec.trafficPolicy.outlierDetection.consecutiveLocalOriginFailures', message: 'needs splitExternalLocalOriginErrors: true (local-origin failures are only counted apart when split)' },
+    ]);
+    expect(errors('outlierDetection: {consecutiveErrors: 5}')).toEqual([{ path: 'spec.trafficPolicy.outlierDetection.consecutiveErrors', message: 'deprecated in Istio; use consecutive5xxErrors' }]);
+  });
+});
+
+describe('DestinationRule trafficPolicy.tls', () => {
+  it('accepts SIMPLE, MUTUAL with files or a credential, and SIMPLE without verification', () => {
+    expect(errors('tls: {mode: SIMPLE, caCertificates: /etc/ca.pem, subjectAltNames: [a.example], sni: a.example}')).toEqual([]);
+    expect(errors('tls: {mode: MUTUAL, clientCertificate: /etc/c.pem, privateKey: /etc/k.pem}')).toEqual([]);
+    expect(errors('tls: {mode: MUTUAL, credentialName: client-cert}')).toEqual([]);
+    expect(errors('tls: {mode: SIMPLE, insecureSkipVerify: true}')).toEqual([]);
+  });
+
+  it('explains why ISTIO_MUTUAL is refused', () => {
+    expect(errors('tls: {mode: ISTIO_MUTUAL}')).toEqual([
+      {
+        path: 'spec.trafficPolicy.tls.mode',
+        message: "ISTIO_MUTUAL is not supported: it needs Istio's certificate authority and workload certificates, which this control plane does not have; use MUTUAL with clientCertificate, privateKey and caCertificates (or credentialName)",
+      },
+    ]);
+  });
+
+  it('refuses MUTUAL without a key pair, keys with SIMPLE, files beside a credential, and verification settings that contradict insecureSkipVerify', () => {
+    expect(errors('tls: {mode: MUTUAL, caCertificates: /etc/ca.pem}')).toEqual([
+      { path: 'spec.trafficPolicy.tls.clientCertificate', message: 'required with mode MUTUAL (or set credentialName)' },
+      { path: 'spec.trafficPolicy.tls.privateKey', message: 'required with mode MUTUAL (or set credentialName)' },
+    ]);
+    expect(errors('tls: {mode: SIMPLE, privateKey: /etc/k.pem}')).toEqual([{ path: 'spec.trafficPolicy.tls.privateKey', message: 'is only used with mode MUTUAL' }]);
+    expect(errors('tls: {mode: SIMPLE, credentialName: c, caCertificates: /etc/ca.pem}')).toEqual([
+      { path: 'spec.trafficPolicy.tls.caCertificates', message: 'cannot be combined with credentialName: the secret provides it' },
+    ]);
+    expect(errors('tls: {mode: SIMPLE, insecureSkipVerify: true, subjectAltNames: [a]}')).toEqual([
+      { path: 'spec.trafficPolicy.tls.subjectAltNames', message: 'contradicts insecureSkipVerify: true, which skips verifying the server' },
+    ]);
+    expect(errors('tls: {sni: a.example}')).toEqual([{ path: 'spec.trafficPolicy.tls.sni', message: 'has no effect with mode DISABLE (set mode SIMPLE or MUTUAL)' }]);
+  });
+});
+
+describe('DestinationRule trafficPolicy.portLevelSettings', () => {
+  it('accepts per-port policies at the top and in subsets', () => {
+    const yaml = `${withPolicy('portLevelSettings:\n- port: {number: 80}\n  tls: {mode: SIMPLE}')}  subsets:
+  - name: v1
+    trafficPolicy:
+      portLevelSettings:
+      - port: {number: 80}
+        loadBalancer: {simple: RANDOM}
+`;
+    expect(errorsOf(validateYaml(yaml))).toEqual([]);
+  });
+
+  it('refuses an entry without a port and a port listed twice', () => {
+    expect(errors('portLevelSettings:\n- tls: {mode: SIMPLE}')).toEqual([{ path: 'spec.trafficPolicy.portLevelSettings[0].port', message: 'required' }]);
+    expect(errors('portLevelSettings:\n- port: {number: 80}\n- port: {number: 80}')).toEqual([
+      { path: 'spec.trafficPolicy.portLevelSettings[1].port.number', message: 'duplicate port 80' },
     ]);
   });
 });

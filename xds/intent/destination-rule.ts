@@ -1,33 +1,8 @@
 import { z } from 'zod';
 import { Dns1123LabelSchema, ExportToSchema, intentSchema, isHostname, istioObject, LabelsSchema } from './common';
+import { TrafficPolicySchema } from './traffic-policy';
 
-const SimpleLbSchema = z.enum(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM'], {
-  error: (iss) => {
-    if (iss.input === 'PASSTHROUGH') return 'PASSTHROUGH is not supported: this control plane always load-balances over known endpoints';
-    if (iss.input === 'LEAST_CONN') return 'LEAST_CONN is a deprecated alias; use LEAST_REQUEST';
-    if (iss.input === 'UNSPECIFIED') return 'expected ROUND_ROBIN, LEAST_REQUEST or RANDOM (leave simple out for the default)';
-    return `expected ROUND_ROBIN, LEAST_REQUEST or RANDOM, got ${JSON.stringify(iss.input)}`;
-  },
-});
-
-export const LoadBalancerSettingsSchema = istioObject({ simple: SimpleLbSchema.optional() }, [
-  'consistentHash',
-  'localityLbSetting',
-  'warmupDurationSecs',
-  'warmup',
-]);
-export type LoadBalancerSettings = z.infer<typeof LoadBalancerSettingsSchema>;
-
-export const TrafficPolicySchema = istioObject({ loadBalancer: LoadBalancerSettingsSchema.optional() }, [
-  'connectionPool',
-  'outlierDetection',
-  'tls',
-  'portLevelSettings',
-  'tunnel',
-  'proxyProtocol',
-  'retryBudget',
-]);
-export type TrafficPolicy = z.infer<typeof TrafficPolicySchema>;
+export { LoadBalancerSettingsSchema, TrafficPolicySchema, type LoadBalancerSettings, type TrafficPolicy } from './traffic-policy';
 
 export const SubsetSchema = istioObject({
   name: Dns1123LabelSchema,

@@ -2,7 +2,9 @@ import { HTTP_PROTOCOL_OPTIONS_TYPE } from '../envoy/extensions';
 import { RESOURCE_TYPES } from '../envoy/type-urls';
 import type { ClusterEndpointIR, ClusterIR } from '../ir/types';
 import type { Subscriber, View } from '../snapshot/types';
+import { buildConnectionPoolFields, buildLbFields, buildOutlierFields, commonHttpOptions } from './build-cluster-policy';
 import { buildLoadAssignment } from './build-endpoints';
+import { buildUpstreamTls } from './build-upstream-tls';
 import { configSource } from './config-source';
 
 type Json = Record<string, unknown>;
@@ -24,10 +26,18 @@ export function buildCluster(cluster: ClusterIR, view: View, subscriber: Subscri
     json.dns_lookup_family = 'V4_ONLY';
     json.load_assignment = buildLoadAssignment(cluster.name, dnsEndpoints(cluster));
   }
-  if (cluster.lbPolicy !== 'ROUND_ROBIN') json.lb_policy = cluster.lbPolicy;
-  if (view.client === 'envoy' && (cluster.protocol === 'HTTP2' || cluster.protocol === 'GRPC')) {
+  Object.assign(json, buildLbFields(cluster));
+  if (cluster.connectionPool) Object.assign(json, buildConnectionPoolFields(cluster.connectionPool));
+  if (cluster.outlierDetection) Object.assign(json, buildOutlierFields(cluster.outlierDetection, view));
+  // h2 for HTTP2/GRPC ports, and for any port whose pool says h2UpgradePolicy: UPGRADE.
+  const http2 = cluster.protocol === 'HTTP2' || cluster.protocol === 'GRPC' || cluster.connectionPool?.h2Upgrade === true;
+  if (cluster.tls) json.transport_socket = buildUpstreamTls(cluster.tls, subscriber, http2);
+  const common = commonHttpOptions(cluster.connectionPool);
+  if (view.client === 'envoy' && (http2 || common)) {
+    const streams = cluster.connectionPool?.maxConcurrentStreams;
+    const explicit = http2 ? { http2_protocol_options: streams ? { max_concurrent_streams: streams } : {} } : { http_protocol_options: {} };
     json.typed_extension_protocol_options = {
-      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': HTTP_PROTOCOL_OPTIONS_TYPE, explicit_http_config: { http2_protocol_options: {} } },
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': HTTP_PROTOCOL_OPTIONS_TYPE, ...(common ? { common_http_protocol_options: common } : {}), explicit_http_config: explicit },
     };
   }
   return json;

@@ -1,6 +1,7 @@
 import { PREVIOUS_HOSTS_TYPE } from '../envoy/extensions';
 import { RESOURCE_TYPES } from '../envoy/type-urls';
 import type { RouteIR, RouteMatchIR, StringMatchIR, VirtualHostIR } from '../ir/types';
+import { hashPolicyFor } from './hash-policies';
 
 type Json = Record<string, unknown>;
 
@@ -26,7 +27,7 @@ function buildAction(route: RouteIR): Json {
     retry_host_predicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typed_config: { '@type': PREVIOUS_HOSTS_TYPE } }],
     host_selection_retry_max_attempts: '5',
   };
-  return { ...target, timeout: route.timeout, ...(retry ? { retry_policy: retry } : {}) };
+  return { ...target, timeout: route.timeout, ...(retry ? { retry_policy: retry } : {}), ...hashPolicyFor(route) };
 }
 
 /** One Envoy route per match of a rule (a rule without match catches everything). */

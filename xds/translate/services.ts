@@ -1,7 +1,10 @@
 import { clusterName, sourceRef } from '../envoy/names';
 import type { DestinationRuleIntent, ServiceEntryIntent } from '../intent/kinds';
-import type { ClusterEndpointIR, ClusterIR, LbPolicy, ServiceIR } from '../ir/types';
+import type { TrafficPolicy } from '../intent/traffic-policy';
+import type { ClusterEndpointIR, ClusterIR, ServiceIR } from '../ir/types';
 import type { Diagnostics } from './diagnostics';
+import { isHttpProtocol } from './hosts';
+import { effectivePolicy, policyFields, tlsPolicyPaths } from './traffic-policy';
 
 /** ServiceEntries → one ServiceIR per host (the first object declaring a host wins; later ones are errors). */
 export function translateServiceEntries(entries: ServiceEntryIntent[], diag: Diagnostics): Map<string, ServiceIR> {
@@ -36,12 +39,12 @@ export function translateServiceEntries(entries: ServiceEntryIntent[], diag: Dia
 export interface SubsetIR {
   name: string;
   labels: Record<string, string>;
-  lbPolicy?: LbPolicy;
+  trafficPolicy?: TrafficPolicy;
 }
 
 export interface DestinationPolicyIR {
   source: string;
-  lbPolicy?: LbPolicy;
+  trafficPolicy?: TrafficPolicy;
   subsets: Map<string, SubsetIR>;
 }
 
@@ -62,11 +65,13 @@ export function translateDestinationRules(rules: DestinationRuleIntent[], servic
     }
     const subsets = new Map<string, SubsetIR>();
     for (const s of dr.spec.subsets ?? []) {
-      const lb = s.trafficPolicy?.loadBalancer?.simple;
-      subsets.set(s.name, { name: s.name, labels: s.labels ?? {}, ...(lb ? { lbPolicy: lb } : {}) });
+      subsets.set(s.name, { name: s.name, labels: s.labels ?? {}, ...(s.trafficPolicy ? { trafficPolicy: s.trafficPolicy } : {}) });
     }
-    const lb = dr.spec.trafficPolicy?.loadBalancer?.simple;
-    byHost.set(host, { source, subsets, ...(lb ? { lbPolicy: lb } : {}) });
+    const policy = dr.spec.trafficPolicy;
+    if (services.get(host)!.ports.some((p) => isHttpProtocol(p.protocol))) {
+      for (const w of tlsPolicyPaths(policy, dr.spec.subsets ?? [])) diag.warn(source, w.path, w.message);
+    }
+    byHost.set(host, { source, subsets, ...(policy ? { trafficPolicy: policy } : {}) });
   }
   return byHost;
 }
@@ -80,8 +85,10 @@ export function buildClusterIRs(services: Map<string, ServiceIR>, policies: Map<
   for (const svc of services.values()) {
     const policy = policies.get(svc.host);
     for (const port of svc.ports) {
+      // A DNS service without endpoints is its own host name, reached on the port's targetPort.
+      const implicit = svc.resolution === 'DNS' && svc.endpoints.length === 0;
       const endpointsFor = (selector: Record<string, string>): ClusterEndpointIR[] =>
-        svc.endpoints
+        implicit ? [{ address: svc.host, port: port.targetPort ?? port.number }] : svc.endpoints
           .filter((ep) => matchesLabels(ep.labels, selector))
           .map((ep) => ({
             address: ep.address,
@@ -93,18 +100,20 @@ export function buildClusterIRs(services: Map<string, ServiceIR>, policies: Map<
       clusters.push({
         ...base,
         name: clusterName(port.number, '', svc.host),
-        lbPolicy: policy?.lbPolicy ?? 'ROUND_ROBIN',
+        lbPolicy: 'ROUND_ROBIN',
         endpoints: endpointsFor({}),
         sources: policy ? [svc.source, policy.source] : [svc.source],
+        ...policyFields(effectivePolicy(policy?.trafficPolicy, undefined, port.number), svc.host),
       });
       for (const subset of policy?.subsets.values() ?? []) {
         clusters.push({
           ...base,
           name: clusterName(port.number, subset.name, svc.host),
           subset: subset.name,
-          lbPolicy: subset.lbPolicy ?? policy?.lbPolicy ?? 'ROUND_ROBIN',
+          lbPolicy: 'ROUND_ROBIN',
           endpoints: endpointsFor(subset.labels),
           sources: [svc.source, policy!.source],
+          ...policyFields(effectivePolicy(policy!.trafficPolicy, subset.trafficPolicy, port.number), svc.host),
         });
       }
     }

@@ -7,6 +7,7 @@ import { boundGateways, translateGateways } from './gateways';
 import { hostMatches } from './hosts';
 import { translateHttpRoutes } from './http-routes';
 import { isMeshBound, translateGrpcTargets, translateMeshPorts } from './mesh';
+import { attachHashPolicies } from './hash-policies';
 import { buildClusterIRs, translateDestinationRules, translateServiceEntries } from './services';
 
 export interface TranslateResult {
@@ -44,6 +45,7 @@ export function translateIntents(objects: IntentObject[]): TranslateResult {
     grpcTargets: translateGrpcTargets(services, meshServices, ctx),
     gateways: translateGateways(gateways, virtualServices, ctx),
   };
+  attachHashPolicies(ir);
   // A VirtualService no port or gateway uses is never built above; check what holds on any port.
   for (const vs of virtualServices) translateHttpRoutes(vs, sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name), 'any', ctx);
   return { ir, errors: diag.errors, warnings: diag.warnings };
