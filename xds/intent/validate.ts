@@ -63,7 +63,7 @@ export function validateIntent(input: unknown, opts: ValidateIntentOptions = {})
 function weightWarnings(spec: VirtualServiceSpec): FieldError[] {
   const warnings: FieldError[] = [];
   spec.http.forEach((route, i) => {
-    if (route.route.length < 2) return;
+    if (!route.route || route.route.length < 2) return;
     const sum = route.route.reduce((total, d) => total + (d.weight ?? 0), 0);
     if (sum !== 100) warnings.push({ path: `spec.http[${i}].route`, message: `weights sum to ${sum}; each destination gets weight/sum` });
   });

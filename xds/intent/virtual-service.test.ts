@@ -154,21 +154,127 @@ describe('VirtualService', () => {
 
   it('names Istio fields that are not supported yet', () => {
     expect(check((vs) => {
-      vs.spec.http[1]!.fault = { delay: { fixedDelay: '5s', percentage: { value: 10 } } };
-      vs.spec.http[1]!.mirror = { host: 'reviews' };
+      vs.spec.http[1]!.delegate = { name: 'reviews-v2' };
+      vs.spec.http[0]!.match[0].gateways = ['mesh'];
     })).toEqual([
-      { path: 'spec.http[1].fault', message: '"fault" is an Istio field this control plane does not support yet' },
-      { path: 'spec.http[1].mirror', message: '"mirror" is an Istio field this control plane does not support yet' },
+      { path: 'spec.http[0].match[0].gateways', message: '"gateways" is an Istio field this control plane does not support yet' },
+      { path: 'spec.http[1].delegate', message: '"delegate" is an Istio field this control plane does not support yet' },
     ]);
   });
 
-  it('explains that a redirect-only route is not supported yet', () => {
+  it('accepts a redirect or a direct response in place of destinations', () => {
     expect(check((vs) => {
       delete vs.spec.http[0]!.route;
-      vs.spec.http[0]!.redirect = { uri: '/v1/reviews' };
+      vs.spec.http[0]!.redirect = { uri: '/v1/reviews', redirectCode: 302 };
+      vs.spec.http[1] = { directResponse: { status: 503, body: { string: 'maintenance' } } };
+    })).toEqual([]);
+  });
+
+  it('requires exactly one of route, redirect and directResponse', () => {
+    expect(check((vs) => delete vs.spec.http[0]!.route)).toEqual([
+      { path: 'spec.http[0].route', message: 'required: at least one destination, unless the rule has a redirect or directResponse' },
+    ]);
+    expect(check((vs) => {
+      vs.spec.http[0]!.redirect = { uri: '/v1' };
+      vs.spec.http[0]!.directResponse = { status: 404 };
     })).toEqual([
-      { path: 'spec.http[0].route', message: 'required: at least one destination (redirect and directResponse are not supported yet)' },
-      { path: 'spec.http[0].redirect', message: '"redirect" is an Istio field this control plane does not support yet' },
+      { path: 'spec.http[0].redirect', message: 'route and redirect cannot both be set: a rule either routes, redirects or answers directly' },
+      { path: 'spec.http[0].directResponse', message: 'route and directResponse cannot both be set: a rule either routes, redirects or answers directly' },
+    ]);
+  });
+
+  it('refuses forwarding-only fields beside a redirect or direct response', () => {
+    expect(check((vs) => {
+      delete vs.spec.http[1]!.route;
+      vs.spec.http[1]!.directResponse = { status: 200 };
+      vs.spec.http[1]!.fault = { abort: { httpStatus: 500, percentage: { value: 1 } } };
+    })).toEqual([
+      { path: 'spec.http[1].fault', message: 'fault applies to forwarded requests; it cannot be combined with directResponse' },
+      { path: 'spec.http[1].timeout', message: 'timeout applies to forwarded requests; it cannot be combined with directResponse' },
+      { path: 'spec.http[1].retries', message: 'retries applies to forwarded requests; it cannot be combined with directResponse' },
+    ]);
+  });
+
+  it('refuses bad redirects and direct responses, naming the field', () => {
+    expect(check((vs) => {
+      delete vs.spec.http[0]!.route;
+      vs.spec.http[0]!.redirect = { redirectCode: 200 };
+      delete vs.spec.http[1]!.route;
+      delete vs.spec.http[1]!.timeout;
+      delete vs.spec.http[1]!.retries;
+      vs.spec.http[1]!.directResponse = { status: 700, body: { string: 'x'.repeat(5000) } };
+    })).toEqual([
+      { path: 'spec.http[0].redirect.redirectCode', message: 'must be 301, 302, 303, 307 or 308' },
+      { path: 'spec.http[0].redirect', message: 'at least one of uri, authority, port or scheme is required' },
+      { path: 'spec.http[1].directResponse.status', message: 'must be an HTTP status from 200 to 599' },
+      { path: 'spec.http[1].directResponse.body', message: "the body is 5000 bytes; at most 4096 (Envoy's limit for direct responses)" },
+    ]);
+  });
+
+  it('refuses bad fault injection, naming the exact field', () => {
+    expect(check((vs) => {
+      vs.spec.http[0]!.fault = { delay: { fixedDelay: '0s', percentage: { value: 10 } } };
+      vs.spec.http[1]!.fault = { abort: { grpcStatus: '14', percentage: { value: 150 } } };
+    })).toEqual([
+      { path: 'spec.http[0].fault.delay.fixedDelay', message: 'must be at least 1ms' },
+      { path: 'spec.http[1].fault.abort.grpcStatus', message: 'use the status name, e.g. "UNAVAILABLE", not 14' },
+      { path: 'spec.http[1].fault.abort.percentage.value', message: 'must be between 0 and 100' },
+    ]);
+    expect(check((vs) => {
+      vs.spec.http[0]!.fault = {};
+      vs.spec.http[1]!.fault = { abort: { httpStatus: 99, grpcStatus: 'NOPE' } };
+    })).toEqual([
+      { path: 'spec.http[0].fault', message: 'at least one of delay or abort is required' },
+      { path: 'spec.http[1].fault.abort.httpStatus', message: 'must be an HTTP status from 200 to 599' },
+      { path: 'spec.http[1].fault.abort.grpcStatus', message: expect.stringMatching(/^unknown gRPC status "NOPE"; expected one of CANCELLED, /) },
+      { path: 'spec.http[1].fault.abort', message: 'httpStatus and grpcStatus cannot both be set' },
+    ]);
+  });
+
+  it('refuses bad rewrites, mirrors and header operations', () => {
+    expect(check((vs) => {
+      vs.spec.http[0]!.rewrite = { uri: '/v2', uriRegexRewrite: { match: '^/(.*)', rewrite: '/\\1' } };
+      vs.spec.http[0]!.mirrorPercentage = { value: 10 };
+      vs.spec.http[1]!.headers = { request: { set: { host: 'x', ':path': '/' }, remove: ['x-ok'] }, response: { add: { 'x-bad': 'a\nb' } } };
+    })).toEqual([
+      { path: 'spec.http[0].rewrite.uriRegexRewrite', message: 'uri and uriRegexRewrite cannot both be set' },
+      { path: 'spec.http[0].mirrorPercentage', message: 'mirrorPercentage needs mirror (with mirrors, give each its percentage)' },
+      { path: 'spec.http[1].headers.request.set.host', message: 'invalid key "host": the host header cannot be changed here; use rewrite.authority' },
+      { path: 'spec.http[1].headers.request.set[":path"]', message: 'invalid key ":path": must be an HTTP header name (pseudo-headers such as ":path" cannot be changed)' },
+      { path: 'spec.http[1].headers.response.add["x-bad"]', message: 'must not contain CR, LF or NUL' },
+    ]);
+    expect(check((vs) => {
+      vs.spec.http[1]!.mirror = { host: 'reviews' };
+      vs.spec.http[1]!.mirrors = [{ destination: { host: 'reviews' }, percentage: { value: 5 } }];
+    })).toEqual([{ path: 'spec.http[1].mirrors', message: 'mirror and mirrors cannot both be set; use mirrors' }]);
+  });
+
+  it('accepts header presence and absence matches, query parameters, port, ignoreUriCase and a CORS policy', () => {
+    expect(check((vs) => {
+      vs.spec.http[0]!.match[0] = {
+        headers: { 'x-present': {} },
+        withoutHeaders: { 'x-absent': {} },
+        queryParams: { q: { exact: 'a' }, debug: {} },
+        port: 9080,
+        uri: { prefix: '/API' },
+        ignoreUriCase: true,
+        sourceLabels: { app: 'productpage' },
+      };
+      vs.spec.http[1]!.corsPolicy = { allowOrigins: [{ exact: 'https://a.example' }], allowMethods: ['GET'], maxAge: '1h', allowCredentials: false, unmatchedPreflights: 'IGNORE' };
+    })).toEqual([]);
+  });
+
+  it('refuses bad match and CORS fields', () => {
+    expect(check((vs) => {
+      vs.spec.http[0]!.match[0] = { queryParams: { q: { exact: 'a', regex: 'b' } }, port: 0, ignoreUriCase: 'yes' };
+      vs.spec.http[1]!.corsPolicy = { allowOrigin: ['*'], allowMethods: ['GET POST'], unmatchedPreflights: 'DROP' };
+    })).toEqual([
+      { path: 'spec.http[0].match[0].queryParams.q', message: 'exactly one of exact, prefix or regex is allowed; got exact and regex' },
+      { path: 'spec.http[0].match[0].port', message: 'must be at least 1' },
+      { path: 'spec.http[0].match[0].ignoreUriCase', message: 'expected boolean, got string "yes"' },
+      { path: 'spec.http[1].corsPolicy.allowMethods[0]', message: 'must be an HTTP method such as "GET"' },
+      { path: 'spec.http[1].corsPolicy.unmatchedPreflights', message: 'must be UNSPECIFIED, FORWARD or IGNORE' },
+      { path: 'spec.http[1].corsPolicy.allowOrigin', message: '"allowOrigin" is an Istio field this control plane does not support yet' },
     ]);
   });
 

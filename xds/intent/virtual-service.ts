@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import {
-  Dns1123LabelSchema,
   DurationSchema,
   ExportToSchema,
   intentSchema,
@@ -8,62 +7,31 @@ import {
   isDns1123Subdomain,
   isHostname,
   istioObject,
-  PortSelectorSchema,
 } from './common';
-import { re2Problem } from './regex';
+import {
+  CorsPolicySchema,
+  DestinationSchema,
+  HeadersSchema,
+  HTTPDirectResponseSchema,
+  HTTPFaultInjectionSchema,
+  HTTPMirrorPolicySchema,
+  HTTPRedirectSchema,
+  HTTPRewriteSchema,
+  PercentSchema,
+} from './http-actions';
+import { HTTPMatchRequestSchema } from './http-match';
 
-/** Istio's StringMatch: exactly one of `exact`, `prefix` (case-sensitive) or `regex` (RE2 syntax). */
-export const StringMatchSchema = istioObject({
-  exact: z.string().optional(),
-  prefix: z.string().optional(),
-  regex: z
-    .string()
-    .superRefine((s, ctx) => {
-      const problem = re2Problem(s);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .optional(),
-}).superRefine((m, ctx) => {
-  const set = (['exact', 'prefix', 'regex'] as const).filter((k) => m[k] !== undefined);
-  if (set.length !== 1) {
-    ctx.addIssue({
-      code: 'custom',
-      message: set.length === 0 ? 'exactly one of exact, prefix or regex is required' : `exactly one of exact, prefix or regex is allowed; got ${set.join(' and ')}`,
-    });
-  }
-});
-export type StringMatch = z.infer<typeof StringMatchSchema>;
-
-// RFC 9110 token characters; a leading ":" allows Envoy's pseudo-headers (":authority").
-const HEADER_NAME = /^:?[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-export const HTTPMatchRequestSchema = istioObject(
-  {
-    name: z.string().optional(),
-    uri: StringMatchSchema.optional(),
-    method: StringMatchSchema.optional(),
-    headers: z
-      .record(z.string().regex(HEADER_NAME, 'must be an HTTP header name'), StringMatchSchema)
-      .optional(),
-  },
-  ['scheme', 'authority', 'port', 'queryParams', 'sourceLabels', 'gateways', 'ignoreUriCase', 'withoutHeaders', 'sourceNamespace', 'statPrefix'],
-);
-export type HTTPMatchRequest = z.infer<typeof HTTPMatchRequestSchema>;
-
-export const DestinationSchema = istioObject({
-  host: z.string().refine((s) => isHostname(s, { wildcard: false }), 'must be a DNS name (a service host, not a wildcard)'),
-  subset: Dns1123LabelSchema.optional(),
-  port: PortSelectorSchema.optional(),
-});
-export type Destination = z.infer<typeof DestinationSchema>;
+export * from './http-actions';
+export * from './http-match';
+export * from './string-match';
 
 export const HTTPRouteDestinationSchema = istioObject(
   {
     destination: DestinationSchema,
     // Relative, as in Istio: a destination receives weight / sum of weights.
     weight: z.int().min(0, 'must not be negative').optional(),
+    headers: HeadersSchema.optional(),
   },
-  ['headers'],
 );
 export type HTTPRouteDestination = z.infer<typeof HTTPRouteDestinationSchema>;
 
@@ -93,26 +61,52 @@ export const HTTPRetrySchema = istioObject(
 );
 export type HTTPRetry = z.infer<typeof HTTPRetrySchema>;
 
+// Fields that only make sense when the request is forwarded to destinations.
+const FORWARDING_ONLY = ['rewrite', 'fault', 'timeout', 'retries', 'mirror', 'mirrors', 'mirrorPercentage'] as const;
+
 export const HTTPRouteSchema = istioObject(
   {
     name: z.string().optional(),
     match: z.array(HTTPMatchRequestSchema).optional(),
-    route: z
-      .array(HTTPRouteDestinationSchema, {
-        error: (iss) => (iss.input === undefined ? 'required: at least one destination (redirect and directResponse are not supported yet)' : undefined),
-      })
-      .min(1, 'at least one destination is required'),
+    route: z.array(HTTPRouteDestinationSchema).min(1, 'at least one destination is required').optional(),
+    redirect: HTTPRedirectSchema.optional(),
+    directResponse: HTTPDirectResponseSchema.optional(),
+    rewrite: HTTPRewriteSchema.optional(),
     timeout: DurationSchema.optional(),
     retries: HTTPRetrySchema.optional(),
+    fault: HTTPFaultInjectionSchema.optional(),
+    mirror: DestinationSchema.optional(),
+    mirrorPercentage: PercentSchema.optional(),
+    mirrors: z.array(HTTPMirrorPolicySchema).optional(),
+    headers: HeadersSchema.optional(),
+    corsPolicy: CorsPolicySchema.optional(),
   },
-  ['redirect', 'directResponse', 'delegate', 'rewrite', 'fault', 'mirror', 'mirrors', 'mirrorPercentage', 'mirrorPercent', 'mirror_percent', 'corsPolicy', 'headers'],
+  ['delegate', 'mirrorPercent', 'mirror_percent'],
 ).superRefine((route, ctx) => {
+  // Exactly one of route, redirect and directResponse says what happens to a matched request.
+  const actions = (['route', 'redirect', 'directResponse'] as const).filter((k) => route[k] !== undefined);
+  if (actions.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['route'], message: 'required: at least one destination, unless the rule has a redirect or directResponse' });
+  }
+  for (const extra of actions.slice(1)) {
+    ctx.addIssue({ code: 'custom', path: [extra], message: `${actions[0]} and ${extra} cannot both be set: a rule either routes, redirects or answers directly` });
+  }
+  const answers = route.redirect ? 'redirect' : route.directResponse ? 'directResponse' : undefined;
+  if (answers) {
+    for (const field of FORWARDING_ONLY.filter((f) => route[f] !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies to forwarded requests; it cannot be combined with ${answers}` });
+    }
+  }
+  if (route.mirror && route.mirrors) ctx.addIssue({ code: 'custom', path: ['mirrors'], message: 'mirror and mirrors cannot both be set; use mirrors' });
+  if (route.mirrorPercentage && !route.mirror) ctx.addIssue({ code: 'custom', path: ['mirrorPercentage'], message: 'mirrorPercentage needs mirror (with mirrors, give each its percentage)' });
+  const dests = route.route;
+  if (!dests) return;
   // Weights are relative; what cannot work is no traffic at all.
-  if (route.route.length === 1) {
-    if (route.route[0]!.weight === 0) {
+  if (dests.length === 1) {
+    if (dests[0]!.weight === 0) {
       ctx.addIssue({ code: 'custom', path: ['route', 0, 'weight'], message: 'the only destination has weight 0 and would get no traffic; remove the weight or make it positive' });
     }
-  } else if (route.route.length > 1 && route.route.every((d) => (d.weight ?? 0) === 0)) {
+  } else if (dests.length > 1 && dests.every((d) => (d.weight ?? 0) === 0)) {
     ctx.addIssue({ code: 'custom', path: ['route'], message: 'all weights are 0 (a missing weight counts as 0); at least one destination needs a positive weight' });
   }
 });

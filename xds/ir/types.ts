@@ -3,9 +3,9 @@
  * data. Every piece records the object it came from (`Kind/namespace/name`) so diagnostics and
  * config dumps can point back at the user's YAML.
  */
-import type { ConnectionPoolIR, HashPolicyIR, OutlierDetectionIR, UpstreamTlsIR } from './traffic-policy';
+import type { HeaderMatchIR, HeadersIR, QueryParamMatchIR, RoutePartsIR } from './route-parts';
 
-export type { ConnectionPoolIR, HashPolicyIR, OutlierDetectionIR, UpstreamTlsIR } from './traffic-policy';
+export type * from './route-parts';
 export type Protocol = 'HTTP' | 'HTTP2' | 'GRPC' | 'HTTPS' | 'TCP' | 'TLS';
 
 export interface ServicePortIR {
@@ -34,7 +34,7 @@ export interface ServiceIR {
   endpoints: EndpointIR[];
 }
 
-export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV';
+export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM';
 
 /** An upstream cluster: a service port, optionally narrowed to a DestinationRule subset. */
 export interface ClusterIR {
@@ -48,13 +48,6 @@ export interface ClusterIR {
   endpoints: ClusterEndpointIR[];
   /** The ServiceEntry, plus the DestinationRule when the cluster is a subset or has a policy. */
   sources: string[];
-  /** DestinationRule traffic policy, resolved for this port and subset (see ./traffic-policy). */
-  ringHash?: { minimumRingSize: number };
-  maglev?: { tableSize: number };
-  hashPolicy?: HashPolicyIR;
-  connectionPool?: ConnectionPoolIR;
-  outlierDetection?: OutlierDetectionIR;
-  tls?: UpstreamTlsIR;
 }
 
 export interface ClusterEndpointIR {
@@ -71,13 +64,16 @@ export interface StringMatchIR {
 
 export interface RouteMatchIR {
   uri?: StringMatchIR;
-  headers: { name: string; match: StringMatchIR }[];
+  ignoreUriCase?: boolean;
+  headers: HeaderMatchIR[];
   method?: StringMatchIR;
+  queryParams?: QueryParamMatchIR[];
 }
 
 export interface WeightedClusterIR {
   cluster: string;
   weight: number;
+  headers?: HeadersIR;
 }
 
 export interface RetryIR {
@@ -85,18 +81,19 @@ export interface RetryIR {
   /** proto3 JSON duration, e.g. "2s". */
   perTryTimeout?: string;
   retryOn: string;
+  /** HTTP status codes from retryOn (Envoy's retry_on gets `retriable-status-codes`). */
+  retriableStatusCodes?: number[];
 }
 
-export interface RouteIR {
+export interface RouteIR extends RoutePartsIR {
   name?: string;
   /** One Envoy route per match; empty means "everything" (prefix /). */
   matches: RouteMatchIR[];
+  /** Empty when the route redirects or answers directly. */
   destinations: WeightedClusterIR[];
   /** proto3 JSON duration; "0s" disables Envoy's default 15 s timeout, as Istio does. */
   timeout: string;
   retry?: RetryIR;
-  /** Copied from the first destination cluster that hashes (consistentHash): Envoy hashes per route. */
-  hashPolicy?: HashPolicyIR;
   source: string;
   /** Path of the rule in its object, e.g. `spec.http[1]`. */
   path: string;

@@ -24,11 +24,12 @@ export function tcpClustersOf(listener: Json): string[] {
   return out;
 }
 
-/** Clusters one route sends traffic to. */
+/** Clusters one route sends traffic to, mirrors included (a redirect or direct response has none). */
 export function clustersOfRoute(route: Json): string[] {
   const action = route.route ?? {};
-  if (action.cluster) return [action.cluster];
-  return (action.weighted_clusters?.clusters ?? []).map((c: Json) => c.name);
+  const mirrors = (action.request_mirror_policies ?? []).map((m: Json) => m.cluster);
+  if (action.cluster) return [action.cluster, ...mirrors];
+  return [...(action.weighted_clusters?.clusters ?? []).map((c: Json) => c.name), ...mirrors];
 }
 
 /** Every cluster a route configuration sends traffic to. */

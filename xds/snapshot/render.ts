@@ -53,7 +53,7 @@ export function renderView(ir: MeshIR, view: View, subscriber: Subscriber): Snap
   if (view.client === 'grpc') {
     for (const t of ir.grpcTargets) {
       listeners.push(buildApiListener(t.listener, t.routeConfig, subscriber));
-      routes.push(buildRouteConfiguration(t.routeConfig, [t.virtualHost]));
+      routes.push(buildRouteConfiguration(t.routeConfig, [t.virtualHost], 'grpc'));
     }
   } else if (view.gateways.length) {
     for (const p of mergeGatewayPorts(ir, view.gateways)) {

@@ -1,4 +1,4 @@
-import { HCM_TYPE, routerFilter, TCP_PROXY_TYPE } from '../envoy/extensions';
+import { corsFilter, faultFilter, HCM_TYPE, routerFilter, TCP_PROXY_TYPE } from '../envoy/extensions';
 import { RESOURCE_TYPES } from '../envoy/type-urls';
 import type { Subscriber } from '../snapshot/types';
 import { configSource } from './config-source';
@@ -7,12 +7,17 @@ type Json = Record<string, unknown>;
 
 const socketAddress = (port: number) => ({ socket_address: { address: '0.0.0.0', port_value: port } });
 
-function httpConnectionManager(statPrefix: string, routeConfig: string, subscriber: Subscriber): Json {
+// Always present, as in Istio, so a route gaining a fault or CORS policy needs no listener change.
+// gRPC's client implements the fault filter but refuses CORS (a filter it does not know).
+const ENVOY_FILTERS = () => [corsFilter(), faultFilter(), routerFilter()];
+const GRPC_FILTERS = () => [faultFilter(), routerFilter()];
+
+function httpConnectionManager(statPrefix: string, routeConfig: string, subscriber: Subscriber, httpFilters: Json[]): Json {
   return {
     '@type': HCM_TYPE,
     stat_prefix: statPrefix,
     rds: { config_source: configSource(subscriber), route_config_name: routeConfig },
-    http_filters: [routerFilter()],
+    http_filters: httpFilters,
   };
 }
 
@@ -22,7 +27,7 @@ export function buildHttpListener(name: string, port: number, routeConfig: strin
     '@type': RESOURCE_TYPES.listeners,
     name,
     address: socketAddress(port),
-    filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: httpConnectionManager(name, routeConfig, subscriber) }] }],
+    filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: httpConnectionManager(name, routeConfig, subscriber, ENVOY_FILTERS()) }] }],
     ...(outbound ? { traffic_direction: 'OUTBOUND' } : {}),
   };
 }
@@ -40,5 +45,5 @@ export function buildTcpListener(name: string, port: number, cluster: string): J
 
 /** An API listener for proxyless gRPC: no socket, just the HTTP connection manager. */
 export function buildApiListener(name: string, routeConfig: string, subscriber: Subscriber): Json {
-  return { '@type': RESOURCE_TYPES.listeners, name, api_listener: { api_listener: httpConnectionManager(name, routeConfig, subscriber) } };
+  return { '@type': RESOURCE_TYPES.listeners, name, api_listener: { api_listener: httpConnectionManager(name, routeConfig, subscriber, GRPC_FILTERS()) } };
 }

@@ -1,10 +1,13 @@
-import { clusterName } from '../envoy/names';
 import { toProtoDuration } from '../intent/duration';
 import type { VirtualServiceIntent } from '../intent/kinds';
-import type { StringMatch } from '../intent/virtual-service';
-import type { RouteIR, RouteMatchIR, ServiceIR, StringMatchIR, WeightedClusterIR } from '../ir/types';
+import type { HTTPRoute } from '../intent/virtual-service';
+import type { RetryIR, RouteIR, ServiceIR, WeightedClusterIR } from '../ir/types';
 import type { Diagnostics } from './diagnostics';
+import { resolveDestination } from './resolve-destination';
+import { translateMatches } from './route-matches';
+import { mergeHeaders, translateHeaders, translateRouteParts } from './route-parts';
 import type { DestinationPolicyIR } from './services';
+import { checkShadowedRoutes } from './shadowed-routes';
 
 /** Istio's retry policy when a route sets none. */
 export const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes';
@@ -16,88 +19,75 @@ export interface RouteContext {
   diag: Diagnostics;
 }
 
-const toStringMatch = (m: StringMatch): StringMatchIR =>
-  m.exact !== undefined ? { kind: 'exact', value: m.exact } : m.prefix !== undefined ? { kind: 'prefix', value: m.prefix } : { kind: 'regex', value: m.regex! };
+/** Istio's retries: HTTP status codes in retryOn become Envoy's retriable_status_codes. */
+function translateRetry(retries: HTTPRoute['retries']): RetryIR | undefined {
+  const attempts = retries ? retries.attempts : DEFAULT_ATTEMPTS;
+  if (attempts <= 0) return undefined;
+  const tokens = (retries?.retryOn ?? DEFAULT_RETRY_ON).split(',').map((t) => t.trim());
+  const codes = tokens.filter((t) => /^\d{3}$/.test(t)).map(Number);
+  const policies = tokens.filter((t) => !/^\d{3}$/.test(t));
+  if (codes.length && !policies.includes('retriable-status-codes')) policies.push('retriable-status-codes');
+  return {
+    attempts,
+    retryOn: policies.join(','),
+    ...(codes.length ? { retriableStatusCodes: codes } : {}),
+    ...(retries?.perTryTimeout ? { perTryTimeout: toProtoDuration(retries.perTryTimeout) } : {}),
+  };
+}
+
+/** Warnings about rules whose meaning is easy to get wrong; reported once per rule. */
+function checkRule(rule: HTTPRoute, path: string, source: string, diag: Diagnostics): void {
+  const fault = rule.fault;
+  if (fault?.delay && !fault.delay.percentage) diag.warn(source, `${path}.fault.delay.percentage`, 'missing: as in Istio, no request is delayed; set percentage.value (e.g. 100)');
+  if (fault?.abort && !fault.abort.percentage) diag.warn(source, `${path}.fault.abort.percentage`, 'missing: as in Istio, no request is aborted; set percentage.value (e.g. 100)');
+  if (rule.redirect || rule.directResponse) {
+    diag.warn(source, `${path}.${rule.redirect ? 'redirect' : 'directResponse'}`, 'proxyless gRPC clients cannot follow a redirect or take a direct response: they do not get this rule, and their calls go on to the next one');
+  }
+}
 
 /**
  * The HTTP routes of a VirtualService as seen from one port: `contextPort` is the port of the
  * listener being built (mesh) and picks the destination port when the rule does not name one;
  * `'any'` checks only what holds on every port. Rules with a broken destination are reported and
- * left out.
+ * left out; so are rules none of whose matches applies on this port.
  */
 export function translateHttpRoutes(vs: VirtualServiceIntent, source: string, contextPort: number | undefined | 'any', ctx: RouteContext): RouteIR[] {
   const routes: RouteIR[] = [];
+  checkShadowedRoutes(vs.spec.http, source, ctx.diag);
   vs.spec.http.forEach((rule, i) => {
     const path = `spec.http[${i}]`;
-    const resolved = rule.route.map((d, j) => resolveDestination(d.destination, `${path}.route[${j}].destination`, source, contextPort, ctx));
-    if (resolved.some((r) => r === undefined)) return;
-    const single = rule.route.length === 1;
+    checkRule(rule, path, source, ctx.diag);
+    const dests = rule.route ?? [];
+    const resolved = dests.map((d, j) => resolveDestination(d.destination, `${path}.route[${j}].destination`, source, contextPort, ctx));
+    const parts = translateRouteParts(rule, path, source, contextPort, ctx);
+    if (resolved.some((r) => r === undefined) || !parts) return;
+    const matches = translateMatches(rule.match, path, source, contextPort, ctx.diag);
+    if (!matches) return;
+    const single = dests.length === 1;
     // Weights are relative (Istio); zero-weight destinations get no traffic and are left out, as Istio does.
-    const destinations: WeightedClusterIR[] = rule.route
-      .map((d, j) => ({ cluster: resolved[j]!, weight: single ? 1 : (d.weight ?? 0) }))
+    const destinations: WeightedClusterIR[] = dests
+      .map((d, j) => {
+        const headers = translateHeaders(d.headers);
+        return { cluster: resolved[j]!, weight: single ? 1 : (d.weight ?? 0), ...(headers ? { headers } : {}) };
+      })
       .filter((d) => d.weight > 0);
-    const retries = rule.retries;
-    const attempts = retries ? retries.attempts : DEFAULT_ATTEMPTS;
+    // One destination is rendered as a plain cluster: its header operations join the route's (Istio).
+    if (destinations.length === 1 && destinations[0]!.headers) {
+      const headers = mergeHeaders(parts.headers, destinations[0]!.headers);
+      if (headers) parts.headers = headers;
+      delete destinations[0]!.headers;
+    }
+    const retry = parts.redirect || parts.directResponse ? undefined : translateRetry(rule.retries);
     routes.push({
       ...(rule.name ? { name: rule.name } : {}),
-      matches: (rule.match ?? []).map(
-        (m): RouteMatchIR => ({
-          ...(m.uri ? { uri: toStringMatch(m.uri) } : {}),
-          headers: Object.entries(m.headers ?? {})
-            .sort(([a], [b]) => (a < b ? -1 : 1))
-            .map(([name, match]) => ({ name, match: toStringMatch(match) })),
-          ...(m.method ? { method: toStringMatch(m.method) } : {}),
-        }),
-      ),
+      matches,
       destinations,
       timeout: rule.timeout ? toProtoDuration(rule.timeout) : '0s',
-      ...(attempts > 0
-        ? {
-            retry: {
-              attempts,
-              retryOn: retries?.retryOn ?? DEFAULT_RETRY_ON,
-              ...(retries?.perTryTimeout ? { perTryTimeout: toProtoDuration(retries.perTryTimeout) } : {}),
-            },
-          }
-        : {}),
+      ...(retry ? { retry } : {}),
+      ...parts,
       source,
       path,
     });
   });
   return routes;
-}
-
-function resolveDestination(
-  dest: { host: string; subset?: string | undefined; port?: { number: number } | undefined },
-  path: string,
-  source: string,
-  contextPort: number | undefined | 'any',
-  { services, policies, diag }: RouteContext,
-): string | undefined {
-  const svc = services.get(dest.host);
-  if (!svc) {
-    diag.error(source, `${path}.host`, `no ServiceEntry declares host ${dest.host}`);
-    return undefined;
-  }
-  const numbers = svc.ports.map((p) => p.number);
-  let port = dest.port?.number;
-  if (port !== undefined && !numbers.includes(port)) {
-    diag.error(source, `${path}.port.number`, `host ${dest.host} has no port ${port} (ports: ${numbers.join(', ')})`);
-    return undefined;
-  }
-  port ??= typeof contextPort === 'number' && numbers.includes(contextPort) ? contextPort : numbers.length === 1 || contextPort === 'any' ? numbers[0] : undefined;
-  if (port === undefined) {
-    diag.error(source, `${path}.port`, `required: host ${dest.host} has several ports (${numbers.join(', ')})`);
-    return undefined;
-  }
-  if (dest.subset !== undefined && !policies.get(dest.host)?.subsets.has(dest.subset)) {
-    const rule = policies.get(dest.host);
-    diag.error(
-      source,
-      `${path}.subset`,
-      rule ? `subset ${dest.subset} is not defined by ${rule.source}` : `subset ${dest.subset} is not defined: no DestinationRule for host ${dest.host}`,
-    );
-    return undefined;
-  }
-  return clusterName(port, dest.subset ?? '', dest.host);
 }
