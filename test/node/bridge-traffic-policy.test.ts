@@ -62,7 +62,7 @@ spec:
     retries: {attempts: 0}
 `;
 
-const settle = (call: Promise<string>) => call.then((who) => ({ who }), (err: { code?: number }) => ({ code: err.code }));
+const settle = (call: Promise<string>): Promise<{ who?: string; code?: number }> => call.then((who) => ({ who }), (err: { code?: number }) => ({ code: err.code }));
 
 describe('DestinationRule traffic policies through the bridge, with the proxyless gRPC client', () => {
   const store = new SnapshotStore();

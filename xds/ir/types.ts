@@ -3,6 +3,9 @@
  * data. Every piece records the object it came from (`Kind/namespace/name`) so diagnostics and
  * config dumps can point back at the user's YAML.
  */
+import type { ConnectionPoolIR, HashPolicyIR, OutlierDetectionIR, UpstreamTlsIR } from './traffic-policy';
+
+export type { ConnectionPoolIR, HashPolicyIR, OutlierDetectionIR, UpstreamTlsIR } from './traffic-policy';
 import type { HeaderMatchIR, HeadersIR, QueryParamMatchIR, RoutePartsIR } from './route-parts';
 
 export type * from './route-parts';
@@ -34,7 +37,7 @@ export interface ServiceIR {
   endpoints: EndpointIR[];
 }
 
-export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM';
+export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV';
 
 /** An upstream cluster: a service port, optionally narrowed to a DestinationRule subset. */
 export interface ClusterIR {
@@ -48,6 +51,13 @@ export interface ClusterIR {
   endpoints: ClusterEndpointIR[];
   /** The ServiceEntry, plus the DestinationRule when the cluster is a subset or has a policy. */
   sources: string[];
+  /** DestinationRule traffic policy, resolved for this port and subset (see ./traffic-policy). */
+  ringHash?: { minimumRingSize: number };
+  maglev?: { tableSize: number };
+  hashPolicy?: HashPolicyIR;
+  connectionPool?: ConnectionPoolIR;
+  outlierDetection?: OutlierDetectionIR;
+  tls?: UpstreamTlsIR;
 }
 
 export interface ClusterEndpointIR {
@@ -94,6 +104,8 @@ export interface RouteIR extends RoutePartsIR {
   /** proto3 JSON duration; "0s" disables Envoy's default 15 s timeout, as Istio does. */
   timeout: string;
   retry?: RetryIR;
+  /** Copied from the first destination cluster that hashes (consistentHash): Envoy hashes per route. */
+  hashPolicy?: HashPolicyIR;
   source: string;
   /** Path of the rule in its object, e.g. `spec.http[1]`. */
   path: string;

@@ -3,6 +3,7 @@ import { RESOURCE_TYPES } from '../envoy/type-urls';
 import type { RouteIR, VirtualHostIR } from '../ir/types';
 import { buildMatch } from './build-route-match';
 import { buildActionParts, buildDirectResponse, buildFilterConfigs, buildHeaderOps, buildRedirect, type RouteClient } from './build-route-parts';
+import { hashPolicyFor } from './hash-policies';
 
 type Json = Record<string, unknown>;
 
@@ -20,7 +21,7 @@ function buildAction(route: RouteIR): Json {
     retry_host_predicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typed_config: { '@type': PREVIOUS_HOSTS_TYPE } }],
     host_selection_retry_max_attempts: '5',
   };
-  return { ...target, timeout: route.timeout, ...(retry ? { retry_policy: retry } : {}) };
+  return { ...target, timeout: route.timeout, ...(retry ? { retry_policy: retry } : {}), ...hashPolicyFor(route) };
 }
 
 /** What a matched request gets: a redirect, a direct response, or forwarding to clusters. */
