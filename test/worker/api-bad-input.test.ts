@@ -38,8 +38,8 @@ describe('bad input is refused with the field named, and nothing is stored', () 
   });
 
   it('an Istio field not supported yet is named, not ignored', async () => {
-    const body = await refused(() => callJson('PUT', vsPath, { body: vs([{ route: [{ destination: { host } }], fault: { abort: { httpStatus: 503 } } }]) }), 400);
-    expect(body.errors).toContainEqual({ path: 'spec.http[0].fault', message: '"fault" is an Istio field this control plane does not support yet' });
+    const body = await refused(() => callJson('PUT', vsPath, { body: vs([{ route: [{ destination: { host } }], delegate: { name: 'reviews-v1' } }]) }), 400);
+    expect(body.errors).toContainEqual({ path: 'spec.http[0].delegate', message: '"delegate" is an Istio field this control plane does not support yet' });
   });
 
   it('a wrong type', async () => {

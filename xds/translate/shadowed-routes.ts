@@ -40,11 +40,13 @@ export function matchCovers(outer: Match, inner: Match): boolean {
   // A sourceLabels match is never rendered (see route-matches.ts), so it shadows nothing.
   if (outer.sourceLabels !== undefined) return false;
   if (outer.port !== undefined && inner?.port !== outer.port) return false;
-  if (outer.uri) {
+  // Every path starts with "/": a prefix "/" (or "") is no condition at all.
+  const uri = outer.uri && !(outer.uri.prefix === '/' || outer.uri.prefix === '') ? outer.uri : undefined;
+  if (uri) {
     // Outer case-insensitive covers inner either way; outer case-sensitive only a case-sensitive inner.
     if (!inner?.uri || (inner.ignoreUriCase && !outer.ignoreUriCase)) return false;
-    if (outer.uri.regex !== undefined && Boolean(inner.ignoreUriCase) !== Boolean(outer.ignoreUriCase)) return false;
-    if (!stringCovers(outer.uri, inner.uri, outer.ignoreUriCase)) return false;
+    if (uri.regex !== undefined && Boolean(inner.ignoreUriCase) !== Boolean(outer.ignoreUriCase)) return false;
+    if (!stringCovers(uri, inner.uri, outer.ignoreUriCase)) return false;
   }
   if (outer.method && (!inner?.method || !stringCovers(outer.method, inner.method))) return false;
   return presenceCovers(outer.headers, inner?.headers) && presenceCovers(outer.queryParams, inner?.queryParams) && absenceCovers(outer.withoutHeaders, inner?.withoutHeaders);
