@@ -57,6 +57,8 @@ app.post('/apply', requireScope('config:write'), limitBody(), async (c) => {
       dryRun,
       changes: outcome.changes,
       warnings: allWarnings,
+      // Dry run: the rules of Envoy's protos the result breaks, which a real apply refuses with 422.
+      ...(dryRun ? { errors: outcome.violations ?? [] } : {}),
       ...(outcome.rendered ? { rendered: outcome.rendered } : {}),
     },
     outcome.committed ? 201 : 200,

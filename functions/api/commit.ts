@@ -1,9 +1,10 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import { checkConsistency, defaultViews, hashContent, renderView, translateIntents, viewKey, type FieldError, type IntentObject } from '../../xds';
+import { checkConsistency, defaultViews, hashContent, preflightSnapshot, renderView, sourceLocator, translateIntents, viewKey, type FieldError, type IntentObject, type PreflightError } from '../../xds';
 import { objectHistory, objects, revisions, type ObjectRow, type RevisionChange } from '../db/schema';
 import { openDatabase, rowToIntent, type Database } from '../db/store';
-import { conflict, notFound, preconditionFailed, ProblemError } from '../http/problem';
+import { conflict, notFound, preconditionFailed, ProblemError, unprocessableContent } from '../http/problem';
+import { envoyProtos } from '../xds/envoy-protos';
 import { primeSnapshotCache } from '../xds/snapshot-cache';
 import { canonicalJson, ifMatchHolds, keyOf, type ObjectKey } from './api-object';
 
@@ -32,6 +33,18 @@ export interface CommitOutcome {
   rows: Map<string, ObjectRow>;
   /** Dry run only: every default view's Envoy resources. */
   rendered?: Record<string, Record<string, unknown[]>>;
+  /** Dry run only: the rules of Envoy's protos the rendered resources break (a real write is refused with 422). */
+  violations?: PreflightError[];
+}
+
+/** At most this many pre-flight errors in one answer; one bad rule can repeat across many resources. */
+const MAX_PREFLIGHT_ERRORS = 100;
+
+/** The same resource is rendered into several views; report each broken field once. */
+function uniqueErrors(errors: PreflightError[]): PreflightError[] {
+  const byKey = new Map<string, PreflightError>();
+  for (const e of errors) if (!byKey.has(`${e.path} ${e.rule}`)) byKey.set(`${e.path} ${e.rule}`, e);
+  return [...byKey.values()];
 }
 
 async function readState(db: Database) {
@@ -47,7 +60,8 @@ const sameContent = (row: ObjectRow, o: IntentObject) =>
 
 /**
  * The one write path: apply changes in memory, translate the whole resulting config, refuse
- * (409, nothing stored) on referential errors, then commit everything as ONE revision in one D1
+ * (409, nothing stored) on referential errors and (422) on rendered resources that break the
+ * validation rules of Envoy's protos, then commit everything as ONE revision in one D1
  * batch (a transaction). The revision id is head+1, written explicitly, so two concurrent writers
  * collide on the primary key instead of both committing against a stale read.
  */
@@ -101,15 +115,24 @@ export async function commitChanges(d1: D1Database, changes: Change[], opts: Com
   if (errors.length) throw conflict('the resulting configuration is inconsistent; nothing was stored', errors.map(asField));
 
   const rendered: Record<string, Record<string, unknown[]>> = {};
+  const preflight: PreflightError[] = [];
+  const validate = envoyProtos().validate;
   for (const view of defaultViews(ir)) {
     const snapshot = renderView(ir, view, { mode: 'ads' });
     const problems = checkConsistency(snapshot);
     // A translator bug, not a user error; refuse rather than publish config Envoy would reject.
     if (problems.length) throw conflict('rendering produced an inconsistent snapshot; nothing was stored', problems.map((message) => ({ path: '', message })));
+    // Envoy enforces its protos' validation rules by NACKing the whole response: find that out here.
+    preflight.push(...preflightSnapshot(snapshot, validate, sourceLocator(ir, view)));
     if (opts.dryRun) rendered[viewKey(view)] = Object.fromEntries(Object.entries(snapshot.types).map(([t, s]) => [t, [...s.resources.values()].map((r) => r.json)]));
   }
+  const violations = uniqueErrors(preflight);
   const outcome = { changes: results, warnings: warnings.map(asField), rows: next };
-  if (opts.dryRun) return { ...outcome, revision: head, committed: false, rendered };
+  if (opts.dryRun) return { ...outcome, revision: head, committed: false, rendered, violations: violations.slice(0, MAX_PREFLIGHT_ERRORS) };
+  if (violations.length) {
+    const shown = violations.length > MAX_PREFLIGHT_ERRORS ? ` (the first ${MAX_PREFLIGHT_ERRORS} are listed)` : '';
+    throw unprocessableContent(`the resulting Envoy configuration breaks ${violations.length} validation rule${violations.length === 1 ? '' : 's'} of Envoy's protos${shown}, so Envoy would reject it; nothing was stored`, violations.slice(0, MAX_PREFLIGHT_ERRORS));
+  }
   if (!touched.length) return { ...outcome, revision: head, committed: false };
 
   const configHash = hashContent(canonicalJson([...next.values()].map((r) => [r.kind, r.namespace, r.name, r.apiVersion, r.labels, r.annotations, r.spec]).sort()));

@@ -57,7 +57,8 @@ async function write(c: Context<App>, kind: IntentKind, change: Change, intentWa
   const warnings = [...intentWarnings, ...outcome.warnings];
   setWarningHeaders(c, warnings);
   // The object as it would be stored (its resourceVersion the revision it would make).
-  if (dryRun) return c.json({ dryRun: true, committed: false, changes: outcome.changes, warnings, ...(row ? { object: toApiObject(row) } : {}) });
+  // `errors`: what a real write would refuse with 422 (pre-flight against Envoy's rules).
+  if (dryRun) return c.json({ dryRun: true, committed: false, changes: outcome.changes, warnings, errors: outcome.violations ?? [], ...(row ? { object: toApiObject(row) } : {}) });
   if (!row) return c.json({ revision: outcome.revision, changes: outcome.changes, warnings }, 200);
   c.header('etag', etagOf(row));
   const created = outcome.changes[0]?.op === 'created';
@@ -119,7 +120,7 @@ app.delete('/namespaces/:namespace/:plural/:name', requireScope('config:write'),
   const dryRun = isDryRun(c);
   const outcome = await commitChanges(c.env.DB, [{ op: 'delete', key: { kind, namespace, name }, ...(ifMatch ? { ifMatch } : {}) }], { dryRun, author: c.get('principal').name, source: requestSource(c) });
   setWarningHeaders(c, outcome.warnings);
-  if (dryRun) return c.json({ dryRun: true, committed: false, changes: outcome.changes, warnings: outcome.warnings });
+  if (dryRun) return c.json({ dryRun: true, committed: false, changes: outcome.changes, warnings: outcome.warnings, errors: outcome.violations ?? [] });
   return c.json({ revision: outcome.revision, changes: outcome.changes, warnings: outcome.warnings });
 });
 

@@ -51,6 +51,9 @@ export const forbidden = (detail: string) => new ProblemError({ status: 403, tit
 export const notFound = (detail: string) => new ProblemError({ status: 404, title: 'Not Found', detail });
 export const conflict = (detail: string, errors?: ProblemField[]) =>
   new ProblemError({ status: 409, title: 'Conflict', detail, ...(errors ? { errors } : {}) });
+/** Well-formed and schema-valid, but what it would produce cannot be accepted (RFC 9110 §15.5.21). */
+export const unprocessableContent = (detail: string, errors?: ProblemField[]) =>
+  new ProblemError({ status: 422, title: 'Unprocessable Content', detail, ...(errors ? { errors } : {}) });
 export const preconditionFailed = (detail: string) => new ProblemError({ status: 412, title: 'Precondition Failed', detail });
 export const unsupportedMediaType = (detail: string) => new ProblemError({ status: 415, title: 'Unsupported Media Type', detail });
 export const serviceUnavailable = (detail: string) =>
