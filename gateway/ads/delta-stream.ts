@@ -1,5 +1,5 @@
 import type { ResourceType } from '../../xds';
-import { encodeDeltaResource, encodeDeltaResponse, type DeltaRequest } from '../protos/discovery-codec';
+import { encodeDeltaResource, encodeDeltaResponse, type DeltaRequest, type ErrorDetail } from '../protos/discovery-codec';
 import type { EncodedResource } from '../snapshot/types';
 import { AdsStream, type AdsStreamOptions, type TypeState } from './ads-stream';
 import type { Desired, Held, Sent } from './stream-types';
@@ -62,10 +62,26 @@ export class DeltaStream extends AdsStream {
     return undefined;
   }
 
+  /**
+   * Envoy re-warms an updated cluster and waits for a fresh assignment even when its endpoints did
+   * not change (envoy#31535, the delta form of #13009): once such a CDS is ACKed, resend the CLA.
+   */
+  protected override settle(type: ResourceType, st: TypeState, nonce: string, error: ErrorDetail | undefined): void {
+    const before = st.has;
+    super.settle(type, st, nonce, error);
+    if (type !== 'clusters' || st.has === before) return;
+    const eds = this.types.endpoints;
+    for (const [name, held] of st.has) {
+      const old = before.get(name);
+      if (old && old.hash !== held.hash && held.edsName && eds.sub.names.has(held.edsName)) eds.forced.add(held.edsName);
+    }
+  }
+
   private diffOf(st: TypeState, desired: Desired): Diff {
     const updated = [...desired.resources].filter(([name, r]) => st.forced.has(name) || st.has.get(name)?.hash !== r.hash).map(([, r]) => r);
     const removed = [...st.has.keys()].filter((name) => !desired.resources.has(name));
-    for (const name of desired.missing) if (st.forced.has(name) && !removed.includes(name)) removed.push(name);
+    // A name that must be answered but will not be sent (never existed; unsubscribed and not in the wildcard) is removed (xds-protocol.md §3.2).
+    for (const name of st.forced) if (!desired.resources.has(name) && !removed.includes(name)) removed.push(name);
     return { updated, removed };
   }
 

@@ -1,79 +1,20 @@
+import { create, toBinary } from '@bufbuild/protobuf';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { AnySchema } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startAdsServer, type AdsServer } from '../../gateway/ads/ads-server';
-import { SnapshotEncoder } from '../../gateway/snapshot/encoder';
-import { nodeClassOf, SnapshotStore } from '../../gateway/snapshot/store';
-import { DELIVERY_ORDER, type ResourceType } from '../../xds';
-import { clustersOfRoutes, SotwAdsClient, type AdsTestClientOptions, type TimelineEntry } from '../support/ads-test-client';
-import { envoyProtos, publish } from '../support/bridge-fixtures';
+import { ADS_SERVICE_DEFINITION, type AdsServer } from '../../gateway/ads/ads-server';
+import { encodeSotwResponse, frameResources, responseFields } from '../../gateway/protos/discovery-codec';
+import { DELIVERY_ORDER, RESOURCE_TYPES, type ResourceType } from '../../xds';
+import { cl, inDeliveryOrder, mesh, routesUseHeldClusters, sorted, startTestBridge, typeOrder, type Svc, type TestBridgeOptions } from '../support/ads-protocol-fixtures';
+import { clustersOfRoutes, SotwAdsClient, type AdsTestClientOptions } from '../support/ads-test-client';
+import { envoyProtos } from '../support/bridge-fixtures';
 
-interface Svc {
-  name: string;
-  port?: number;
-  lb?: 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM';
-  address?: string;
-}
-
-const host = (name: string) => `${name}.t.svc.cluster.local`;
-/** The cluster (and EDS service) name the translator gives a service's port. */
-const cl = (name: string, port = 80) => `outbound|${port}||${host(name)}`;
-
-/** A mesh of static services; `routes` sends a path prefix of one service's host to another service. */
-function mesh(services: Svc[], routes: { from: string; prefix: string; to: string }[] = []): string {
-  const docs = services.map(
-    (s, i) => `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: ${s.name}, namespace: t}
-spec:
-  hosts: [${host(s.name)}]
-  resolution: STATIC
-  ports: [{number: ${s.port ?? 80}, name: http, protocol: HTTP}]
-  endpoints: [{address: ${s.address ?? `10.0.0.${i + 1}`}}]
-`,
-  );
-  for (const s of services.filter((x) => x.lb))
-    docs.push(`apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: ${s.name}, namespace: t}
-spec:
-  host: ${host(s.name)}
-  trafficPolicy: {loadBalancer: {simple: ${s.lb}}}
-`);
-  for (const from of new Set(routes.map((r) => r.from)))
-    docs.push(`apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: ${from}, namespace: t}
-spec:
-  hosts: [${host(from)}]
-  http:
-${routes
-  .filter((r) => r.from === from)
-  .map((r) => `  - match: [{uri: {prefix: ${r.prefix}}}]\n    route: [{destination: {host: ${host(r.to)}}}]`)
-  .join('\n')}
-  - route: [{destination: {host: ${host(from)}}}]
-`);
-  return docs.join('---\n');
-}
-
-const ENVOY_CLASS = nodeClassOf({ id: '', userAgentName: 'envoy', labels: {} }).key;
-const sorted = (names: Iterable<string>) => [...names].sort();
-
-/** One bridge per test: a fresh store and ADS server on a free port. */
-async function bridge(options: { edsSubscribeWaitMs?: number; ackTimeoutMs?: number } = {}) {
-  const store = new SnapshotStore();
-  const encoder = new SnapshotEncoder(envoyProtos());
-  const ads = await startAdsServer('127.0.0.1:0', { protos: envoyProtos(), store, controlPlane: 'test-bridge', edsSubscribeWaitMs: 50, ...options });
-  const target = () => store.snapshotFor(ENVOY_CLASS)!;
-  return {
-    store,
-    ads,
-    publish: (yaml: string, revision: number) => publish(store, encoder, yaml, revision),
-    target,
-    /** The client holds what the bridge targets, at the target's version, for every type it subscribes to. */
-    synced: (types: readonly ResourceType[] = DELIVERY_ORDER) => (c: SotwAdsClient) =>
-      types.every((t) => c.accepted.get(t) === target().types[t].version && sorted(c.heldNames(t)).join() === sorted(target().types[t].resources.keys()).join()),
-  };
-}
+/** The client holds what the bridge targets, at the target's version, for every type it subscribes to. */
+const synced =
+  (b: Awaited<ReturnType<typeof startTestBridge>>, types: readonly ResourceType[] = DELIVERY_ORDER) =>
+  (c: SotwAdsClient) =>
+    types.every((t) => c.accepted.get(t) === b.target().types[t].version && c.heldNames(t).join() === sorted(b.target().types[t].resources.keys()).join());
 
 const open: { clients: SotwAdsClient[]; servers: AdsServer[] } = { clients: [], servers: [] };
 function client(port: number, options: Omit<AdsTestClientOptions, 'port'> = {}): SotwAdsClient {
@@ -81,10 +22,10 @@ function client(port: number, options: Omit<AdsTestClientOptions, 'port'> = {}):
   open.clients.push(c);
   return c;
 }
-async function withBridge(options?: Parameters<typeof bridge>[0]) {
-  const b = await bridge(options);
+async function withBridge(options?: TestBridgeOptions) {
+  const b = await startTestBridge(options);
   open.servers.push(b.ads);
-  return b;
+  return { ...b, synced: (types?: readonly ResourceType[]) => synced(b, types) };
 }
 
 afterEach(async () => {
@@ -95,21 +36,6 @@ afterEach(async () => {
   for (const c of clients) expect(c.violations).toEqual([]);
 });
 
-/** No response is due to a subscription change that only drops names: give the bridge time to read it. */
-const requestRead = () => new Promise((resolve) => setTimeout(resolve, 100));
-
-/** Types of the pushes never go backwards in CDS → EDS → LDS → RDS. */
-const inDeliveryOrder = (entries: TimelineEntry[]) => entries.every((e, i) => i === 0 || DELIVERY_ORDER.indexOf(e.type) >= DELIVERY_ORDER.indexOf(entries[i - 1]!.type));
-
-/** Consecutive pushes of one type collapsed: the order types went out in. */
-const typeOrder = (entries: TimelineEntry[]) => entries.map((e) => e.type).filter((t, i, all) => t !== all[i - 1]);
-
-/** Routes a client holds only name clusters it holds (Envoy would 503 otherwise). */
-function routesUseHeldClusters(c: SotwAdsClient): string | undefined {
-  const clusters = new Set(c.heldNames('clusters'));
-  const missing = [...c.heldOf('routes').values()].flatMap(clustersOfRoutes).filter((n) => !clusters.has(n));
-  return missing.length ? `held routes name ${[...new Set(missing)].join(', ')}, absent from the held CDS` : undefined;
-}
 
 describe('state-of-the-world ADS: make-before-break ordering', () => {
   it('adds a cluster and moves routes as CDS (old and new) → EDS → LDS → RDS, and removes the dropped cluster last', async () => {
@@ -150,7 +76,7 @@ describe('state-of-the-world ADS: make-before-break ordering', () => {
     await b.publish(mesh([{ name: 'a', lb: 'ROUND_ROBIN' }, { name: 'b' }]), 1);
     const c = client(b.ads.port);
     await c.waitFor(b.synced(), 5000, 'the first config');
-    const claBefore = c.heldOf('endpoints').get(cl('a'));
+    const claBefore = c.held('endpoints').get(cl('a'));
     const edsVersion = c.accepted.get('endpoints');
     const mark = c.timeline.length;
     const requestMark = c.requests.length;
@@ -162,10 +88,10 @@ describe('state-of-the-world ADS: make-before-break ordering', () => {
 
     expect(pushes.map((e) => e.type), c.describe(pushes)).toEqual(['clusters', 'endpoints']);
     expect(pushes[0]!.names).toContain(cl('a'));
-    expect(c.heldOf('clusters').get(cl('a'))!.lb_policy).toBe('LEAST_REQUEST');
+    expect(c.held('clusters').get(cl('a'))!.lb_policy).toBe('LEAST_REQUEST');
     expect(pushes[1]!.names).toContain(cl('a'));
     expect(pushes[1]!.version).not.toBe(edsVersion);
-    expect(c.heldOf('endpoints').get(cl('a'))).toEqual(claBefore);
+    expect(c.held('endpoints').get(cl('a'))).toEqual(claBefore);
     // Unprompted: the client's EDS subscription did not change, so it never asked.
     expect(c.requests.slice(requestMark).filter((r) => r.type_url.endsWith('ClusterLoadAssignment') && !r.response_nonce)).toEqual([]);
     expect(new Set(c.requests.slice(requestMark).filter((r) => r.type_url.endsWith('ClusterLoadAssignment')).map((r) => r.resource_names.join()))).toEqual(new Set([sorted([cl('a'), cl('b')]).join()]));
@@ -199,7 +125,7 @@ describe('state-of-the-world ADS: NACKs', () => {
     // The listener did not change: CDS → EDS → RDS.
     expect(inDeliveryOrder(after.slice(1)), c.describe(after)).toBe(true);
     expect(typeOrder(after.slice(1))).toEqual(['clusters', 'endpoints', 'routes']);
-    expect(c.heldOf('routes').get('80')).toSatisfy((r: object) => clustersOfRoutes(r).includes(cl('d')) && !clustersOfRoutes(r).includes(cl('x')));
+    expect(c.held('routes').get('80')).toSatisfy((r: object) => clustersOfRoutes(r).includes(cl('d')) && !clustersOfRoutes(r).includes(cl('x')));
   });
 });
 
@@ -214,12 +140,12 @@ describe('state-of-the-world ADS: nonces', () => {
     await c.waitFor((x) => x.heldNames('endpoints').length === 1 && x.accepted.get('listeners') === b.target().types.listeners.version, 5000, 'EDS for A and LDS');
     const staleNonce = c.nonces.get('endpoints')!;
     await b.publish(services('10.0.1.2'), 2);
-    await c.waitFor((x) => x.heldOf('endpoints').get(cl('a'))?.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address === '10.0.1.2', 5000, 'the endpoint change');
+    await c.waitFor((x) => x.held('endpoints').get(cl('a'))?.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address === '10.0.1.2', 5000, 'the endpoint change');
     expect(c.nonces.get('endpoints')).not.toBe(staleNonce);
 
     let mark = c.timeline.length;
     c.subscribe('endpoints', [cl('a'), cl('b')], { nonce: staleNonce });
-    await c.waitFor((x) => x.heldOf('endpoints').has(cl('b')), 5000, 'B after a stale-nonce subscribe');
+    await c.waitFor((x) => x.held('endpoints').has(cl('b')), 5000, 'B after a stale-nonce subscribe');
     expect(c.since(mark).map((e) => e.type)).toEqual(['endpoints']);
 
     // A change whose EDS response the client leaves unanswered: a new port means LDS follows once EDS is ACKed.
@@ -246,6 +172,15 @@ describe('state-of-the-world ADS: wildcard rules for CDS (xds-protocol.md §2.4)
   const two = mesh([{ name: 'a' }, { name: 'b' }]);
   const changed = mesh([{ name: 'a', lb: 'RANDOM' }, { name: 'b', lb: 'RANDOM' }, { name: 'c' }]);
 
+  /**
+   * A request that only drops names needs no answer. A first EDS request always gets one, and the
+   * bridge reads a stream's requests in order: once that answer is in, the earlier request was read.
+   */
+  const readBy = async (c: SotwAdsClient) => {
+    c.subscribe('endpoints', [cl('a')]);
+    await c.waitFor((x) => x.since(0, 'endpoints').length > 0, 5000, 'the EDS answer');
+  };
+
   it('answers an empty first request (legacy wildcard) with every cluster', async () => {
     const b = await withBridge();
     await b.publish(two, 1);
@@ -261,10 +196,10 @@ describe('state-of-the-world ADS: wildcard rules for CDS (xds-protocol.md §2.4)
     await c.waitFor((x) => x.timeline.length === 1);
     expect(c.timeline[0]!.names).toEqual([cl('a')]);
     c.subscribe('clusters', []);
-    await requestRead();
+    await readBy(c);
     await b.publish(changed, 2);
     await c.quiet(200);
-    expect(c.since(1).flatMap((e) => e.names), c.describe()).toEqual([]);
+    expect(c.since(1, 'clusters').flatMap((e) => e.names), c.describe()).toEqual([]);
     // The stream still serves explicit names.
     c.subscribe('clusters', [cl('c')]);
     await c.waitFor((x) => x.timeline.at(-1)!.names.includes(cl('c')), 5000, 'C');
@@ -278,11 +213,11 @@ describe('state-of-the-world ADS: wildcard rules for CDS (xds-protocol.md §2.4)
     await c.waitFor((x) => x.timeline.length === 1);
     expect(sorted(c.timeline[0]!.names)).toEqual(all);
     c.subscribe('clusters', [cl('a')]);
-    await requestRead();
+    await readBy(c);
     await b.publish(changed, 2);
-    await c.waitFor((x) => x.timeline.length >= 2, 5000, 'the change');
+    await c.waitFor((x) => x.since(1, 'clusters').length >= 1, 5000, 'the change');
     await c.quiet();
-    expect(c.since(1).map((e) => e.names)).toEqual([[cl('a')]]);
+    expect(c.since(1, 'clusters').map((e) => e.names)).toEqual([[cl('a')]]);
   });
 });
 
@@ -297,7 +232,7 @@ describe('state-of-the-world ADS: names that do not exist yet', () => {
     const requests = c.requests.length;
 
     await b.publish(mesh([{ name: 'a' }, { name: 'x' }]), 2);
-    await c.waitFor((x) => x.heldOf('endpoints').has(cl('x')), 5000, 'X once it exists');
+    await c.waitFor((x) => x.held('endpoints').has(cl('x')), 5000, 'X once it exists');
     expect(c.requests.slice(requests).every((r) => r.response_nonce)).toBe(true);
   });
 });
@@ -346,5 +281,42 @@ describe('state-of-the-world ADS: malformed requests', () => {
     await good.waitFor(b.synced(), 5000, 'the next config on the healthy stream');
     const fresh = client(b.ads.port);
     await fresh.waitFor(b.synced(), 5000, 'a new stream');
+  });
+});
+
+describe('the Envoy-like test client', () => {
+  it('NACKs and records a response with a repeated name, a foreign Any type_url, undecodable bytes or unknown fields', async () => {
+    const protos = envoyProtos();
+    const fields = responseFields(protos);
+    const cluster = (name: string, extra: Uint8Array = new Uint8Array()) => {
+      const { typeUrl, value } = protos.envoy.toBinaryAny({ '@type': RESOURCE_TYPES.clusters, name, type: 'STATIC' });
+      return toBinary(AnySchema, create(AnySchema, { typeUrl, value: new Uint8Array([...value, ...extra]) }));
+    };
+    const any = (typeUrl: string, value: Uint8Array) => toBinary(AnySchema, create(AnySchema, { typeUrl, value }));
+    const bad = [
+      [cluster('a'), cluster('a')],
+      [any(RESOURCE_TYPES.listeners, protos.envoy.toBinaryAny({ '@type': RESOURCE_TYPES.listeners, name: 'l' }).value)],
+      [any(RESOURCE_TYPES.clusters, new Uint8Array([0xff, 0xff, 0xff]))],
+      [cluster('a', new BinaryWriter().tag(999, WireType.Varint).uint32(1).finish())],
+    ];
+    const server = new grpc.Server();
+    server.addService(ADS_SERVICE_DEFINITION, {
+      StreamAggregatedResources(call: grpc.ServerDuplexStream<Buffer, Uint8Array>) {
+        call.once('data', () => bad.forEach((anys, i) => call.write(encodeSotwResponse(fields, { versionInfo: `v${i}`, typeUrl: RESOURCE_TYPES.clusters, nonce: `n${i}`, resources: frameResources(fields, anys), controlPlane: 'fake' }))));
+      },
+      DeltaAggregatedResources() {},
+    });
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    const c = new SotwAdsClient({ port, types: ['clusters'] });
+    try {
+      await c.waitFor((x) => x.timeline.length === bad.length, 5000, 'the crafted responses');
+      expect(c.timeline.map((e) => e.verdict)).toEqual(bad.map(() => 'nack'));
+      expect(c.violations.join('\n')).toMatch(/appears twice[\s\S]*differs from the response's[\s\S]*does not decode[\s\S]*unknown field numbers 999/);
+      expect(c.requests.filter((r) => r.error_detail).map((r) => [r.response_nonce, r.error_detail.code, r.version_info])).toEqual(bad.map((_, i) => [`n${i}`, 13, '']));
+      expect(c.heldNames('clusters')).toEqual([]);
+    } finally {
+      c.close();
+      server.forceShutdown();
+    }
   });
 });

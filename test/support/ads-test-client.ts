@@ -1,7 +1,10 @@
-import { create, fromBinary, fromJson, toBinary, toJson, type DescMessage, type Registry } from '@bufbuild/protobuf';
+import { create, fromBinary, fromJson, toBinary, toJson, type DescMessage } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { DELIVERY_ORDER, RESOURCE_TYPES, type ResourceType } from '../../xds';
 import { envoyProtos } from './bridge-fixtures';
+import { edsNameOf, nameOf, rdsNamesOf, unpackStrict, type Json } from './envoy-resources';
+
+export { clustersOfRoutes, edsNameOf, rdsNamesOf, unpackStrict } from './envoy-resources';
 
 /**
  * An Envoy-like ADS client of our own, for protocol tests of the bridge: it speaks the wire format
@@ -10,11 +13,7 @@ import { envoyProtos } from './bridge-fixtures';
  * ACKs or NACKs each response, and records what it received.
  */
 
-type Json = Record<string, any>;
-
 const SERVICE = '/envoy.service.discovery.v3.AggregatedDiscoveryService';
-const TYPE_PREFIX = 'type.googleapis.com/';
-const HCM = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One response as the client saw it. */
@@ -63,58 +62,8 @@ export interface StreamStatus {
   details: string;
 }
 
-/** The EDS name a cluster subscribes to, if it is an EDS cluster. */
-export function edsNameOf(cluster: Json): string | undefined {
-  return cluster.type === 'EDS' ? cluster.eds_cluster_config?.service_name || cluster.name : undefined;
-}
-
-/** Route configuration names a listener's HTTP connection managers fetch by RDS. */
-export function rdsNamesOf(listener: Json): string[] {
-  const hcms: Json[] = [];
-  for (const chain of listener.filter_chains ?? []) for (const f of chain.filters ?? []) if (f.typed_config?.['@type'] === TYPE_PREFIX + HCM) hcms.push(f.typed_config);
-  if (listener.api_listener?.api_listener?.['@type'] === TYPE_PREFIX + HCM) hcms.push(listener.api_listener.api_listener);
-  return hcms.map((h) => h.rds?.route_config_name).filter((n): n is string => typeof n === 'string');
-}
-
-/** Clusters a route configuration sends traffic to. */
-export function clustersOfRoutes(routeConfig: Json): string[] {
-  const out = new Set<string>();
-  for (const vh of routeConfig.virtual_hosts ?? [])
-    for (const r of vh.routes ?? []) {
-      if (r.route?.cluster) out.add(r.route.cluster);
-      for (const w of r.route?.weighted_clusters?.clusters ?? []) out.add(w.name);
-    }
-  return [...out];
-}
-
-const nameOf = (type: ResourceType, json: Json) => String(type === 'endpoints' ? json.cluster_name : json.name);
-
-/** Throws when a message (or any Any inside it) carries fields Envoy's protos do not know. */
-function assertKnownFields(value: unknown, registry: Registry, path: string): void {
-  if (!value || typeof value !== 'object' || value instanceof Uint8Array) return;
-  if (Array.isArray(value)) return value.forEach((v, i) => assertKnownFields(v, registry, `${path}[${i}]`));
-  const m = value as Json;
-  if (m.$unknown?.length) throw new Error(`${path}: unknown field numbers ${m.$unknown.map((f: { no: number }) => f.no).join(',')}`);
-  if (m.$typeName === 'google.protobuf.Any' && m.typeUrl) assertKnownFields(unpackMessage(registry, m as never, path).message, registry, `${path}<${m.typeUrl}>`);
-  for (const [k, v] of Object.entries(m)) if (k !== '$unknown' && k !== '$typeName') assertKnownFields(v, registry, `${path}.${k}`);
-}
-
-function unpackMessage(registry: Registry, any: { typeUrl: string; value: Uint8Array }, path: string) {
-  const desc = any.typeUrl.startsWith(TYPE_PREFIX) ? registry.getMessage(any.typeUrl.slice(TYPE_PREFIX.length)) : undefined;
-  if (!desc) throw new Error(`${path}: unknown type ${any.typeUrl}`);
-  return { desc, message: fromBinary(desc, any.value) };
-}
-
-/** Unpacks a resource Any strictly: known type, well-formed bytes, no unknown fields at any depth; proto field names. */
-export function unpackStrict(any: { typeUrl: string; value: Uint8Array }, path: string): Json {
-  const registry = envoyProtos().envoy.registry;
-  const { desc, message } = unpackMessage(registry, any, path);
-  assertKnownFields(message, registry, path);
-  return toJson(desc, message, { registry, useProtoFieldName: true }) as Json;
-}
-
 /** Shared by both protocols: the stream, the timeline, state per type and following clusters and listeners. */
-abstract class AdsTestClientBase {
+export abstract class AdsTestClient {
   readonly timeline: TimelineEntry[] = [];
   /** Protocol violations seen (undecodable resources, type_url mismatches, repeated names, failed invariants). */
   readonly violations: string[] = [];
@@ -122,7 +71,7 @@ abstract class AdsTestClientBase {
   readonly requests: Json[] = [];
   /** Resolves with the stream's final status. */
   readonly closed: Promise<StreamStatus>;
-  protected readonly held = new Map<ResourceType, Map<string, { json: Json; version: string }>>();
+  protected readonly holding = new Map<ResourceType, Map<string, { json: Json; version: string }>>();
   /** Current subscription per type (explicit names; [] on CDS/LDS is the wildcard). */
   protected readonly subs = new Map<ResourceType, string[]>();
   protected readonly types: ResourceType[];
@@ -131,7 +80,7 @@ abstract class AdsTestClientBase {
   private readonly call: grpc.ClientDuplexStream<Uint8Array, Buffer>;
   private nodeSent = false;
   private waiters = new Set<() => void>();
-  private invariants: [string, (c: this) => string | undefined][] = [];
+  private invariants: [string, (c: AdsTestClient) => string | undefined][] = [];
   status?: StreamStatus;
 
   constructor(
@@ -139,7 +88,7 @@ abstract class AdsTestClientBase {
     method: 'StreamAggregatedResources' | 'DeltaAggregatedResources',
   ) {
     this.types = options.types ?? [...DELIVERY_ORDER];
-    for (const t of DELIVERY_ORDER) this.held.set(t, new Map(options.resume?.get(t)?.resources ?? []));
+    for (const t of DELIVERY_ORDER) this.holding.set(t, new Map(options.resume?.get(t)?.resources ?? []));
     this.client = new grpc.Client(`127.0.0.1:${options.port}`, grpc.credentials.createInsecure());
     this.call = this.client.makeBidiStreamRequest(`${SERVICE}/${method}`, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b);
     this.closed = new Promise((resolve) => {
@@ -161,6 +110,8 @@ abstract class AdsTestClientBase {
   }
 
   protected abstract onResponse(buf: Buffer): void;
+  abstract ack(entry: TimelineEntry): void;
+  abstract nack(entry: TimelineEntry, message: string): void;
   /** Sends a subscription request for a type. */
   abstract subscribe(type: ResourceType, names: string[]): void;
   /** Re-opens a type on a new stream from what an earlier client held. */
@@ -169,13 +120,13 @@ abstract class AdsTestClientBase {
   protected abstract resubscribe(type: ResourceType, before: string[], after: string[]): void;
 
   /** The resources this client holds now, by name (proto field names). */
-  heldOf(type: ResourceType): Map<string, Json> {
-    return new Map([...this.held.get(type)!].map(([n, r]) => [n, r.json]));
+  held(type: ResourceType): Map<string, Json> {
+    return new Map([...this.holding.get(type)!].map(([n, r]) => [n, r.json]));
   }
 
   /** Names held, sorted. */
   heldNames(type: ResourceType): string[] {
-    return [...this.held.get(type)!.keys()].sort();
+    return [...this.holding.get(type)!.keys()].sort();
   }
 
   /** The current subscription of a type (undefined: not subscribed). */
@@ -185,7 +136,7 @@ abstract class AdsTestClientBase {
 
   /** Checked after every response; a message returned is recorded as a violation. */
   invariant(name: string, check: (c: this) => string | undefined): void {
-    this.invariants.push([name, check]);
+    this.invariants.push([name, check as (c: AdsTestClient) => string | undefined]);
   }
 
   /** Resolves when the predicate holds (checked now and after every response); rejects with the timeline on timeout. */
@@ -252,7 +203,7 @@ abstract class AdsTestClientBase {
     return DELIVERY_ORDER.find((t) => RESOURCE_TYPES[t] === typeUrl);
   }
 
-  /** Decodes a response's resources strictly, recording violations; undefined when the response must be rejected. */
+  /** Decodes a response's resources strictly; problems are recorded as violations and returned (the response is then NACKed). */
   protected decodeAll(type: ResourceType, anys: { typeUrl: string; value: Uint8Array }[], names: (string | undefined)[]): { resources: Map<string, Json>; problem?: string } {
     const resources = new Map<string, Json>();
     const problems: string[] = [];
@@ -280,9 +231,22 @@ abstract class AdsTestClientBase {
     return full;
   }
 
-  protected verdictOf(entry: TimelineEntry, resources: Map<string, Json>, problem: string | undefined): string | 'held' | undefined {
-    if (this.options.holdIf?.(entry)) return 'held';
-    return problem ?? this.options.rejectIf?.(entry.type, resources, entry);
+  /** Answers a response as Envoy would (ACK after apply(), or NACK), unless the test holds it. */
+  protected answer(entry: TimelineEntry, resources: Map<string, Json>, problem: string | undefined, apply: () => void): void {
+    const hold = this.options.holdIf?.(entry) ?? false;
+    const reason = hold ? undefined : (problem ?? this.options.rejectIf?.(entry.type, resources, entry));
+    if (hold) entry.verdict = 'held';
+    else if (reason !== undefined) {
+      entry.verdict = 'nack';
+      this.nack(entry, reason);
+    } else {
+      apply();
+      this.ack(entry);
+      this.follow(entry.type);
+      // Envoy asks for listeners once the cluster manager has initialised.
+      if (entry.type === 'clusters') this.subscribeRest();
+    }
+    this.checkInvariants(entry);
   }
 
   /** After CDS or LDS changed: subscribe EDS/RDS to what the held clusters or listeners reference. */
@@ -290,13 +254,13 @@ abstract class AdsTestClientBase {
     if (this.options.follow === false) return;
     const child: ResourceType | undefined = type === 'clusters' ? 'endpoints' : type === 'listeners' ? 'routes' : undefined;
     if (!child || !this.types.includes(child)) return;
-    const parents = [...this.held.get(type)!.values()].map((r) => r.json);
+    const parents = [...this.holding.get(type)!.values()].map((r) => r.json);
     const derived = type === 'clusters' ? parents.map(edsNameOf).filter((n): n is string => !!n) : parents.flatMap(rdsNamesOf);
     const after = [...new Set([...derived, ...(this.options.names?.[child] ?? [])])].sort();
     const before = this.subs.get(child) ?? [];
     if (after.join('\n') === before.join('\n') && this.subs.has(child)) return;
     if (!after.length && !this.subs.has(child)) return;
-    for (const name of this.held.get(child)!.keys()) if (!after.includes(name)) this.held.get(child)!.delete(name);
+    for (const name of this.holding.get(child)!.keys()) if (!after.includes(name)) this.holding.get(child)!.delete(name);
     this.subs.set(child, after);
     this.resubscribe(child, before, after);
   }
@@ -334,11 +298,12 @@ abstract class AdsTestClientBase {
 }
 
 /** State of the world: StreamAggregatedResources. */
-export class SotwAdsClient extends AdsTestClientBase {
+export class SotwAdsClient extends AdsTestClient {
   /** Last accepted version per type (what Envoy sends in version_info). */
   readonly accepted = new Map<ResourceType, string>();
   /** Last nonce received per type. */
   readonly nonces = new Map<ResourceType, string>();
+
   constructor(options: AdsTestClientOptions) {
     super(options, 'StreamAggregatedResources');
     this.begin();
@@ -376,7 +341,7 @@ export class SotwAdsClient extends AdsTestClientBase {
   /** What this client holds, to resume on a new stream. */
   state(): Map<ResourceType, HeldState> {
     const out = new Map<ResourceType, HeldState>();
-    for (const t of this.types) if (this.subs.has(t)) out.set(t, { version: this.accepted.get(t) ?? '', names: this.subs.get(t)!, resources: new Map(this.held.get(t)!) });
+    for (const t of this.types) if (this.subs.has(t)) out.set(t, { version: this.accepted.get(t) ?? '', names: this.subs.get(t)!, resources: new Map(this.holding.get(t)!) });
     return out;
   }
 
@@ -388,24 +353,12 @@ export class SotwAdsClient extends AdsTestClientBase {
     const entry = this.record({ type, version: res.versionInfo, nonce: res.nonce, names: [...resources.keys()], removed: [], versions: {} });
     if (!res.nonce) this.violations.push(`#${entry.seq}: a response without nonce`);
     this.nonces.set(type, res.nonce);
-    const verdict = this.verdictOf(entry, resources, problem);
-    if (verdict === 'held') entry.verdict = 'held';
-    else if (verdict !== undefined) {
-      entry.verdict = 'nack';
-      this.nack(entry, verdict);
-    } else {
-      this.apply(type, resources);
-      this.ack(entry);
-      this.follow(type);
-      // Envoy asks for listeners once the cluster manager has initialised.
-      if (type === 'clusters') this.subscribeRest();
-    }
-    this.checkInvariants(entry);
+    this.answer(entry, resources, problem, () => this.apply(type, resources));
   }
 
   /** CDS and LDS are full state (absent = deleted); EDS and RDS replace only the names present. */
   private apply(type: ResourceType, resources: Map<string, Json>): void {
-    const held = this.held.get(type)!;
+    const held = this.holding.get(type)!;
     if (type === 'clusters' || type === 'listeners') held.clear();
     for (const [name, json] of resources) held.set(name, { json, version: '' });
   }
@@ -416,7 +369,7 @@ export class SotwAdsClient extends AdsTestClientBase {
 }
 
 /** Incremental: DeltaAggregatedResources. */
-export class DeltaAdsClient extends AdsTestClientBase {
+export class DeltaAdsClient extends AdsTestClient {
   constructor(options: AdsTestClientOptions) {
     super(options, 'DeltaAggregatedResources');
     this.begin();
@@ -430,7 +383,7 @@ export class DeltaAdsClient extends AdsTestClientBase {
 
   /** Per-resource versions held. */
   versionsOf(type: ResourceType): Record<string, string> {
-    return Object.fromEntries([...this.held.get(type)!].map(([n, r]) => [n, r.version]));
+    return Object.fromEntries([...this.holding.get(type)!].map(([n, r]) => [n, r.version]));
   }
 
   /** Adds names to the subscription (no nonce: a spontaneous request). */
@@ -442,7 +395,7 @@ export class DeltaAdsClient extends AdsTestClientBase {
   /** Removes names from the subscription and forgets them, as Envoy does. */
   unsubscribe(type: ResourceType, names: string[]): void {
     this.subs.set(type, (this.subs.get(type) ?? []).filter((n) => !names.includes(n)));
-    for (const n of names) if (n !== '*') this.held.get(type)!.delete(n);
+    for (const n of names) if (n !== '*') this.holding.get(type)!.delete(n);
     this.send(type, { resourceNamesUnsubscribe: names });
   }
 
@@ -461,7 +414,7 @@ export class DeltaAdsClient extends AdsTestClientBase {
 
   state(): Map<ResourceType, HeldState> {
     const out = new Map<ResourceType, HeldState>();
-    for (const t of this.types) if (this.subs.has(t)) out.set(t, { version: '', names: this.subs.get(t)!, resources: new Map(this.held.get(t)!) });
+    for (const t of this.types) if (this.subs.has(t)) out.set(t, { version: '', names: this.subs.get(t)!, resources: new Map(this.holding.get(t)!) });
     return out;
   }
 
@@ -483,20 +436,11 @@ export class DeltaAdsClient extends AdsTestClientBase {
     const versions = Object.fromEntries(wrapped.map((r) => [r.name, r.version]));
     const entry = this.record({ type, version: res.systemVersionInfo, nonce: res.nonce, names: [...resources.keys()], removed, versions });
     if (!res.nonce) this.violations.push(`#${entry.seq}: a response without nonce`);
-    const verdict = this.verdictOf(entry, resources, problem ?? (problems.length ? problems.join('; ') : undefined));
-    if (verdict === 'held') entry.verdict = 'held';
-    else if (verdict !== undefined) {
-      entry.verdict = 'nack';
-      this.nack(entry, verdict);
-    } else {
-      const held = this.held.get(type)!;
+    this.answer(entry, resources, problem ?? (problems.length ? problems.join('; ') : undefined), () => {
+      const held = this.holding.get(type)!;
       for (const [name, json] of resources) held.set(name, { json, version: versions[name]! });
       for (const name of removed) held.delete(name);
-      this.ack(entry);
-      this.follow(type);
-      if (type === 'clusters') this.subscribeRest();
-    }
-    this.checkInvariants(entry);
+    });
   }
 
   protected resubscribe(type: ResourceType, before: string[], after: string[]): void {

@@ -1,0 +1,92 @@
+import { startAdsServer } from '../../gateway/ads/ads-server';
+import { SnapshotEncoder } from '../../gateway/snapshot/encoder';
+import { nodeClassOf, SnapshotStore } from '../../gateway/snapshot/store';
+import { DELIVERY_ORDER } from '../../xds';
+import { clustersOfRoutes, type AdsTestClient, type TimelineEntry } from './ads-test-client';
+import { envoyProtos, publish } from './bridge-fixtures';
+
+/** A static service of the test mesh: one port, one endpoint, optionally a load-balancer policy (a DestinationRule). */
+export interface Svc {
+  name: string;
+  port?: number;
+  lb?: 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM';
+  address?: string;
+}
+
+const host = (name: string) => `${name}.t.svc.cluster.local`;
+
+/** The cluster (and EDS service) name the translator gives a service's port. */
+export const cl = (name: string, port = 80) => `outbound|${port}||${host(name)}`;
+
+/** A mesh of static services; `routes` sends a path prefix of one service's host to another service. */
+export function mesh(services: Svc[], routes: { from: string; prefix: string; to: string }[] = []): string {
+  const docs = services.map(
+    (s, i) => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ${s.name}, namespace: t}
+spec:
+  hosts: [${host(s.name)}]
+  resolution: STATIC
+  ports: [{number: ${s.port ?? 80}, name: http, protocol: HTTP}]
+  endpoints: [{address: ${s.address ?? `10.0.0.${i + 1}`}}]
+`,
+  );
+  for (const s of services.filter((x) => x.lb))
+    docs.push(`apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ${s.name}, namespace: t}
+spec:
+  host: ${host(s.name)}
+  trafficPolicy: {loadBalancer: {simple: ${s.lb}}}
+`);
+  for (const from of new Set(routes.map((r) => r.from)))
+    docs.push(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ${from}, namespace: t}
+spec:
+  hosts: [${host(from)}]
+  http:
+${routes
+  .filter((r) => r.from === from)
+  .map((r) => `  - match: [{uri: {prefix: ${r.prefix}}}]\n    route: [{destination: {host: ${host(r.to)}}}]`)
+  .join('\n')}
+  - route: [{destination: {host: ${host(from)}}}]
+`);
+  return docs.join('---\n');
+}
+
+export const sorted = (names: Iterable<string>) => [...names].sort();
+
+const ENVOY_CLASS = nodeClassOf({ id: '', userAgentName: 'envoy', labels: {} }).key;
+
+export interface TestBridgeOptions {
+  edsSubscribeWaitMs?: number;
+  ackTimeoutMs?: number;
+}
+
+/** A fresh store and ADS server on a free loopback port; publish() puts a mesh config in as if the edge had answered. */
+export async function startTestBridge(options: TestBridgeOptions = {}) {
+  const store = new SnapshotStore();
+  const encoder = new SnapshotEncoder(envoyProtos());
+  const ads = await startAdsServer('127.0.0.1:0', { protos: envoyProtos(), store, controlPlane: 'test-bridge', edsSubscribeWaitMs: 50, ...options });
+  return {
+    store,
+    ads,
+    publish: (yaml: string, revision: number) => publish(store, encoder, yaml, revision),
+    /** What the bridge targets for an Envoy with no labels. */
+    target: () => store.snapshotFor(ENVOY_CLASS)!,
+  };
+}
+
+/** The types of the pushes never go backwards in CDS → EDS → LDS → RDS. */
+export const inDeliveryOrder = (entries: TimelineEntry[]) => entries.every((e, i) => i === 0 || DELIVERY_ORDER.indexOf(e.type) >= DELIVERY_ORDER.indexOf(entries[i - 1]!.type));
+
+/** Consecutive pushes of one type collapsed: the order types went out in. */
+export const typeOrder = (entries: TimelineEntry[]) => entries.map((e) => e.type).filter((t, i, all) => t !== all[i - 1]);
+
+/** An invariant: the routes a client holds name only clusters it holds (Envoy would answer 503 otherwise). */
+export function routesUseHeldClusters(c: AdsTestClient): string | undefined {
+  const clusters = new Set(c.heldNames('clusters'));
+  const missing = [...c.held('routes').values()].flatMap(clustersOfRoutes).filter((n) => !clusters.has(n));
+  return missing.length ? `held routes name ${[...new Set(missing)].join(', ')}, absent from the held CDS` : undefined;
+}
