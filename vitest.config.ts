@@ -17,6 +17,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['xds/**/*.test.ts', 'gateway/**/*.test.ts', 'test/node/**/*.test.ts'],
+          globalSetup: ['./test/node/global-setup.ts'],
           testTimeout: 30_000,
         },
       },

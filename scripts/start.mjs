@@ -4,26 +4,20 @@
 // wrangler dev (127.0.0.1:8787), and once it answers, the bridge beside it (ADS on 127.0.0.1:18000)
 // with the same token. XDSFLARE_* variables set in the environment are passed to the bridge.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { ensureDevVars } from './dev-vars.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
-const devVars = join(root, '.dev.vars');
 const host = process.env.EDGE_HOST ?? '127.0.0.1';
 const port = process.env.EDGE_PORT ?? '8787';
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
 // EDGE_STATE_DIR keeps a separate local D1 (the benchmark uses one so it never touches yours).
 const persist = process.env.EDGE_STATE_DIR ? ['--persist-to', process.env.EDGE_STATE_DIR] : [];
 
-if (!existsSync(devVars)) {
-  const token = randomBytes(24).toString('base64url');
-  writeFileSync(devVars, `# Local secrets for wrangler dev (never commit).\nADMIN_TOKEN=${token}\nALLOW_ANONYMOUS_XDS=true\n`, { mode: 0o600 });
-  console.log(`created .dev.vars with a new admin token`);
-}
-const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(devVars, 'utf8'))?.[1]?.trim();
+const { created, adminToken } = ensureDevVars();
+if (created) console.log('created .dev.vars with a new admin token');
 
 const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', ...persist], { cwd: root, env: { ...env, CI: 'true' }, stdio: 'inherit' });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);

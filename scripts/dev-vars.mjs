@@ -1,0 +1,25 @@
+// .dev.vars is wrangler's local-secrets file. Created once, with a random admin token, when missing;
+// `npm start` and the test setup both call this, so concurrent starts never race to write it.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const devVarsPath = join(dirname(fileURLToPath(import.meta.url)), '..', '.dev.vars');
+
+/** Creates .dev.vars when missing; returns whether it did, and the admin token it holds. */
+export function ensureDevVars() {
+  let created = false;
+  if (!existsSync(devVarsPath)) {
+    const token = randomBytes(24).toString('base64url');
+    try {
+      // 'wx': if another process created it meanwhile, keep theirs.
+      writeFileSync(devVarsPath, `# Local secrets for wrangler dev (never commit).\nADMIN_TOKEN=${token}\nALLOW_ANONYMOUS_XDS=true\n`, { mode: 0o600, flag: 'wx' });
+      created = true;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+  }
+  const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(devVarsPath, 'utf8'))?.[1]?.trim();
+  return { created, adminToken };
+}
