@@ -51,6 +51,8 @@ export interface RoundResult {
   pushes: number;
   nacks: number;
   prepareMs: number;
+  /** Bytes of DiscoveryResponse one stream receives for this version (the floor knows; the bridge writes the same). */
+  bytesPerStream?: number;
 }
 
 export type FromServer =
@@ -433,7 +435,7 @@ async function startFloorMode(opts: Extract<ToServer, { cmd: 'start' }>): Promis
         send(s);
       }
       await withTimeout(r, `floor step ${step}`);
-      return { ...r.result(), changedTypes: current.types, encodes: 0, changedResources: 0, pushes: streams.size * current.messages.length, nacks: 0, prepareMs };
+      return { ...r.result(), changedTypes: current.types, encodes: 0, changedResources: 0, pushes: streams.size * current.messages.length, nacks: 0, prepareMs, bytesPerStream: current.messages.reduce((n, m) => n + m.bytes.length, 0) };
     },
   };
 }

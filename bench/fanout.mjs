@@ -172,6 +172,8 @@ function print({ bridge, floor }) {
   console.log(`| heap / RSS with ${STREAMS} idle streams (MiB) | ${fmt(bridge.loaded.heapUsed / 2 ** 20)} / ${fmt(bridge.loaded.rss / 2 ** 20)} | ${fmt(floor.loaded.heapUsed / 2 ** 20)} / ${fmt(floor.loaded.rss / 2 ** 20)} |`);
   const encodes = bridge.rounds.map((r) => `${r.result.encodes}/${r.result.changedResources}`).join(', ');
   console.log(`| encodes per version / resources changed | ${encodes} | – |`);
+  const bytes = median(floor.rounds.map((r) => r.result.bytesPerStream));
+  console.log(`| bytes per stream per version (${types.join(' + ')} responses) | ${bytes} | ${bytes} |`);
   console.log(`| responses written per version | ${median(bridge.rounds.map((r) => r.result.pushes))} | ${median(floor.rounds.map((r) => r.result.pushes))} |`);
   console.log(`| render + encode before hand-over (ms, not in the figures above) | ${fmt(median(bridge.rounds.map((r) => r.result.prepareMs)))} | ${fmt(median(floor.rounds.map((r) => r.result.prepareMs)))} |`);
 }
