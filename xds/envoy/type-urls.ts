@@ -12,6 +12,19 @@ export type TypeUrl = (typeof RESOURCE_TYPES)[ResourceType];
 /** Make-before-break delivery order. */
 export const DELIVERY_ORDER: readonly ResourceType[] = ['clusters', 'endpoints', 'listeners', 'routes'];
 
+/**
+ * SDS. Kept out of RESOURCE_TYPES on purpose: views render no secrets (they hold private keys and go
+ * only to pollers allowed to have them), so the edge serves them from their own handler.
+ */
+export const SECRET_TYPE_URL = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret';
+
+/** What an ADS stream of the bridge carries: the view's types plus the secrets it references. */
+export type AdsType = ResourceType | 'secrets';
+export const ADS_TYPE_URLS: Readonly<Record<AdsType, string>> = { ...RESOURCE_TYPES, secrets: SECRET_TYPE_URL };
+
+/** ADS make-before-break order: secrets after EDS and before LDS, since listeners (and clusters) warm on them. */
+export const ADS_DELIVERY_ORDER: readonly AdsType[] = ['clusters', 'endpoints', 'secrets', 'listeners', 'routes'];
+
 /** Types whose subscribers name the resources they want (EDS, RDS); the others are wildcard (full state). */
 export const NAMED_TYPES: ReadonlySet<ResourceType> = new Set(['endpoints', 'routes']);
 
