@@ -46,10 +46,12 @@ const MAX_SELECTIONS = 1024;
  * equal subscriptions share one map, so a thousand idle streams hold references, not copies.
  */
 function selectFrom(t: EncodedType, sub: Subscription): { resources: ReadonlyMap<string, EncodedResource>; missing: string[]; key: string } {
-  const names = sub.wildcard && sub.names.size === 0 ? undefined : [...new Set(sub.select(t.resources.keys()))].sort();
-  const key = names ? `=${names.join('\n')}` : '*';
+  const all = sub.wildcard && sub.names.size === 0;
+  // A wildcard plus explicit names is rare: key it by everything it selects.
+  const key = all ? '*' : sub.wildcard ? `*=${[...new Set(sub.select(t.resources.keys()))].sort().join('\n')}` : sub.namesKey();
   let selection = t.selections.get(key);
   if (!selection) {
+    const names = all ? undefined : [...new Set(sub.select(t.resources.keys()))].sort();
     const resources = names ? new Map<string, EncodedResource>() : t.resources;
     const missing: string[] = [];
     for (const name of names ?? []) {

@@ -4,6 +4,20 @@ import type { ResourceType } from '../../xds';
 const WILDCARD_TYPES: ReadonlySet<ResourceType> = new Set(['clusters', 'listeners']);
 
 /**
+ * Every stream decodes its own copy of each name it subscribes to; a thousand streams asking for the
+ * same 300 names would hold 300,000 strings. Interned, they share one (bounded, cleared when huge).
+ */
+const interned = new Map<string, string>();
+function intern(name: string): string {
+  let shared = interned.get(name);
+  if (shared === undefined) {
+    if (interned.size >= 200_000) interned.clear();
+    interned.set(name, (shared = name));
+  }
+  return shared;
+}
+
+/**
  * One type's subscription on one stream. Follows the wildcard rules of the xDS spec: an empty
  * first request is the legacy wildcard for CDS/LDS; once any name was sent, an empty list means
  * "nothing"; "*" subscribes to the wildcard explicitly.
@@ -13,6 +27,8 @@ export class Subscription {
   wildcard = false;
   readonly names = new Set<string>();
   private everNamed = false;
+  /** The sorted names joined, cached until the names change (streams look it up on every push). */
+  private cachedKey?: string;
 
   constructor(readonly type: ResourceType) {}
 
@@ -21,7 +37,8 @@ export class Subscription {
     const first = !this.active;
     this.active = true;
     const wasWildcard = this.wildcard;
-    const explicit = requested.filter((n) => n !== '*');
+    const explicit = requested.filter((n) => n !== '*').map(intern);
+    this.cachedKey = undefined;
     this.wildcard = WILDCARD_TYPES.has(this.type) && (requested.includes('*') || (requested.length === 0 && !this.everNamed));
     if (requested.length) this.everNamed = true;
     const added = explicit.filter((n) => !this.names.has(n));
@@ -37,7 +54,9 @@ export class Subscription {
     const wasWildcard = this.wildcard;
     if (first && subscribe.length === 0 && WILDCARD_TYPES.has(this.type)) this.wildcard = true;
     const added: string[] = [];
-    for (const n of subscribe) {
+    this.cachedKey = undefined;
+    for (const raw of subscribe) {
+      const n = intern(raw);
       if (n === '*') {
         if (WILDCARD_TYPES.has(this.type)) this.wildcard = true;
       } else if (!this.names.has(n)) {
@@ -51,6 +70,12 @@ export class Subscription {
       else if (this.names.delete(n)) unsubscribed.push(n);
     }
     return { added, wildcardAdded: this.wildcard && !wasWildcard, unsubscribed };
+  }
+
+  /** Identifies the explicit names (for memoising what they select); meaningful when not a wildcard. */
+  namesKey(): string {
+    this.cachedKey ??= `=${[...this.names].sort().join('\n')}`;
+    return this.cachedKey;
   }
 
   /** The names this subscription selects out of what exists. */
