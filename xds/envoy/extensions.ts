@@ -9,6 +9,8 @@ export const PREVIOUS_HOSTS_TYPE = t('envoy.extensions.retry.host.previous_hosts
 export const FAULT_TYPE = t('envoy.extensions.filters.http.fault.v3.HTTPFault');
 export const CORS_TYPE = t('envoy.extensions.filters.http.cors.v3.Cors');
 export const CORS_POLICY_TYPE = t('envoy.extensions.filters.http.cors.v3.CorsPolicy');
+export const DOWNSTREAM_TLS_TYPE = t('envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext');
+export const TLS_INSPECTOR_TYPE = t('envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector');
 
 /** HTTP filter names, also the keys of per-route filter configs. */
 export const FAULT_FILTER = 'envoy.filters.http.fault';

@@ -15,6 +15,9 @@ export const gatewayListenerName = (port: number) => `0.0.0.0_${port}`;
 /** Route configuration of a gateway's HTTP server port. */
 export const gatewayRouteConfigName = (port: number) => `http.${port}`;
 
+/** Route configuration of a gateway's HTTPS server: Istio's `https.<port>.<portName>.<gateway>.<namespace>`. */
+export const gatewayHttpsRouteConfigName = (port: number, portName: string, gateway: string, namespace: string) => `https.${port}.${portName}.${gateway}.${namespace}`;
+
 /** Virtual host for a host on a port. */
 export const virtualHostName = (host: string, port: number) => `${host}:${port}`;
 

@@ -62,11 +62,13 @@ export function validateIntent(input: unknown, opts: ValidateIntentOptions = {})
 /** Relative weights are fine, as in Istio, but a sum other than 100 is worth pointing out. */
 function weightWarnings(spec: VirtualServiceSpec): FieldError[] {
   const warnings: FieldError[] = [];
-  spec.http.forEach((route, i) => {
-    if (!route.route || route.route.length < 2) return;
-    const sum = route.route.reduce((total, d) => total + (d.weight ?? 0), 0);
-    if (sum !== 100) warnings.push({ path: `spec.http[${i}].route`, message: `weights sum to ${sum}; each destination gets weight/sum` });
-  });
+  for (const kind of ['http', 'tcp', 'tls'] as const) {
+    spec[kind]?.forEach((route, i) => {
+      if (!route.route || route.route.length < 2) return;
+      const sum = route.route.reduce((total, d) => total + (d.weight ?? 0), 0);
+      if (sum !== 100) warnings.push({ path: `spec.${kind}[${i}].route`, message: `weights sum to ${sum}; each destination gets weight/sum` });
+    });
+  }
   return warnings;
 }
 

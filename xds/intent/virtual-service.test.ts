@@ -288,13 +288,9 @@ describe('VirtualService', () => {
     ]);
   });
 
-  it('refuses tcp routes as not supported yet and requires http', () => {
-    expect(check((vs) => {
-      (vs.spec as Record<string, unknown>).tcp = [{ route: [{ destination: { host: 'reviews' } }] }];
-      delete (vs.spec as Record<string, unknown>).http;
-    })).toEqual([
-      { path: 'spec.http', message: 'required: at least one http route (tcp and tls routes are not supported yet)' },
-      { path: 'spec.tcp', message: '"tcp" is an Istio field this control plane does not support yet' },
+  it('requires some routes, naming http, tcp and tls', () => {
+    expect(check((vs) => delete (vs.spec as Record<string, unknown>).http)).toEqual([
+      { path: 'spec.http', message: 'required: at least one of http, tcp or tls routes' },
     ]);
   });
 
@@ -309,6 +305,95 @@ describe('VirtualService', () => {
       { path: 'spec.gateways[2]', message: 'must be "mesh", a gateway name or "namespace/name"' },
       { path: 'spec.http[0].route', message: 'at least one destination is required' },
       { path: 'spec.http[1].route[0].destination.port.number', message: 'must be at most 65535' },
+    ]);
+  });
+});
+
+const L4 = `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: data, namespace: shop}
+spec:
+  hosts: [mysql.shop.svc, "*.db.example.com"]
+  gateways: [ingress, mesh]
+  tcp:
+  - match: [{port: 3306}]
+    route:
+    - destination: {host: mysql.shop.svc, subset: primary}
+      weight: 90
+    - destination: {host: mysql.shop.svc, subset: replica}
+      weight: 10
+  tls:
+  - match: [{sniHosts: [a.db.example.com], port: 443}]
+    route:
+    - destination: {host: a.db.example.com, port: {number: 5432}}
+`;
+
+describe('VirtualService tcp and tls routes', () => {
+  const l4 = (() => {
+    const body = parseObjectBody(L4, 'application/yaml');
+    if (!body.ok) throw new Error('bad fixture');
+    return body.object as { spec: Record<string, any> };
+  })();
+  const checkL4 = (edit: (vs: typeof l4) => void) => errorsOf(validateIntent(edited(l4, edit)));
+
+  it('accepts weighted tcp routes matched by port and tls routes matched by SNI, without http', () => {
+    const result = validateYaml(L4);
+    expect(errorsOf(result)).toEqual([]);
+    expect(result.ok && result.warnings).toEqual([]);
+    expect(result.ok && result.object.spec).toEqual(l4.spec);
+  });
+
+  it('warns when tcp weights do not sum to 100', () => {
+    const result = validateIntent(edited(l4, (vs) => (vs.spec.tcp[0].route[1].weight = 20)));
+    expect(result.ok && result.warnings).toEqual([{ path: 'spec.tcp[0].route', message: 'weights sum to 110; each destination gets weight/sum' }]);
+  });
+
+  it('refuses L4 match fields not supported yet, naming them', () => {
+    expect(checkL4((vs) => {
+      vs.spec.tcp[0].match[0].destinationSubnets = ['10.0.0.0/8'];
+      vs.spec.tcp[0].match[0].sourceLabels = { app: 'x' };
+      vs.spec.tls[0].match[0].sourceNamespace = 'x';
+    })).toEqual([
+      { path: 'spec.tcp[0].match[0].destinationSubnets', message: '"destinationSubnets" is an Istio field this control plane does not support yet' },
+      { path: 'spec.tcp[0].match[0].sourceLabels', message: '"sourceLabels" is an Istio field this control plane does not support yet' },
+      { path: 'spec.tls[0].match[0].sourceNamespace', message: '"sourceNamespace" is an Istio field this control plane does not support yet' },
+    ]);
+  });
+
+  it('requires tls matches with sniHosts, and destinations on every rule', () => {
+    expect(checkL4((vs) => {
+      vs.spec.tls[0].match = [{ port: 443 }];
+      vs.spec.tcp[0].route = [];
+      vs.spec.tls.push({ route: [{ destination: { host: 'a.db.example.com' } }] });
+    })).toEqual([
+      { path: 'spec.tcp[0].route', message: 'at least one destination is required' },
+      { path: 'spec.tls[0].match[0].sniHosts', message: 'required' },
+      { path: 'spec.tls[1].match', message: 'required' },
+    ]);
+  });
+
+  it('refuses SNI hosts outside the VirtualService hosts, all-zero weights and header operations on L4 destinations', () => {
+    expect(checkL4((vs) => {
+      vs.spec.tls[0].match[0].sniHosts = ['a.db.example.com', 'other.example.com'];
+      vs.spec.tcp[0].route[0].weight = 0;
+      vs.spec.tcp[0].route[1].weight = 0;
+    })).toEqual([
+      { path: 'spec.tcp[0].route', message: 'all weights are 0 (a missing weight counts as 0); at least one destination needs a positive weight' },
+      { path: 'spec.tls[0].match[0].sniHosts[1]', message: "other.example.com matches none of the VirtualService's hosts (mysql.shop.svc, *.db.example.com)" },
+    ]);
+    expect(checkL4((vs) => (vs.spec.tcp[0].route[0].headers = { request: { set: { a: 'b' } } }))).toEqual([
+      { path: 'spec.tcp[0].route[0].headers', message: 'unknown field "headers"' },
+    ]);
+  });
+
+  it('refuses empty tcp and tls lists and a bad match port', () => {
+    expect(checkL4((vs) => {
+      vs.spec.tls = [];
+      vs.spec.tcp[0].match[0].port = 0;
+    })).toEqual([
+      { path: 'spec.tcp[0].match[0].port', message: 'must be at least 1' },
+      { path: 'spec.tls', message: 'must not be empty; leave it out when there are no tls routes' },
     ]);
   });
 });

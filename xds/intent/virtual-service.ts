@@ -20,9 +20,11 @@ import {
   PercentSchema,
 } from './http-actions';
 import { HTTPMatchRequestSchema } from './http-match';
+import { checkRouteKinds, TCPRouteSchema, TLSRouteSchema } from './l4-routes';
 
 export * from './http-actions';
 export * from './http-match';
+export * from './l4-routes';
 export * from './string-match';
 
 export const HTTPRouteDestinationSchema = istioObject(
@@ -129,15 +131,12 @@ export const VirtualServiceSpecSchema = istioObject(
       .min(1, 'at least one host is required'),
     // Missing means ["mesh"] (Istio's default); left missing here, not invented.
     gateways: z.array(z.string().refine(isGatewayRef, 'must be "mesh", a gateway name or "namespace/name"')).optional(),
-    http: z
-      .array(HTTPRouteSchema, {
-        error: (iss) => (iss.input === undefined ? 'required: at least one http route (tcp and tls routes are not supported yet)' : undefined),
-      })
-      .min(1, 'at least one http route is required'),
+    http: z.array(HTTPRouteSchema).min(1, 'must not be empty; leave it out when there are no http routes').optional(),
+    tcp: z.array(TCPRouteSchema).min(1, 'must not be empty; leave it out when there are no tcp routes').optional(),
+    tls: z.array(TLSRouteSchema).min(1, 'must not be empty; leave it out when there are no tls routes').optional(),
     exportTo: ExportToSchema.optional(),
   },
-  ['tcp', 'tls'],
-);
+).superRefine(checkRouteKinds);
 export type VirtualServiceSpec = z.infer<typeof VirtualServiceSpecSchema>;
 
 export const VirtualServiceSchema = intentSchema('VirtualService', VirtualServiceSpecSchema);

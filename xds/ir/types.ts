@@ -9,6 +9,9 @@ export type { ConnectionPoolIR, HashPolicyIR, OutlierDetectionIR, UpstreamTlsIR 
 import type { HeaderMatchIR, HeadersIR, QueryParamMatchIR, RoutePartsIR } from './route-parts';
 
 export type * from './route-parts';
+import type { GatewayChainPortIR, TcpRouteIR } from './gateway';
+
+export type * from './gateway';
 export type Protocol = 'HTTP' | 'HTTP2' | 'GRPC' | 'HTTPS' | 'TCP' | 'TLS';
 
 export interface ServicePortIR {
@@ -115,12 +118,14 @@ export interface VirtualHostIR {
   name: string;
   domains: string[];
   routes: RouteIR[];
+  /** A Gateway server's httpsRedirect: plain HTTP requests are redirected to https (require_tls ALL). */
+  requireTls?: boolean;
 }
 
-/** An outbound listener port of the mesh view: HTTP routes, or a TCP proxy to one cluster. */
+/** An outbound listener port of the mesh view: HTTP routes, or a TCP proxy to the port's cluster (or where a VirtualService tcp `route` sends it). */
 export type MeshPortIR =
   | { port: number; kind: 'http'; routeConfig: string; virtualHosts: VirtualHostIR[] }
-  | { port: number; kind: 'tcp'; cluster: string };
+  | { port: number; kind: 'tcp'; cluster: string; route?: TcpRouteIR };
 
 /** A proxyless gRPC target: an API listener `<host>:<port>` (and `<host>` when it has one port). */
 export interface GrpcTargetIR {
@@ -140,6 +145,8 @@ export interface GatewayIR {
   key: string;
   selector: Record<string, string>;
   ports: GatewayServerPortIR[];
+  /** TLS and TCP server ports (absent when the gateway has none). */
+  chainPorts?: GatewayChainPortIR[];
 }
 
 export interface MeshIR {

@@ -15,11 +15,14 @@ export function routeConfigNamesOf(listener: Json): string[] {
     .filter((n): n is string => typeof n === 'string');
 }
 
-/** Clusters a listener sends traffic to directly (TCP proxy filters). */
+/** Clusters a listener sends traffic to directly (TCP proxy filters, one cluster or weighted). */
 export function tcpClustersOf(listener: Json): string[] {
   const out: string[] = [];
   for (const chain of listener.filter_chains ?? []) {
-    for (const f of chain.filters ?? []) if (typeof f.typed_config?.cluster === 'string') out.push(f.typed_config.cluster);
+    for (const f of chain.filters ?? []) {
+      if (typeof f.typed_config?.cluster === 'string') out.push(f.typed_config.cluster);
+      for (const w of f.typed_config?.weighted_clusters?.clusters ?? []) out.push(w.name);
+    }
   }
   return out;
 }

@@ -4,7 +4,9 @@ import type { GatewayServerPortIR, MeshIR, VirtualHostIR } from '../ir/types';
 import { buildCluster } from '../translate/build-clusters';
 import { buildClusterLoadAssignment } from '../translate/build-endpoints';
 import { buildApiListener, buildHttpListener, buildTcpListener } from '../translate/build-listeners';
+import { buildGatewayChainListener } from '../translate/build-gateway-listeners';
 import { buildRouteConfiguration } from '../translate/build-routes';
+import { mergeGatewayChainPorts } from './gateway-chain-ports';
 import { hashContent } from './hash';
 import type { RenderedResource, Snapshot, Subscriber, TypeSnapshot, View } from './types';
 import { viewKey } from './view';
@@ -56,14 +58,19 @@ export function renderView(ir: MeshIR, view: View, subscriber: Subscriber): Snap
       routes.push(buildRouteConfiguration(t.routeConfig, [t.virtualHost], 'grpc'));
     }
   } else if (view.gateways.length) {
-    for (const p of mergeGatewayPorts(ir, view.gateways)) {
+    const httpPorts = mergeGatewayPorts(ir, view.gateways);
+    for (const p of httpPorts) {
       listeners.push(buildHttpListener(gatewayListenerName(p.port), p.port, p.routeConfig, subscriber, false));
       routes.push(buildRouteConfiguration(p.routeConfig, p.virtualHosts));
+    }
+    for (const p of mergeGatewayChainPorts(ir, view.gateways, new Set(httpPorts.map((h) => h.port)))) {
+      listeners.push(buildGatewayChainListener(gatewayListenerName(p.port), p.port, p.chains, subscriber));
+      for (const c of p.chains) if (c.http) routes.push(buildRouteConfiguration(c.http.routeConfig, c.http.virtualHosts));
     }
   } else {
     for (const p of ir.meshPorts) {
       const name = meshListenerName(p.port);
-      if (p.kind === 'tcp') listeners.push(buildTcpListener(name, p.port, p.cluster));
+      if (p.kind === 'tcp') listeners.push(buildTcpListener(name, p.port, p.route?.destinations ?? p.cluster));
       else {
         listeners.push(buildHttpListener(name, p.port, p.routeConfig, subscriber, true));
         routes.push(buildRouteConfiguration(p.routeConfig, p.virtualHosts));

@@ -17,7 +17,10 @@ type Json = Record<string, any>;
 function virtualHostsOf(ir: MeshIR, view: View, name: string): VirtualHostIR[] {
   if (view.client === 'grpc') return ir.grpcTargets.filter((t) => t.routeConfig === name).map((t) => t.virtualHost);
   if (view.gateways.length) {
-    return ir.gateways.filter((g) => view.gateways.includes(g.key)).flatMap((g) => g.ports.filter((p) => p.routeConfig === name).flatMap((p) => p.virtualHosts));
+    return ir.gateways.filter((g) => view.gateways.includes(g.key)).flatMap((g) => [
+      ...g.ports.filter((p) => p.routeConfig === name).flatMap((p) => p.virtualHosts),
+      ...(g.chainPorts ?? []).flatMap((p) => p.chains.flatMap((c) => (c.http?.routeConfig === name ? c.http.virtualHosts : []))),
+    ]);
   }
   return ir.meshPorts.flatMap((p) => (p.kind === 'http' && p.routeConfig === name ? p.virtualHosts : []));
 }

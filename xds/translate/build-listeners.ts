@@ -1,11 +1,12 @@
 import { corsFilter, faultFilter, HCM_TYPE, routerFilter, TCP_PROXY_TYPE } from '../envoy/extensions';
 import { RESOURCE_TYPES } from '../envoy/type-urls';
+import type { WeightedClusterIR } from '../ir/types';
 import type { Subscriber } from '../snapshot/types';
 import { configSource } from './config-source';
 
 type Json = Record<string, unknown>;
 
-const socketAddress = (port: number) => ({ socket_address: { address: '0.0.0.0', port_value: port } });
+export const socketAddress = (port: number) => ({ socket_address: { address: '0.0.0.0', port_value: port } });
 
 // Always present, as in Istio, so a route gaining a fault or CORS policy needs no listener change.
 // gRPC's client implements the fault filter but refuses CORS (a filter it does not know).
@@ -21,6 +22,12 @@ function httpConnectionManager(statPrefix: string, routeConfig: string, subscrib
   };
 }
 
+/** The HTTP connection manager filter of an Envoy listener (gateway HTTPS chains too). */
+export const envoyHcmFilter = (statPrefix: string, routeConfig: string, subscriber: Subscriber): Json => ({
+  name: 'envoy.filters.network.http_connection_manager',
+  typed_config: httpConnectionManager(statPrefix, routeConfig, subscriber, ENVOY_FILTERS()),
+});
+
 /** A listener on 0.0.0.0:<port> whose HTTP routes come from RDS. */
 export function buildHttpListener(name: string, port: number, routeConfig: string, subscriber: Subscriber, outbound: boolean): Json {
   return {
@@ -32,13 +39,20 @@ export function buildHttpListener(name: string, port: number, routeConfig: strin
   };
 }
 
-/** A listener on 0.0.0.0:<port> that proxies TCP to one cluster. */
-export function buildTcpListener(name: string, port: number, cluster: string): Json {
+/** A TCP proxy filter to one cluster, or split over weighted clusters. */
+export function tcpProxyFilter(statPrefix: string, target: string | WeightedClusterIR[]): Json {
+  const to = typeof target === 'string' ? [{ cluster: target, weight: 1 }] : target;
+  const where = to.length === 1 ? { cluster: to[0]!.cluster } : { weighted_clusters: { clusters: to.map((d) => ({ name: d.cluster, weight: d.weight })) } };
+  return { name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': TCP_PROXY_TYPE, stat_prefix: statPrefix, ...where } };
+}
+
+/** A listener on 0.0.0.0:<port> that proxies TCP to one cluster (or weighted clusters: a VirtualService tcp route). */
+export function buildTcpListener(name: string, port: number, target: string | WeightedClusterIR[]): Json {
   return {
     '@type': RESOURCE_TYPES.listeners,
     name,
     address: socketAddress(port),
-    filter_chains: [{ filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': TCP_PROXY_TYPE, stat_prefix: name, cluster } }] }],
+    filter_chains: [{ filters: [tcpProxyFilter(name, target)] }],
     traffic_direction: 'OUTBOUND',
   };
 }

@@ -52,7 +52,7 @@ export function buildRoutes(routes: RouteIR[], client: RouteClient = 'envoy'): J
 }
 
 export function buildVirtualHost(vh: VirtualHostIR, client: RouteClient = 'envoy'): Json {
-  return { name: vh.name, domains: vh.domains, routes: buildRoutes(vh.routes, client) };
+  return { name: vh.name, domains: vh.domains, routes: buildRoutes(vh.routes, client), ...(vh.requireTls ? { require_tls: 'ALL' } : {}) };
 }
 
 export function buildRouteConfiguration(name: string, virtualHosts: VirtualHostIR[], client: RouteClient = 'envoy'): Json {

@@ -14,7 +14,7 @@ export const sdsCertificateName = (credential: string) => `kubernetes://${creden
 export const sdsCaName = (credential: string) => `kubernetes://${credential}-cacert`;
 
 // A SAN that is a URI (SPIFFE IDs) is matched as one; anything else as a DNS name.
-const sanMatcher = (san: string) => ({ san_type: /^[a-z][a-z0-9+.-]*:\/\//i.test(san) ? 'URI' : 'DNS', matcher: { exact: san } });
+export const sanMatcher = (san: string) => ({ san_type: /^[a-z][a-z0-9+.-]*:\/\//i.test(san) ? 'URI' : 'DNS', matcher: { exact: san } });
 
 function validation(tls: UpstreamTlsIR, subscriber: Subscriber): Json {
   if (tls.insecureSkipVerify) return {};

@@ -1,52 +1,64 @@
 import { gatewayRouteConfigName, sourceRef, virtualHostName } from '../envoy/names';
+import { portFamily, serverHostName, type Server } from '../intent/gateway';
 import type { GatewayIntent, VirtualServiceIntent } from '../intent/kinds';
-import type { GatewayIR, GatewayServerPortIR, VirtualHostIR } from '../ir/types';
-import { hostMatches } from './hosts';
-import { translateHttpRoutes, type RouteContext } from './http-routes';
+import type { GatewayChainPortIR, GatewayFilterChainIR, GatewayIR, GatewayServerPortIR, VirtualHostIR } from '../ir/types';
+import { translateServerChains } from './gateway-chains';
+import { serverVirtualHosts } from './gateway-hosts';
+import type { RouteContext } from './http-routes';
 
 /** `namespace/name` keys of the gateways a VirtualService binds to (`mesh` excluded). */
 export function boundGateways(vs: VirtualServiceIntent): string[] {
   return (vs.spec.gateways ?? []).filter((g) => g !== 'mesh').map((g) => (g.includes('/') ? g : `${vs.metadata.namespace}/${g}`));
 }
 
-/** A server host (`host`, `ns/host`, `*\/host`, `./host`) admits a VirtualService host from namespace `vsNamespace`. */
-function serverAdmits(serverHost: string, gatewayNamespace: string, vsNamespace: string, vsHost: string): boolean {
-  const slash = serverHost.indexOf('/');
-  const ns = slash === -1 ? '*' : serverHost.slice(0, slash);
-  const host = slash === -1 ? serverHost : serverHost.slice(slash + 1);
-  const nsOk = ns === '*' || (ns === '.' ? vsNamespace === gatewayNamespace : ns === vsNamespace);
-  return nsOk && hostMatches(host, vsHost);
+/**
+ * httpsRedirect (Istio): the server's virtual hosts require TLS, and a server host no VirtualService
+ * routes still gets one, so every plain HTTP request to it is redirected to https.
+ */
+function redirectToHttps(server: Server, hosts: VirtualHostIR[], claimed: Map<string, string>, source: string): VirtualHostIR[] {
+  const port = server.port.number;
+  for (const vh of hosts) vh.requireTls = true;
+  const extra: VirtualHostIR[] = [];
+  for (const host of new Set(server.hosts.map(serverHostName))) {
+    const name = virtualHostName(host, port);
+    if (claimed.has(name)) continue;
+    claimed.set(name, source);
+    extra.push({ name, domains: host === '*' ? ['*'] : [host, `${host}:${port}`], routes: [], requireTls: true });
+  }
+  return [...hosts, ...extra];
 }
 
 export function translateGateways(gateways: GatewayIntent[], virtualServices: VirtualServiceIntent[], ctx: RouteContext): GatewayIR[] {
   const result: GatewayIR[] = [];
   for (const gw of gateways) {
     const key = `${gw.metadata.namespace}/${gw.metadata.name}`;
+    const source = sourceRef(gw.kind, gw.metadata.namespace, gw.metadata.name);
     const bound = virtualServices.filter((vs) => boundGateways(vs).includes(key));
     const byPort = new Map<number, VirtualHostIR[]>();
+    const chainsByPort = new Map<number, GatewayFilterChainIR[]>();
     const claimed = new Map<string, string>();
-    gw.spec.servers.forEach((server) => {
+    // Terminating servers first, so their SNI hosts take precedence over passthrough routes' (see gateway-chains).
+    const order = gw.spec.servers.map((server, i) => ({ server, i })).sort((a, b) => Number(a.server.tls?.mode === undefined || a.server.tls.mode === 'PASSTHROUGH') - Number(b.server.tls?.mode === undefined || b.server.tls.mode === 'PASSTHROUGH'));
+    for (const { server, i } of order) {
       const port = server.port.number;
-      if (!byPort.has(port)) byPort.set(port, []);
-      for (const vs of bound) {
-        const source = sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name);
-        vs.spec.hosts.forEach((host, i) => {
-          if (!server.hosts.some((h) => serverAdmits(h, gw.metadata.namespace, vs.metadata.namespace, host))) return;
-          const name = virtualHostName(host, port);
-          const owner = claimed.get(name);
-          if (owner !== undefined) {
-            if (owner !== source) ctx.diag.warn(source, `spec.hosts[${i}]`, `host ${host} on gateway ${key} port ${port} is already routed by ${owner}; ignored here`);
-            return;
-          }
-          claimed.set(name, source);
-          byPort.get(port)!.push({ name, domains: [host, `${host}:${port}`], routes: translateHttpRoutes(vs, source, undefined, ctx) });
-        });
+      if (portFamily(server.port.protocol) !== 'http') {
+        if (!chainsByPort.has(port)) chainsByPort.set(port, []);
+        const chains = chainsByPort.get(port)!;
+        chains.push(...translateServerChains(gw, server, i, bound, chains, ctx));
+        continue;
       }
-    });
+      if (!byPort.has(port)) byPort.set(port, []);
+      const hosts = serverVirtualHosts(gw, server, bound, claimed, ctx);
+      byPort.get(port)!.push(...(server.tls?.httpsRedirect ? redirectToHttps(server, hosts, claimed, source) : hosts));
+    }
     const ports: GatewayServerPortIR[] = [...byPort]
       .sort(([a], [b]) => a - b)
       .map(([port, virtualHosts]) => ({ port, routeConfig: gatewayRouteConfigName(port), virtualHosts: virtualHosts.sort((a, b) => (a.name < b.name ? -1 : 1)) }));
-    result.push({ key, selector: gw.spec.selector, ports });
+    const chainPorts: GatewayChainPortIR[] = [...chainsByPort]
+      .filter(([, chains]) => chains.length > 0)
+      .sort(([a], [b]) => a - b)
+      .map(([port, chains]) => ({ port, chains }));
+    result.push({ key, selector: gw.spec.selector, ports, ...(chainPorts.length ? { chainPorts } : {}) });
   }
   return result.sort((a, b) => (a.key < b.key ? -1 : 1));
 }

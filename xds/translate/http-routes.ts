@@ -53,8 +53,9 @@ function checkRule(rule: HTTPRoute, path: string, source: string, diag: Diagnost
  */
 export function translateHttpRoutes(vs: VirtualServiceIntent, source: string, contextPort: number | undefined | 'any', ctx: RouteContext): RouteIR[] {
   const routes: RouteIR[] = [];
-  checkShadowedRoutes(vs.spec.http, source, ctx.diag);
-  vs.spec.http.forEach((rule, i) => {
+  const rules = vs.spec.http ?? [];
+  checkShadowedRoutes(rules, source, ctx.diag);
+  rules.forEach((rule, i) => {
     const path = `spec.http[${i}]`;
     checkRule(rule, path, source, ctx.diag);
     const dests = rule.route ?? [];

@@ -1,8 +1,9 @@
 import { grpcListenerName, meshRouteConfigName, sourceRef, virtualHostName } from '../envoy/names';
 import type { VirtualServiceIntent } from '../intent/kinds';
-import type { GrpcTargetIR, MeshPortIR, RouteIR, ServiceIR, VirtualHostIR } from '../ir/types';
+import type { GrpcTargetIR, MeshPortIR, RouteIR, ServiceIR, TcpRouteIR, VirtualHostIR } from '../ir/types';
 import { hostMatches, isHttpProtocol } from './hosts';
 import { translateHttpRoutes, type RouteContext } from './http-routes';
+import { translateTcpRoute } from './l4-routes';
 import { clusterName } from '../envoy/names';
 
 /** VirtualServices that apply to sidecars and proxyless clients (no `gateways`, or `mesh` among them). */
@@ -19,9 +20,16 @@ function virtualServiceFor(host: string, meshServices: VirtualServiceIntent[], c
 
 function routesFor(svc: ServiceIR, port: number, meshServices: VirtualServiceIntent[], ctx: RouteContext): RouteIR[] {
   const vs = virtualServiceFor(svc.host, meshServices, ctx);
-  if (vs) return translateHttpRoutes(vs, sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name), port, ctx);
+  // A VirtualService with only tcp or tls routes leaves HTTP ports to the default route.
+  if (vs?.spec.http) return translateHttpRoutes(vs, sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name), port, ctx);
   // No VirtualService: everything to the whole service, with Istio's default retries.
   return [{ matches: [], destinations: [{ cluster: clusterName(port, '', svc.host), weight: 1 }], timeout: '0s', retry: { attempts: 2, retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes' }, source: svc.source, path: 'spec' }];
+}
+
+/** A mesh VirtualService's tcp rule for a TCP port of `svc`, when it has one that applies there. */
+function tcpRouteFor(svc: ServiceIR, port: number, meshServices: VirtualServiceIntent[], ctx: RouteContext): TcpRouteIR | undefined {
+  const vs = virtualServiceFor(svc.host, meshServices, ctx);
+  return vs && translateTcpRoute(vs, sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name), port, port, ctx);
 }
 
 /** Sidecar outbound ports: per port number, HTTP virtual hosts or one TCP proxy. */
@@ -44,7 +52,8 @@ export function translateMeshPorts(services: Map<string, ServiceIR>, meshService
       ports.push({ port, kind: 'http', routeConfig: meshRouteConfigName(port), virtualHosts });
     }
     if (tcp.length === 1 && !http.length) {
-      ports.push({ port, kind: 'tcp', cluster: clusterName(port, '', tcp[0]!.svc.host) });
+      const route = tcpRouteFor(tcp[0]!.svc, port, meshServices, ctx);
+      ports.push({ port, kind: 'tcp', cluster: clusterName(port, '', tcp[0]!.svc.host), ...(route ? { route } : {}) });
     } else if (tcp.length) {
       for (const { svc } of tcp) {
         ctx.diag.warn(svc.source, 'spec.ports', `no sidecar listener for TCP port ${port} of ${svc.host}: port ${port} is shared with other services, and TCP cannot be told apart without addresses`);

@@ -6,6 +6,7 @@ import { Diagnostics, type Diagnostic } from './diagnostics';
 import { boundGateways, translateGateways } from './gateways';
 import { hostMatches } from './hosts';
 import { translateHttpRoutes } from './http-routes';
+import { checkL4Routes } from './l4-routes';
 import { isMeshBound, translateGrpcTargets, translateMeshPorts } from './mesh';
 import { attachHashPolicies } from './hash-policies';
 import { buildClusterIRs, translateDestinationRules, translateServiceEntries } from './services';
@@ -47,7 +48,11 @@ export function translateIntents(objects: IntentObject[]): TranslateResult {
   };
   attachHashPolicies(ir);
   // A VirtualService no port or gateway uses is never built above; check what holds on any port.
-  for (const vs of virtualServices) translateHttpRoutes(vs, sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name), 'any', ctx);
+  for (const vs of virtualServices) {
+    const source = sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name);
+    translateHttpRoutes(vs, source, 'any', ctx);
+    checkL4Routes(vs, source, isMeshBound(vs), ctx);
+  }
   return { ir, errors: diag.errors, warnings: diag.warnings };
 }
 

@@ -1,0 +1,51 @@
+import type { VirtualServiceIntent } from '../intent/kinds';
+import type { RouteDestination } from '../intent/l4-routes';
+import type { TcpRouteIR, WeightedClusterIR } from '../ir/types';
+import type { RouteContext } from './http-routes';
+import { resolveDestination } from './resolve-destination';
+
+/** Does a tcp/tls rule apply on listener `port`: no match, or some match without a port or with this one. */
+export const appliesOnPort = (match: { port?: number | undefined }[] | undefined, port: number) =>
+  !match?.length || match.some((m) => m.port === undefined || m.port === port);
+
+/** Weighted destinations → clusters (weights relative, zero weights left out, as for http); undefined after reporting a broken one. */
+export function translateL4Destinations(dests: RouteDestination[], path: string, source: string, contextPort: number | undefined | 'any', ctx: RouteContext): WeightedClusterIR[] | undefined {
+  const clusters = dests.map((d, j) => resolveDestination(d.destination, `${path}.route[${j}].destination`, source, contextPort, ctx));
+  if (clusters.some((c) => c === undefined)) return undefined;
+  const single = dests.length === 1;
+  return dests.map((d, j) => ({ cluster: clusters[j]!, weight: single ? 1 : (d.weight ?? 0) })).filter((d) => d.weight > 0);
+}
+
+/**
+ * The first tcp rule of `vs` that applies on listener `port`, resolved with `contextPort` (the mesh
+ * port; undefined at a gateway, whose port is not the service's). Istio uses the first that matches.
+ */
+export function translateTcpRoute(vs: VirtualServiceIntent, source: string, port: number, contextPort: number | undefined, ctx: RouteContext): TcpRouteIR | undefined {
+  const i = (vs.spec.tcp ?? []).findIndex((rule) => appliesOnPort(rule.match, port));
+  if (i === -1) return undefined;
+  const path = `spec.tcp[${i}]`;
+  const destinations = translateL4Destinations(vs.spec.tcp![i]!.route, path, source, contextPort, ctx);
+  return destinations && { destinations, source, path };
+}
+
+/** Each tls rule match applying on listener `port`: its SNI hosts and where they go. */
+export function translateTlsRoutes(vs: VirtualServiceIntent, source: string, port: number, ctx: RouteContext): { sniHosts: string[]; route: TcpRouteIR }[] {
+  const out: { sniHosts: string[]; route: TcpRouteIR }[] = [];
+  (vs.spec.tls ?? []).forEach((rule, i) => {
+    const destinations = translateL4Destinations(rule.route, `spec.tls[${i}]`, source, undefined, ctx);
+    if (!destinations) return;
+    rule.match.forEach((m, j) => {
+      if (m.port === undefined || m.port === port) out.push({ sniHosts: m.sniHosts, route: { destinations, source, path: `spec.tls[${i}].match[${j}]` } });
+    });
+  });
+  return out;
+}
+
+/** What holds for tcp and tls rules on any port (a VirtualService no listener uses is checked too). */
+export function checkL4Routes(vs: VirtualServiceIntent, source: string, meshBound: boolean, ctx: RouteContext): void {
+  vs.spec.tcp?.forEach((rule, i) => translateL4Destinations(rule.route, `spec.tcp[${i}]`, source, 'any', ctx));
+  vs.spec.tls?.forEach((rule, i) => translateL4Destinations(rule.route, `spec.tls[${i}]`, source, 'any', ctx));
+  if (meshBound && vs.spec.tls) {
+    ctx.diag.warn(source, 'spec.tls', 'tls routes apply on Gateways only yet: mesh proxies send a TLS port to the service that declares it, by port');
+  }
+}
