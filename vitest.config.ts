@@ -33,6 +33,8 @@ export default defineConfig({
                 TEST_MIGRATIONS: await readD1Migrations(here('./migrations')),
                 ADMIN_TOKEN: 'test-admin-token',
                 ALLOW_ANONYMOUS_XDS: 'true',
+                // A test-only key for TLS Secrets at rest (AES-256-GCM); production's is a Worker secret.
+                SECRETS_KEY: 'emypNYxmS2qZznEJI90v87bZytrGetSNksCXf5Qd6JM=',
               },
             },
           })),

@@ -3,6 +3,8 @@ export interface Env {
   DB: D1Database;
   /** Worker secret: the bootstrap admin token (locally from .dev.vars). */
   ADMIN_TOKEN?: string;
+  /** Worker secret: base64 of 32 bytes; TLS Secrets for SDS are encrypted with it (AES-256-GCM). */
+  SECRETS_KEY?: string;
   /** "true" lets xDS pollers read config without a token (local dev only). */
   ALLOW_ANONYMOUS_XDS?: string;
   /** How long an isolate trusts its in-memory snapshot before re-checking D1's head revision. */

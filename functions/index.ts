@@ -3,6 +3,7 @@ import { requestId } from 'hono/request-id';
 import api from './api';
 import type { Env } from './env';
 import { onError } from './http/on-error';
+import sds from './secrets/sds';
 import discovery from './xds/discovery';
 
 const app = new Hono<{ Bindings: Env }>();
@@ -13,6 +14,8 @@ app.notFound((c) => c.json({ type: 'about:blank', title: 'Not Found', status: 40
 
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 app.route('/api/v1', api);
+// SDS first: it answers only /v3/discovery:secrets and passes every other type on.
+app.route('/', sds);
 app.route('/', discovery);
 
 export default app;

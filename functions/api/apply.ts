@@ -44,7 +44,8 @@ app.post('/apply', requireScope('config:write'), limitBody(), async (c) => {
   if (prune) {
     const rows = await openDatabase(c.env.DB).select({ kind: objects.kind, namespace: objects.namespace, name: objects.name, labels: objects.labels }).from(objects);
     for (const row of rows) {
-      if (selected(row.labels) && !seen.has(keyOf(row as ObjectKey))) changes.push({ op: 'delete', key: row as ObjectKey });
+      // Secrets are not applied from manifests, so a manifest never prunes them.
+      if (row.kind !== 'Secret' && selected(row.labels) && !seen.has(keyOf(row as ObjectKey))) changes.push({ op: 'delete', key: row as ObjectKey });
     }
   }
   const outcome = await commitChanges(c.env.DB, changes, { dryRun, author: c.get('principal').name, source: requestSource(c) });

@@ -4,6 +4,7 @@ import { checkConsistency, defaultViews, hashContent, preflightSnapshot, renderV
 import { objectHistory, objects, revisions, type ObjectRow, type RevisionChange } from '../db/schema';
 import { openDatabase, rowToIntent, type Database } from '../db/store';
 import { conflict, notFound, preconditionFailed, ProblemError, unprocessableContent } from '../http/problem';
+import { credentialProblems } from '../secrets/check-references';
 import { envoyProtos } from '../xds/envoy-protos';
 import { primeSnapshotCache } from '../xds/snapshot-cache';
 import { canonicalJson, ifMatchHolds, keyOf, type ObjectKey } from './api-object';
@@ -117,8 +118,11 @@ export async function commitChanges(d1: D1Database, changes: Change[], opts: Com
   const rendered: Record<string, Record<string, unknown[]>> = {};
   const preflight: PreflightError[] = [];
   const validate = envoyProtos().validate;
-  for (const view of defaultViews(ir)) {
-    const snapshot = renderView(ir, view, { mode: 'ads' });
+  const views = defaultViews(ir).map((view) => ({ view, snapshot: renderView(ir, view, { mode: 'ads' }) }));
+  // Credentials are checked against the rendered SDS names (which part, which view), so after rendering.
+  const credentialErrors = credentialProblems(intents, views);
+  if (credentialErrors.length) throw conflict('the resulting configuration is inconsistent; nothing was stored', credentialErrors.map(asField));
+  for (const { view, snapshot } of views) {
     const problems = checkConsistency(snapshot);
     // A translator bug, not a user error; refuse rather than publish config Envoy would reject.
     if (problems.length) throw conflict('rendering produced an inconsistent snapshot; nothing was stored', problems.map((message) => ({ path: '', message })));

@@ -9,6 +9,7 @@ import proxies from './proxies';
 import proxyStatus from './proxy-status';
 import revisionStatus from './revision-status';
 import revisions from './revisions';
+import secrets from '../secrets/api';
 import snapshots from './snapshots';
 import tokens from './tokens';
 
@@ -24,6 +25,8 @@ api.route('/', proxies);
 api.route('/', proxyStatus);
 api.route('/', snapshots);
 api.route('/', configDump);
+// Before objects: its /namespaces/:namespace/:plural routes would otherwise take secrets as an unknown plural.
+api.route('/', secrets);
 api.route('/', objects);
 
 export default api;

@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { DELIVERY_ORDER, hashContent, RESOURCE_TYPES, selectView, viewKey, type Snapshot, type View } from '../../xds';
+import { DELIVERY_ORDER, hashContent, RESOURCE_TYPES, SECRET_TYPE_URL, selectView, viewKey, type Snapshot, type View } from '../../xds';
 import { requireScope, type AuthVariables } from '../auth/require-scope';
+import { hasScope } from '../auth/tokens';
+import { secretsForView, type ServedSecrets } from '../secrets/serve';
 import type { Env } from '../env';
 import { limitBody } from '../http/body';
 import { parseJsonBody } from '../http/json-body';
@@ -23,15 +25,17 @@ const SnapshotsRequest = z.strictObject({
   have: z.record(z.string(), z.string()).optional(),
 });
 
-/** One version for a whole view, so a bridge can tell with one string whether anything in it changed. */
-const viewVersion = (snapshot: Snapshot) => hashContent(DELIVERY_ORDER.map((t) => snapshot.types[t].version).join('\n'));
+/** One version for a whole view, so a bridge can tell with one string whether anything in it changed (its secrets too). */
+const viewVersion = (snapshot: Snapshot, secrets?: ServedSecrets) =>
+  hashContent([...DELIVERY_ORDER.map((t) => snapshot.types[t].version), ...(secrets?.resources.length ? [secrets.version] : [])].join('\n'));
 
 /** A view as the bridge receives it: per type URL its version and resources (proto3 JSON with `@type`). */
-function viewJson(snapshot: Snapshot): string {
+function viewJson(snapshot: Snapshot, secrets?: ServedSecrets): string {
   const types = Object.fromEntries(
     DELIVERY_ORDER.map((t) => [RESOURCE_TYPES[t], { version: snapshot.types[t].version, resources: [...snapshot.types[t].resources.values()].map((r) => r.json) }]),
   );
-  return JSON.stringify({ version: viewVersion(snapshot), types });
+  if (secrets?.resources.length) types[SECRET_TYPE_URL] = { version: secrets.version, resources: secrets.resources };
+  return JSON.stringify({ version: viewVersion(snapshot, secrets), types });
 }
 
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
@@ -56,11 +60,14 @@ app.post('/snapshots', requireScope('xds:read'), limitBody(), async (c) => {
     views.push(key);
     distinct.set(key, view);
   }
+  // A bridge whose token may read secrets gets, per view, the Secrets that view references (SDS over ADS).
+  const withSecrets = hasScope(c.get('principal'), 'secrets:read');
   const entries: string[] = [];
   for (const [key, view] of distinct) {
     const { key: renderKey, snapshot } = snapshotFor(config, view, { mode: 'ads' });
-    if (req.have?.[key] === viewVersion(snapshot)) continue;
-    entries.push(`${JSON.stringify(key)}:${memoBody(config, `${renderKey}\nbridge-view`, () => viewJson(snapshot))}`);
+    const secrets = withSecrets ? await secretsForView(c.env, config, view, snapshot) : undefined;
+    if (req.have?.[key] === viewVersion(snapshot, secrets)) continue;
+    entries.push(`${JSON.stringify(key)}:${memoBody(config, `${renderKey}\nbridge-view${withSecrets ? '+secrets' : ''}`, () => viewJson(snapshot, secrets))}`);
   }
   // Assembled from memoised pieces: only the envelope is serialised per request.
   const body = `{"revision":${config.revision},"views":${JSON.stringify(views)},"snapshots":{${entries.join(',')}}}`;

@@ -3,7 +3,7 @@ import { openDatabase } from '../db/store';
 import { tokens } from '../db/schema';
 import type { Env } from '../env';
 
-export const SCOPES = ['config:read', 'config:write', 'xds:read', 'status:write', 'admin'] as const;
+export const SCOPES = ['config:read', 'config:write', 'xds:read', 'secrets:read', 'status:write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Who is calling: the admin (the ADMIN_TOKEN secret) or a named, scoped token. */

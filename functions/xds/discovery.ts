@@ -26,7 +26,7 @@ function resourceTypeOfPath(path: string): ResourceType {
     // Malformed percent-encoding: not a path Envoy sends.
   }
   if (path.startsWith('/v3/discovery:') && Object.hasOwn(RESOURCE_TYPES, type)) return type as ResourceType;
-  throw notFound(`no xDS resource type at ${path}; this control plane serves /v3/discovery:clusters, :endpoints, :listeners and :routes`);
+  throw notFound(`no xDS resource type at ${path}; this control plane serves /v3/discovery:clusters, :endpoints, :listeners, :routes and :secrets`);
 }
 
 /** A token in node.metadata.xds_token (Envoy cannot add headers to polls) or a bearer header (the bridge). */

@@ -1,4 +1,5 @@
-import { renderView, translateIntents, viewKey, type MeshIR, type Snapshot, type Subscriber, type View } from '../../xds';
+import { renderView, translateIntents, viewKey, type IntentObject, type MeshIR, type Snapshot, type Subscriber, type View } from '../../xds';
+import { credentialReferences, type CredentialRef } from '../../xds/secrets/references';
 import { openDatabase, readHeadRevision, readIntentState, type IntentState } from '../db/store';
 import type { Env } from '../env';
 import { serviceUnavailable } from '../http/problem';
@@ -17,6 +18,9 @@ export interface CachedConfig {
   renders: Map<string, Snapshot>;
   /** Serialised response bodies by render key, type and names (see discovery.ts). */
   bodies: Map<string, string>;
+  /** TLS Secrets (encrypted) by `namespace/name`, and the credentialNames that reference them: for SDS. */
+  secrets: Map<string, IntentObject>;
+  credentialRefs: CredentialRef[];
 }
 
 const MAX_RENDERS = 256;
@@ -41,7 +45,8 @@ function fromState(state: IntentState, ir?: MeshIR): CachedConfig {
     }
     ir = translated.ir;
   }
-  return { revision: state.revision, configHash: state.configHash, ir, renders: new Map(), bodies: new Map() };
+  const secrets = new Map(state.objects.filter((o) => (o.kind as string) === 'Secret').map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o]));
+  return { revision: state.revision, configHash: state.configHash, ir, renders: new Map(), bodies: new Map(), secrets, credentialRefs: credentialReferences(state.objects) };
 }
 
 const freshnessMs = (env: Env) => {

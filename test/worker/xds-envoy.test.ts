@@ -143,7 +143,8 @@ spec:
   });
 
   it('refuses what is not an xDS request', async () => {
-    expect((await fetchRaw('/v3/discovery:secrets', {})).status).toBe(404);
+    // SDS is served (api-secrets.test.ts), but never anonymously, even where anonymous xDS reads are allowed.
+    expect((await fetchRaw('/v3/discovery:secrets', {})).status).toBe(401);
     expect((await fetchRaw('/v3/discovery:nonsense', {})).status).toBe(404);
     const bad = await fetchRaw('/v3/discovery:clusters', '{"node":');
     expect(bad.status).toBe(400);

@@ -9,8 +9,11 @@ const CURVES: Record<string, string> = { '1.2.840.10045.3.1.7': 'P-256', '1.3.13
 /** A private key as WebCrypto imports it: PKCS#8 DER plus the algorithm to import it with. */
 export interface PrivateKeyDer {
   pkcs8: Uint8Array;
-  algorithm: RsaHashedImportParams | EcKeyImportParams;
+  algorithm: KeyAlgorithmParams;
 }
+
+type KeyAlgorithmParams = { name: 'RSASSA-PKCS1-v1_5'; hash: 'SHA-256' } | { name: 'ECDSA'; namedCurve: string };
+const curveOf = (a: KeyAlgorithmParams) => (a.name === 'ECDSA' ? a.namedCurve : undefined);
 
 const UNSUPPORTED = 'use an RSA or ECDSA (P-256, P-384, P-521) key, as Envoy does';
 
@@ -75,7 +78,7 @@ export async function keyMatchesCertificate(key: PrivateKeyDer, cert: ParsedCert
     throw new DerError(`the key cannot be read (${(err as Error).message})`);
   }
   const certAlg = algorithmOf(cert.keyAlgorithm, cert.curve);
-  if (certAlg.name !== key.algorithm.name || (certAlg as EcKeyImportParams).namedCurve !== (key.algorithm as EcKeyImportParams).namedCurve) return false;
+  if (certAlg.name !== key.algorithm.name || curveOf(certAlg) !== curveOf(key.algorithm)) return false;
   const certKey = await crypto.subtle.importKey('spki', cert.spki, certAlg, true, ['verify']);
   return publicJwk((await crypto.subtle.exportKey('jwk', certKey)) as JsonWebKey) === publicJwk(privateJwk);
 }

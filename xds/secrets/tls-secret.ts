@@ -56,7 +56,7 @@ function readEntries(body: Record<string, unknown>, errors: FieldError[]): Map<s
       }
       const bytes = decodeBase64(raw.replace(/\s+/g, ''));
       if (!bytes) errors.push({ path, message: 'not valid base64 (data values are base64; put PEM text in stringData instead)' });
-      else out.set(key, { text: new TextDecoder('utf-8', { fatal: false }).decode(bytes), path });
+      else out.set(key, { text: new TextDecoder().decode(bytes), path });
     }
   }
   return out;
@@ -103,7 +103,8 @@ export async function validateTlsSecret(body: unknown, now = new Date()): Promis
   for (const k of Object.keys(body)) if (!TOP.has(k)) errors.push({ path: k, message: k === 'immutable' ? 'not supported: every change to a Secret is a revision' : 'unknown field' });
   metadataErrors(body.metadata, errors);
   const entries = readEntries(body, errors);
-  for (const key of ['tls.crt', 'tls.key'] as const) if (!entries.has(key) && body.type === 'kubernetes.io/tls') errors.push({ path: `data["${key}"]`, message: 'required in a kubernetes.io/tls Secret' });
+  const named = (key: string) => errors.some((e) => e.path.endsWith(`["${key}"]`));
+  for (const key of ['tls.crt', 'tls.key'] as const) if (!entries.has(key) && !named(key) && body.type === 'kubernetes.io/tls') errors.push({ path: `data["${key}"]`, message: 'required in a kubernetes.io/tls Secret' });
   if (errors.length) return { ok: false, errors };
 
   const crt = entries.get('tls.crt')!;
