@@ -37,8 +37,9 @@ export function translateGateways(gateways: GatewayIntent[], virtualServices: Vi
     const byPort = new Map<number, VirtualHostIR[]>();
     const chainsByPort = new Map<number, GatewayFilterChainIR[]>();
     const claimed = new Map<string, string>();
-    // Terminating servers first, so their SNI hosts take precedence over passthrough routes' (see gateway-chains).
-    const order = gw.spec.servers.map((server, i) => ({ server, i })).sort((a, b) => Number(a.server.tls?.mode === undefined || a.server.tls.mode === 'PASSTHROUGH') - Number(b.server.tls?.mode === undefined || b.server.tls.mode === 'PASSTHROUGH'));
+    // Passthrough servers last, so terminating servers' SNI hosts take precedence over tls routes' (see gateway-chains).
+    const passthrough = (s: Server) => portFamily(s.port.protocol) === 'tls' && (s.tls?.mode ?? 'PASSTHROUGH') === 'PASSTHROUGH';
+    const order = gw.spec.servers.map((server, i) => ({ server, i })).sort((a, b) => Number(passthrough(a.server)) - Number(passthrough(b.server)));
     for (const { server, i } of order) {
       const port = server.port.number;
       if (portFamily(server.port.protocol) !== 'http') {
