@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { RESOURCE_TYPES } from '../../xds';
+import { RESOURCE_TYPES, SECRET_TYPE_URL } from '../../xds';
 import { requireScope, type AuthVariables } from '../auth/require-scope';
 import { proxies, type ProxyTypeStatus } from '../db/schema';
 import { openDatabase } from '../db/store';
@@ -18,7 +18,8 @@ const MAX_REPORT_BYTES = 4 * 1024 * 1024;
 const ROWS_PER_STATEMENT = 11;
 
 const VIEW_KEY = /^(envoy|grpc)\|(mesh|gw:\S+)$/;
-const TYPE_URLS: readonly string[] = Object.values(RESOURCE_TYPES);
+// Bridges report SDS too (secrets are not a view type of RESOURCE_TYPES).
+const TYPE_URLS: readonly string[] = [...Object.values(RESOURCE_TYPES), SECRET_TYPE_URL];
 const isoTime = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time, e.g. 2026-01-01T00:00:00Z' });
 const typeUrl = z.string().refine((k) => TYPE_URLS.includes(k), `not a type this control plane serves; expected one of ${TYPE_URLS.join(', ')}`);
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DELIVERY_ORDER, RESOURCE_TYPES, type NodeInfo, type ResourceType } from '../../xds';
+import { ADS_DELIVERY_ORDER, ADS_TYPE_URLS, type NodeInfo, type AdsType } from '../../xds';
 import type { ErrorDetail, ResponseFields } from '../protos/discovery-codec';
 import { nodeClassOf, type SnapshotStore } from '../snapshot/store';
 import type { EncodedResource, EncodedType, ViewSnapshot } from '../snapshot/types';
@@ -68,7 +68,7 @@ function selectFrom(t: EncodedType, sub: Subscription): { resources: ReadonlyMap
 /**
  * The part of an ADS stream both protocols share: who the client is, what it subscribes to, what
  * it holds, and the make-before-break pump. Only one response is in flight per stream, and types
- * go out in the order CDS → EDS → LDS → RDS: a later type waits until the earlier ones are ACKed
+ * go out in the order CDS → EDS → SDS → LDS → RDS: a later type waits until the earlier ones are ACKed
  * at their target, so a route never reaches a client before the clusters it names. Clusters that
  * the new config dropped are kept in CDS (and their assignments in EDS) until the listeners and
  * routes that stopped using them are ACKed; then a final CDS removes them.
@@ -77,7 +77,7 @@ export abstract class AdsStream {
   node?: NodeInfo;
   target?: ViewSnapshot;
   protected closed = false;
-  protected readonly types: Record<ResourceType, TypeState>;
+  protected readonly types: Record<AdsType, TypeState>;
   private nonce = 0;
   private release?: () => void;
   private classKey?: string;
@@ -85,16 +85,16 @@ export abstract class AdsStream {
   private readonly onStoreChange = () => this.retarget();
 
   constructor(protected readonly options: AdsStreamOptions) {
-    const state = (type: ResourceType): TypeState => ({ sub: new Subscription(type), has: new Map<string, Held>(), ackedEdgeVersion: '', mustAnswer: false, forced: new Set(), ackedAt: 0 });
-    this.types = { clusters: state('clusters'), endpoints: state('endpoints'), listeners: state('listeners'), routes: state('routes') };
+    const state = (type: AdsType): TypeState => ({ sub: new Subscription(type), has: new Map<string, Held>(), ackedEdgeVersion: '', mustAnswer: false, forced: new Set(), ackedAt: 0 });
+    this.types = { clusters: state('clusters'), endpoints: state('endpoints'), secrets: state('secrets'), listeners: state('listeners'), routes: state('routes') };
   }
 
   /** Writes one encoded response to the wire. */
   protected abstract write(bytes: Uint8Array): void;
   /** Whether the type needs a response now; may settle the type without one (delta, nothing to say). */
-  protected abstract needsResponse(type: ResourceType, st: TypeState, desired: Desired): boolean;
+  protected abstract needsResponse(type: AdsType, st: TypeState, desired: Desired): boolean;
   /** Encodes and writes the response; returns what the client will hold once it ACKs. */
-  protected abstract respond(type: ResourceType, st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'nonce' | 'sentAt'>;
+  protected abstract respond(type: AdsType, st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'nonce' | 'sentAt'>;
 
   protected get protocol(): 'sotw' | 'delta' {
     return 'sotw';
@@ -114,8 +114,8 @@ export abstract class AdsStream {
     return true;
   }
 
-  protected typeOf(typeUrl: string): ResourceType | undefined {
-    return DELIVERY_ORDER.find((t) => RESOURCE_TYPES[t] === typeUrl);
+  protected typeOf(typeUrl: string): AdsType | undefined {
+    return ADS_DELIVERY_ORDER.find((t) => ADS_TYPE_URLS[t] === typeUrl);
   }
 
   protected nextNonce(): string {
@@ -123,7 +123,7 @@ export abstract class AdsStream {
   }
 
   /** The last response of this type was ACKed (no error_detail) or NACKed. */
-  protected settle(type: ResourceType, st: TypeState, nonce: string, error: ErrorDetail | undefined): void {
+  protected settle(type: AdsType, st: TypeState, nonce: string, error: ErrorDetail | undefined): void {
     const sent = st.inFlight;
     if (!sent || sent.nonce !== nonce) return;
     st.inFlight = undefined;
@@ -146,14 +146,14 @@ export abstract class AdsStream {
     this.report(type, st);
   }
 
-  protected report(type: ResourceType, st: TypeState): void {
+  protected report(type: AdsType, st: TypeState): void {
     if (!this.node || !this.target) return;
     this.options.observer?.onStatus?.(this.node, this.target.view, type, { acked: st.ackedEdgeVersion, served: this.target.types[type].edgeVersion, nack: st.nack ?? null });
   }
 
   /** Reports every subscribed type again (after the store moved to a new revision). */
   reportAll(): void {
-    for (const type of DELIVERY_ORDER) if (this.types[type].sub.active) this.report(type, this.types[type]);
+    for (const type of ADS_DELIVERY_ORDER) if (this.types[type].sub.active) this.report(type, this.types[type]);
   }
 
   private retarget(): void {
@@ -167,7 +167,7 @@ export abstract class AdsStream {
   }
 
   /** Clusters dropped by the target that the client still holds, kept until routes stop using them. */
-  private retained(type: ResourceType): Map<string, EncodedResource> {
+  private retained(type: AdsType): Map<string, EncodedResource> {
     const out = new Map<string, EncodedResource>();
     if (this.routesSettled()) return out;
     const target = this.target!.types;
@@ -193,7 +193,7 @@ export abstract class AdsStream {
     });
   }
 
-  protected desired(type: ResourceType): Desired {
+  protected desired(type: AdsType): Desired {
     const target = this.target!;
     const t = target.types[type];
     const sub = this.types[type].sub;
@@ -233,14 +233,14 @@ export abstract class AdsStream {
     clearTimeout(this.kickTimer);
     const now = Date.now();
     const ackTimeout = this.options.ackTimeoutMs ?? 15_000;
-    for (const type of DELIVERY_ORDER) {
+    for (const type of ADS_DELIVERY_ORDER) {
       const sent = this.types[type].inFlight;
       if (!sent) continue;
       if (now - sent.sentAt < ackTimeout) return this.kickAfter(ackTimeout - (now - sent.sentAt));
       this.options.observer?.log?.('warn', 'no ACK or NACK; sending on', { node: this.node?.id, type, version: sent.version });
       this.types[type].inFlight = undefined;
     }
-    for (const type of DELIVERY_ORDER) {
+    for (const type of ADS_DELIVERY_ORDER) {
       const st = this.types[type];
       if (type === 'endpoints' && this.types.clusters.ackedVersion !== undefined) {
         // After CDS, Envoy (and gRPC) subscribe to the new clusters' endpoints: wait a little for that.

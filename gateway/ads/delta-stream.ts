@@ -1,4 +1,4 @@
-import type { ResourceType } from '../../xds';
+import type { AdsType } from '../../xds';
 import { encodeDeltaResource, encodeDeltaResponse, type DeltaRequest, type ErrorDetail } from '../protos/discovery-codec';
 import type { EncodedResource } from '../snapshot/types';
 import { AdsStream, type AdsStreamOptions, type TypeState } from './ads-stream';
@@ -66,7 +66,7 @@ export class DeltaStream extends AdsStream {
    * Envoy re-warms an updated cluster and waits for a fresh assignment even when its endpoints did
    * not change (envoy#31535, the delta form of #13009): once such a CDS is ACKed, resend the CLA.
    */
-  protected override settle(type: ResourceType, st: TypeState, nonce: string, error: ErrorDetail | undefined): void {
+  protected override settle(type: AdsType, st: TypeState, nonce: string, error: ErrorDetail | undefined): void {
     const before = st.has;
     super.settle(type, st, nonce, error);
     if (type !== 'clusters' || st.has === before) return;
@@ -85,7 +85,7 @@ export class DeltaStream extends AdsStream {
     return { updated, removed };
   }
 
-  protected needsResponse(type: ResourceType, st: TypeState, desired: Desired): boolean {
+  protected needsResponse(type: AdsType, st: TypeState, desired: Desired): boolean {
     if (desired.version === st.nackedVersion && !st.forced.size && !st.mustAnswer) return false;
     const diff = this.diffOf(st, desired);
     if (diff.updated.length || diff.removed.length || st.mustAnswer) {
@@ -101,7 +101,7 @@ export class DeltaStream extends AdsStream {
     return false;
   }
 
-  protected respond(type: ResourceType, st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'nonce' | 'sentAt'> {
+  protected respond(type: AdsType, st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'nonce' | 'sentAt'> {
     const { updated, removed } = this.diff ?? this.diffOf(st, desired);
     this.diff = undefined;
     const fields = this.options.fields;

@@ -1,4 +1,4 @@
-import type { ResourceType } from '../../xds';
+import type { AdsType } from '../../xds';
 import { encodeSotwResponse, frameResources, type SotwRequest } from '../protos/discovery-codec';
 import { AdsStream, type AdsStreamOptions, type TypeState } from './ads-stream';
 import type { Desired, Sent } from './stream-types';
@@ -39,12 +39,12 @@ export class SotwStream extends AdsStream {
     return undefined;
   }
 
-  protected needsResponse(_type: ResourceType, st: TypeState, desired: Desired): boolean {
+  protected needsResponse(_type: AdsType, st: TypeState, desired: Desired): boolean {
     if (st.mustAnswer) return true;
     return desired.version !== st.ackedVersion && desired.version !== st.nackedVersion;
   }
 
-  protected respond(type: ResourceType, _st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'nonce' | 'sentAt'> {
+  protected respond(type: AdsType, _st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'nonce' | 'sentAt'> {
     const t = this.target!.types[type];
     // Streams with equal subscriptions share one framed buffer per version (only for the target itself).
     const key = desired.key;

@@ -1,4 +1,4 @@
-import type { NodeInfo, ResourceType } from '../../xds';
+import type { NodeInfo, AdsType } from '../../xds';
 import type { ErrorDetail } from '../protos/discovery-codec';
 import type { EncodedResource } from '../snapshot/types';
 
@@ -46,11 +46,11 @@ export interface TypeStatus {
 
 /** Where ACKs and NACKs go (the status reporter), and the metrics they feed. */
 export interface StreamObserver {
-  onStatus?(node: NodeInfo, view: string, type: ResourceType, status: TypeStatus): void;
+  onStatus?(node: NodeInfo, view: string, type: AdsType, status: TypeStatus): void;
   onDisconnect?(node: NodeInfo): void;
-  onPush?(type: ResourceType): void;
-  onAck?(type: ResourceType, secondsSinceChange: number | undefined): void;
-  onNack?(type: ResourceType, node: NodeInfo, detail: ErrorDetail): void;
+  onPush?(type: AdsType): void;
+  onAck?(type: AdsType, secondsSinceChange: number | undefined): void;
+  onNack?(type: AdsType, node: NodeInfo, detail: ErrorDetail): void;
   onConnect?(protocol: 'sotw' | 'delta', delta: 1 | -1): void;
   log?(level: 'debug' | 'info' | 'warn', msg: string, fields: Record<string, unknown>): void;
 }

@@ -1,7 +1,7 @@
-import type { ResourceType } from '../../xds';
+import type { AdsType } from '../../xds';
 
 /** Types that are full state and may be subscribed to by wildcard (xds-protocol.md §2.4). */
-const WILDCARD_TYPES: ReadonlySet<ResourceType> = new Set(['clusters', 'listeners']);
+const WILDCARD_TYPES: ReadonlySet<AdsType> = new Set(['clusters', 'listeners']);
 
 /**
  * Every stream decodes its own copy of each name it subscribes to; a thousand streams asking for the
@@ -30,7 +30,7 @@ export class Subscription {
   /** The sorted names joined, cached until the names change (streams look it up on every push). */
   private cachedKey?: string;
 
-  constructor(readonly type: ResourceType) {}
+  constructor(readonly type: AdsType) {}
 
   /** State of the world: the request's names replace the set. Returns the names newly asked for. */
   replace(requested: string[]): { added: string[]; wildcardAdded: boolean } {

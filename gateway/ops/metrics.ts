@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { RESOURCE_TYPES, type ResourceType } from '../../xds/envoy/type-urls';
+import { ADS_TYPE_URLS, type AdsType } from '../../xds/envoy/type-urls';
 
 const PREFIX = 'xdsflare_bridge_';
 
@@ -57,7 +57,7 @@ export interface BridgeMetricsOptions {
 export function createBridgeMetrics(options: BridgeMetricsOptions = {}): BridgeMetrics {
   const registry = new Registry();
   const registers = [registry];
-  const types = Object.keys(RESOURCE_TYPES) as ResourceType[];
+  const types = Object.keys(ADS_TYPE_URLS) as AdsType[];
   const byType = (name: string, help: string) => zeroed(new Counter({ name: PREFIX + name, help, labelNames: ['type'] as const, registers }), 'type', types);
   const ageSource = options.snapshotAgeSeconds;
 

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
-import { DELIVERY_ORDER, RESOURCE_TYPES, type ResourceType } from '../../xds';
+import { ADS_DELIVERY_ORDER, ADS_TYPE_URLS, type AdsType } from '../../xds';
 import type { EnvoyProtos } from '../protos/envoy-protos';
 import type { EncodedResource, EncodedType, SourceType, ViewSnapshot } from './types';
 
 const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
-const nameOf = (type: ResourceType, json: Record<string, unknown>) => String(type === 'endpoints' ? json.cluster_name : json.name);
+const nameOf = (type: AdsType, json: Record<string, unknown>) => String(type === 'endpoints' ? json.cluster_name : json.name);
 
 function edsNameOf(json: Record<string, unknown>): string | undefined {
   if (json.type !== 'EDS') return undefined;
@@ -35,10 +35,11 @@ export class SnapshotEncoder {
   /** Throws (naming the resource) when the edge sent something Envoy's protos do not accept. */
   encodeView(view: string, source: ViewSnapshot['source'], revision: number, receivedAt: number): ViewSnapshot {
     let encoded = 0;
-    const types = {} as Record<ResourceType, EncodedType>;
-    for (const type of DELIVERY_ORDER) {
-      const typeUrl = RESOURCE_TYPES[type];
-      const src: SourceType | undefined = source.types[typeUrl];
+    const types = {} as Record<AdsType, EncodedType>;
+    for (const type of ADS_DELIVERY_ORDER) {
+      const typeUrl = ADS_TYPE_URLS[type];
+      // Secrets come only to a bridge whose token may read them; without, the view has none.
+      const src: SourceType | undefined = source.types[typeUrl] ?? (type === 'secrets' ? { version: '', resources: [] } : undefined);
       if (!src || typeof src.version !== 'string' || !Array.isArray(src.resources)) throw new Error(`view ${view}: no ${type} in the snapshot`);
       const resources = new Map<string, EncodedResource>();
       for (const json of src.resources) {

@@ -1,4 +1,4 @@
-import type { ResourceType } from '../../xds';
+import type { AdsType } from '../../xds';
 
 /** One resource as every stream sends it: encoded once, shared by reference. */
 export interface EncodedResource {
@@ -12,7 +12,7 @@ export interface EncodedResource {
 }
 
 export interface EncodedType {
-  type: ResourceType;
+  type: AdsType;
   typeUrl: string;
   /** The edge's content version for this type and view (what status reports use). */
   edgeVersion: string;
@@ -44,7 +44,7 @@ export interface ViewSnapshot {
   revision: number;
   /** When the bridge first saw this version (ms since epoch): the start of change-to-ACK latency. */
   receivedAt: number;
-  types: Record<ResourceType, EncodedType>;
+  types: Record<AdsType, EncodedType>;
   /** The proto3 JSON it was built from, for the state file. */
   source: { version: string; types: Record<string, SourceType> };
 }

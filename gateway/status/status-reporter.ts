@@ -1,4 +1,4 @@
-import { RESOURCE_TYPES, type NodeInfo, type ResourceType } from '../../xds';
+import { ADS_TYPE_URLS, type NodeInfo, type AdsType } from '../../xds';
 import type { TypeStatus } from '../ads/stream-types';
 
 export interface StatusReporterOptions {
@@ -51,11 +51,11 @@ export class StatusReporter {
     await this.flush();
   }
 
-  update(node: NodeInfo, view: string, type: ResourceType, status: TypeStatus): void {
+  update(node: NodeInfo, view: string, type: AdsType, status: TypeStatus): void {
     let entry = this.proxies.get(node.id);
     if (!entry) this.proxies.set(node.id, (entry = { node, view, types: new Map(), connected: true, lastSeen: Date.now(), reportedAt: 0 }));
     Object.assign(entry, { node, view, connected: true, lastSeen: Date.now() });
-    entry.types.set(RESOURCE_TYPES[type], status);
+    entry.types.set(ADS_TYPE_URLS[type], status);
     this.dirty.add(node.id);
   }
 

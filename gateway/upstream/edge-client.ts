@@ -1,4 +1,4 @@
-import { DELIVERY_ORDER, RESOURCE_TYPES } from '../../xds';
+import { DELIVERY_ORDER, RESOURCE_TYPES, SECRET_TYPE_URL } from '../../xds';
 import type { SnapshotEncoder } from '../snapshot/encoder';
 import type { NodeClass, SnapshotStore } from '../snapshot/store';
 import type { ViewSnapshot } from '../snapshot/types';
@@ -24,6 +24,18 @@ interface SnapshotsAnswer {
   revision: number;
   views: string[];
   snapshots: Record<string, ViewSnapshot['source']>;
+}
+
+/**
+ * The state file never holds private keys: secrets are left out, and the view's version marked so
+ * the edge sends the view whole (secrets included) once it answers again. A bridge restarted during
+ * an edge outage therefore serves no secrets until then: TLS listeners and clusters that need one
+ * keep warming, everything else serves as before.
+ */
+function withoutSecrets(source: ViewSnapshot['source']): ViewSnapshot['source'] {
+  if (!source.types[SECRET_TYPE_URL]) return source;
+  const { [SECRET_TYPE_URL]: _secrets, ...types } = source.types;
+  return { version: `${source.version}~without-secrets`, types };
 }
 
 class UpstreamError extends Error {
@@ -178,7 +190,7 @@ export class EdgeClient {
         savedAt: new Date().toISOString(),
         revision: store.revision!,
         classes: store.classViews(),
-        snapshots: Object.fromEntries([...store.views].map(([k, s]) => [k, s.source])),
+        snapshots: Object.fromEntries([...store.views].map(([k, s]) => [k, withoutSecrets(s.source)])),
       });
     } catch (err) {
       this.o.log?.('warn', 'could not write the state file', { path, error: String(err) });
