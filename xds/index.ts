@@ -7,6 +7,7 @@ export { selectView, viewKey, parseView, defaultViews } from './snapshot/view';
 export { renderView, versionFor } from './snapshot/render';
 export { checkConsistency } from './snapshot/consistency';
 export { preflightSnapshot, type PreflightError } from './snapshot/preflight';
+export { checkPatchValues } from './snapshot/patch-values';
 export { sourceLocator, type SourceLocator, type SourceRef } from './snapshot/sources';
 export { nodeInfoFromRequest } from './snapshot/node';
 export { hashContent } from './snapshot/hash';

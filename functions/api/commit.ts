@@ -1,6 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { checkConsistency, defaultViews, hashContent, preflightSnapshot, renderView, sourceLocator, translateIntents, viewKey, type FieldError, type IntentObject, type PreflightError } from '../../xds';
+import { checkPatchValues } from '../../xds';
 import { objectHistory, objects, revisions, type ObjectRow, type RevisionChange } from '../db/schema';
 import { openDatabase, rowToIntent, type Database } from '../db/store';
 import { conflict, notFound, preconditionFailed, ProblemError, unprocessableContent } from '../http/problem';
@@ -118,6 +119,8 @@ export async function commitChanges(d1: D1Database, changes: Change[], opts: Com
   const rendered: Record<string, Record<string, unknown[]>> = {};
   const preflight: PreflightError[] = [];
   const validate = envoyProtos().validate;
+  // EnvoyFilter values must be their target's proto3 JSON even while they match nothing.
+  preflight.push(...checkPatchValues(ir, envoyProtos().decodeStrict));
   const views = defaultViews(ir).map((view) => ({ view, snapshot: renderView(ir, view, { mode: 'ads' }) }));
   // Credentials are checked against the rendered SDS names (which part, which view), so after rendering.
   const credentialErrors = credentialProblems(intents, views);
@@ -125,7 +128,7 @@ export async function commitChanges(d1: D1Database, changes: Change[], opts: Com
   for (const { view, snapshot } of views) {
     const problems = checkConsistency(snapshot);
     // A translator bug, not a user error; refuse rather than publish config Envoy would reject.
-    if (problems.length) throw conflict('rendering produced an inconsistent snapshot; nothing was stored', problems.map((message) => ({ path: '', message })));
+    if (problems.length) throw conflict(ir.envoyFilters ? 'the rendered snapshot, after the EnvoyFilter patches, is inconsistent; nothing was stored' : 'rendering produced an inconsistent snapshot; nothing was stored', problems.map((message) => ({ path: '', message })));
     // Envoy enforces its protos' validation rules by NACKing the whole response: find that out here.
     preflight.push(...preflightSnapshot(snapshot, validate, sourceLocator(ir, view)));
     if (opts.dryRun) rendered[viewKey(view)] = Object.fromEntries(Object.entries(snapshot.types).map(([t, s]) => [t, [...s.resources.values()].map((r) => r.json)]));

@@ -18,7 +18,7 @@ const app = new Hono<App>();
 
 function kindOf(plural: string): IntentKind {
   const kind = kindOfPlural(plural);
-  if (!kind) throw notFound(`unknown resource type "${plural}"; expected gateways, virtualservices, destinationrules or serviceentries`);
+  if (!kind) throw notFound(`unknown resource type "${plural}"; expected gateways, virtualservices, destinationrules, serviceentries or envoyfilters`);
   return kind;
 }
 
@@ -66,7 +66,7 @@ async function write(c: Context<App>, kind: IntentKind, change: Change, intentWa
 }
 
 // The group matters: without it the alternation is not anchored and /namespaces/x/serviceentries matches too.
-const PLURAL = ':plural{(?:gateways|virtualservices|destinationrules|serviceentries)}';
+const PLURAL = ':plural{(?:gateways|virtualservices|destinationrules|serviceentries|envoyfilters)}';
 app.get(`/${PLURAL}`, requireScope('config:read'), (c) => list(c, kindOf(c.req.param('plural'))));
 app.get('/namespaces/:namespace/:plural', requireScope('config:read'), (c) => list(c, kindOf(c.req.param('plural')), c.req.param('namespace')));
 

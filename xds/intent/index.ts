@@ -1,6 +1,7 @@
 // The public contract: Istio networking objects, validated strictly.
 export * from './common';
 export * from './destination-rule';
+export * from './envoy-filter';
 export { durationToMillis, parseDuration, toProtoDuration } from './duration';
 export { describeValue, formatPath, prefixPath } from './errors';
 export * from './gateway';

@@ -1,4 +1,6 @@
 import type { DestinationRuleSpec } from './destination-rule';
+import type { EnvoyFilterSpec } from './envoy-filter';
+import { EnvoyFilterSchema } from './envoy-filter';
 import { DestinationRuleSchema } from './destination-rule';
 import type { GatewaySpec } from './gateway';
 import { GatewaySchema } from './gateway';
@@ -9,7 +11,7 @@ import type { VirtualServiceSpec } from './virtual-service';
 import { VirtualServiceSchema } from './virtual-service';
 
 /** The accepted kinds, in order of dependency (a VirtualService refers to ServiceEntry hosts, DR subsets). */
-export const KINDS = ['ServiceEntry', 'DestinationRule', 'VirtualService', 'Gateway'] as const satisfies readonly IntentKind[];
+export const KINDS = ['ServiceEntry', 'DestinationRule', 'VirtualService', 'Gateway', 'EnvoyFilter'] as const satisfies readonly IntentKind[];
 
 /** URL plural → kind, as in Kubernetes' REST paths (`/namespaces/{ns}/virtualservices/{name}`). */
 export const PLURALS = {
@@ -17,6 +19,7 @@ export const PLURALS = {
   virtualservices: 'VirtualService',
   destinationrules: 'DestinationRule',
   serviceentries: 'ServiceEntry',
+  envoyfilters: 'EnvoyFilter',
 } as const satisfies Record<string, IntentKind>;
 
 export type IntentPlural = keyof typeof PLURALS;
@@ -41,12 +44,14 @@ export interface IntentSpecs {
   DestinationRule: DestinationRuleSpec;
   VirtualService: VirtualServiceSpec;
   Gateway: GatewaySpec;
+  EnvoyFilter: EnvoyFilterSpec;
 }
 
 export type ServiceEntryIntent = IntentObject<'ServiceEntry', ServiceEntrySpec>;
 export type DestinationRuleIntent = IntentObject<'DestinationRule', DestinationRuleSpec>;
 export type VirtualServiceIntent = IntentObject<'VirtualService', VirtualServiceSpec>;
 export type GatewayIntent = IntentObject<'Gateway', GatewaySpec>;
+export type EnvoyFilterIntent = IntentObject<'EnvoyFilter', EnvoyFilterSpec>;
 /** A validated object of any kind, discriminated by `kind`. */
 export type AnyIntent = { [K in IntentKind]: IntentObject<K, IntentSpecs[K]> }[IntentKind];
 
@@ -56,4 +61,5 @@ export const INTENT_SCHEMAS = {
   DestinationRule: DestinationRuleSchema,
   VirtualService: VirtualServiceSchema,
   Gateway: GatewaySchema,
+  EnvoyFilter: EnvoyFilterSchema,
 } as const;

@@ -4,6 +4,9 @@
  * config dumps can point back at the user's YAML.
  */
 import type { ConnectionPoolIR, HashPolicyIR, OutlierDetectionIR, UpstreamTlsIR } from './traffic-policy';
+import type { EnvoyFilterIR } from './envoy-filter';
+
+export type * from './envoy-filter';
 
 export type { ConnectionPoolIR, HashPolicyIR, OutlierDetectionIR, UpstreamTlsIR } from './traffic-policy';
 import type { HeaderMatchIR, HeadersIR, QueryParamMatchIR, RoutePartsIR } from './route-parts';
@@ -155,4 +158,6 @@ export interface MeshIR {
   meshPorts: MeshPortIR[];
   grpcTargets: GrpcTargetIR[];
   gateways: GatewayIR[];
+  /** EnvoyFilter patches in the order they apply (absent when there are none). */
+  envoyFilters?: EnvoyFilterIR[];
 }

@@ -8,6 +8,7 @@ import { buildGatewayChainListener } from '../translate/build-gateway-listeners'
 import { buildRouteConfiguration } from '../translate/build-routes';
 import { mergeGatewayChainPorts } from './gateway-chain-ports';
 import { hashContent } from './hash';
+import { applyEnvoyFilters } from './patch';
 import type { RenderedResource, Snapshot, Subscriber, TypeSnapshot, View } from './types';
 import { viewKey } from './view';
 
@@ -77,12 +78,14 @@ export function renderView(ir: MeshIR, view: View, subscriber: Subscriber): Snap
       }
     }
   }
+  // EnvoyFilters are the last stage: they patch what was rendered.
+  const patched = applyEnvoyFilters({ clusters, endpoints, listeners, routes }, ir, view);
   const byName = (r: Json) => r.name as string;
   const types: Record<ResourceType, TypeSnapshot> = {
-    clusters: typeSnapshot(clusters, byName),
-    endpoints: typeSnapshot(endpoints, (r) => r.cluster_name as string),
-    listeners: typeSnapshot(listeners, byName),
-    routes: typeSnapshot(routes, byName),
+    clusters: typeSnapshot(patched.clusters, byName),
+    endpoints: typeSnapshot(patched.endpoints, (r) => r.cluster_name as string),
+    listeners: typeSnapshot(patched.listeners, byName),
+    routes: typeSnapshot(patched.routes, byName),
   };
   return { view: viewKey(view), types };
 }

@@ -1,5 +1,6 @@
 import type { ResourceType } from '../envoy/type-urls';
 import type { MeshIR, VirtualHostIR } from '../ir/types';
+import { patchSource } from './patch';
 import type { View } from './types';
 
 /** The intent object (`Kind/namespace/name`) behind a piece of a rendered resource, and the rule in it when known. */
@@ -47,6 +48,9 @@ export function sourceLocator(ir: MeshIR, view: View): SourceLocator {
   const clusters = new Map(ir.clusters.map((c) => [c.name, c.sources]));
   return (type, json, path) => {
     const j = json as Json;
+    // A resource an EnvoyFilter patched: point at the patch, the likelier cause.
+    const patched = type === 'endpoints' ? undefined : patchSource(ir, view, type, j.name);
+    if (patched) return patched;
     if (type === 'clusters') return { object: clusters.get(j.name)?.join(', ') };
     if (type === 'endpoints') return { object: clusters.get(j.cluster_name)?.[0] };
     if (type === 'routes') return routeSource(ir, view, j, path);

@@ -3,6 +3,7 @@ import type { AnyIntent, DestinationRuleIntent, GatewayIntent, ServiceEntryInten
 import type { IntentObject } from '../intent/types';
 import type { MeshIR } from '../ir/types';
 import { Diagnostics, type Diagnostic } from './diagnostics';
+import { translateEnvoyFilters } from './envoy-filters';
 import { boundGateways, translateGateways } from './gateways';
 import { hostMatches } from './hosts';
 import { translateHttpRoutes } from './http-routes';
@@ -47,6 +48,8 @@ export function translateIntents(objects: IntentObject[]): TranslateResult {
     gateways: translateGateways(gateways, virtualServices, ctx),
   };
   attachHashPolicies(ir);
+  const envoyFilters = of('EnvoyFilter');
+  if (envoyFilters.length) ir.envoyFilters = translateEnvoyFilters(envoyFilters, gateways.map((g) => g.spec.selector), diag);
   // A VirtualService no port or gateway uses is never built above; check what holds on any port.
   for (const vs of virtualServices) {
     const source = sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name);
