@@ -139,6 +139,33 @@ describe('secrets: Kubernetes TLS Secrets, encrypted at rest', () => {
 });
 
 describe('secrets over REST SDS', () => {
+  it("a Gateway's credentialName is looked up in the Gateway's namespace (409 without it), and only its proxies get the Secret", async () => {
+    const gateway = `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: ingress, namespace: edge}
+spec:
+  selector: {istio: ingress}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [shop.example.com]
+    tls: {mode: SIMPLE, credentialName: shop-tls}
+`;
+    const missing = await apply(gateway);
+    expect(missing.status).toBe(409);
+    expect(missing.body.errors).toEqual([{ object: 'Gateway/edge/ingress', path: 'spec.servers[0].tls.credentialName', message: expect.stringContaining('no Secret edge/shop-tls') }]);
+    expect((await putSecret('shop-tls', 'edge')).status).toBe(201);
+    expect((await apply(gateway)).status).toBe(201);
+
+    const reader = await token('ingress-sds', ['secrets:read']);
+    const ingress = await sdsPoll(['kubernetes://shop-tls'], { token: reader, node: { metadata: { labels: { istio: 'ingress' } } } });
+    expect(ingress.status).toBe(200);
+    expect(ingress.body.resources.map((r: any) => r.name)).toEqual(['kubernetes://shop-tls']);
+    envoy().decodeStrict(ingress.body.resources[0]);
+    // A sidecar's view has no such listener: it gets nothing.
+    expect((await sdsPoll(['kubernetes://shop-tls'], { token: reader })).body.resources).toEqual([]);
+  });
+
   it('serves exactly the requested secret to a token with secrets:read, never anonymously, never unreferenced ones', async () => {
     expect((await putSecret('sds-client', 'sds')).status).toBe(201);
     expect((await putSecret('unused', 'sds')).status).toBe(201);
