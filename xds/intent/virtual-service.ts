@@ -20,11 +20,13 @@ import {
   PercentSchema,
 } from './http-actions';
 import { HTTPMatchRequestSchema } from './http-match';
+import { checkPreviewAnnotations } from './preview';
 import { checkRouteKinds, TCPRouteSchema, TLSRouteSchema } from './l4-routes';
 
 export * from './http-actions';
 export * from './http-match';
 export * from './l4-routes';
+export * from './preview';
 export * from './string-match';
 
 export const HTTPRouteDestinationSchema = istioObject(
@@ -139,4 +141,5 @@ export const VirtualServiceSpecSchema = istioObject(
 ).superRefine(checkRouteKinds);
 export type VirtualServiceSpec = z.infer<typeof VirtualServiceSpecSchema>;
 
-export const VirtualServiceSchema = intentSchema('VirtualService', VirtualServiceSpecSchema);
+// Preview routes are opt-in by annotation, so manifests stay valid Istio.
+export const VirtualServiceSchema = intentSchema('VirtualService', VirtualServiceSpecSchema).superRefine(checkPreviewAnnotations);

@@ -10,6 +10,7 @@ import { translateHttpRoutes } from './http-routes';
 import { checkL4Routes } from './l4-routes';
 import { isMeshBound, translateGrpcTargets, translateMeshPorts } from './mesh';
 import { attachHashPolicies } from './hash-policies';
+import { addPreviewRoutes } from './preview-routes';
 import { buildClusterIRs, translateDestinationRules, translateServiceEntries } from './services';
 
 export interface TranslateResult {
@@ -47,6 +48,7 @@ export function translateIntents(objects: IntentObject[]): TranslateResult {
     grpcTargets: translateGrpcTargets(services, meshServices, ctx),
     gateways: translateGateways(gateways, virtualServices, ctx),
   };
+  addPreviewRoutes(ir, virtualServices, ctx);
   attachHashPolicies(ir);
   const envoyFilters = of('EnvoyFilter');
   if (envoyFilters.length) ir.envoyFilters = translateEnvoyFilters(envoyFilters, gateways.map((g) => g.spec.selector), diag);
