@@ -84,13 +84,15 @@ export abstract class AdsStream {
   private kickTimer?: NodeJS.Timeout;
   private readonly onStoreChange = () => this.retarget();
 
-  constructor(protected readonly options: AdsStreamOptions) {
+  constructor(
+    protected readonly options: AdsStreamOptions,
+    /** Writes one encoded response to the wire. */
+    protected readonly write: (bytes: Uint8Array) => void,
+  ) {
     const state = (type: AdsType): TypeState => ({ sub: new Subscription(type), has: new Map<string, Held>(), ackedEdgeVersion: '', mustAnswer: false, forced: new Set(), ackedAt: 0 });
     this.types = { clusters: state('clusters'), endpoints: state('endpoints'), secrets: state('secrets'), listeners: state('listeners'), routes: state('routes') };
   }
 
-  /** Writes one encoded response to the wire. */
-  protected abstract write(bytes: Uint8Array): void;
   /** Whether the type needs a response now; may settle the type without one (delta, nothing to say). */
   protected abstract needsResponse(type: AdsType, st: TypeState, desired: Desired): boolean;
   /** Encodes and writes the response; returns what the client will hold once it ACKs. */
@@ -117,6 +119,27 @@ export abstract class AdsStream {
   protected typeOf(typeUrl: string): AdsType | undefined {
     return ADS_DELIVERY_ORDER.find((t) => ADS_TYPE_URLS[t] === typeUrl);
   }
+  /**
+   * The start of every request: the first one identifies the client; then the type it is about.
+   * Undefined for a type this control plane does not serve (ignored, as Envoy allows).
+   */
+  protected begin(node: NodeInfo | undefined, typeUrl: string): { type: AdsType; st: TypeState } | { error: string } | undefined {
+    if (!this.identify(node)) return { error: 'the first request of a stream must carry node' };
+    const type = this.typeOf(typeUrl);
+    if (!type) {
+      this.options.observer?.log?.('debug', 'ignoring a type this control plane does not serve', { node: this.node!.id, typeUrl });
+      return undefined;
+    }
+    return { type, st: this.types[type] };
+  }
+
+  /** The end of every request: an ACK or NACK of the response in flight settles it; then push what is due. */
+  protected finish(type: AdsType, st: TypeState, nonce: string, error: ErrorDetail | undefined): undefined {
+    if (nonce && st.inFlight?.nonce === nonce) this.settle(type, st, nonce, error);
+    this.pump();
+    return undefined;
+  }
+
 
   protected nextNonce(): string {
     return String(++this.nonce);

@@ -1,7 +1,7 @@
 import type { AdsType } from '../../xds';
 import { encodeDeltaResource, encodeDeltaResponse, type DeltaRequest, type ErrorDetail } from '../protos/discovery-codec';
 import type { EncodedResource } from '../snapshot/types';
-import { AdsStream, type AdsStreamOptions, type TypeState } from './ads-stream';
+import { AdsStream, type TypeState } from './ads-stream';
 import type { Desired, Held, Sent } from './stream-types';
 
 /** Encoded Resource wrappers, one per resource content, shared by every delta stream. */
@@ -21,29 +21,14 @@ interface Diff {
 export class DeltaStream extends AdsStream {
   private diff?: Diff;
 
-  constructor(
-    options: AdsStreamOptions,
-    private readonly writeBytes: (bytes: Uint8Array) => void,
-  ) {
-    super(options);
-  }
-
   protected override get protocol(): 'delta' {
     return 'delta';
   }
 
-  protected write(bytes: Uint8Array): void {
-    this.writeBytes(bytes);
-  }
-
   onRequest(req: DeltaRequest): string | undefined {
-    if (!this.identify(req.node)) return 'the first request of a stream must carry node';
-    const type = this.typeOf(req.typeUrl);
-    if (!type) {
-      this.options.observer?.log?.('debug', 'ignoring a type this control plane does not serve', { node: this.node!.id, typeUrl: req.typeUrl });
-      return undefined;
-    }
-    const st = this.types[type];
+    const found = this.begin(req.node, req.typeUrl);
+    if (!found || 'error' in found) return found?.error;
+    const { type, st } = found;
     const first = !st.sub.active;
     const has = new Map(st.has);
     // A reconnecting client says what it already holds; matching versions need not be sent again.
@@ -57,9 +42,7 @@ export class DeltaStream extends AdsStream {
     }
     st.has = has;
     if (first || wildcardAdded) st.mustAnswer = true;
-    if (req.responseNonce && st.inFlight?.nonce === req.responseNonce) this.settle(type, st, req.responseNonce, req.errorDetail);
-    this.pump();
-    return undefined;
+    return this.finish(type, st, req.responseNonce, req.errorDetail);
   }
 
   /**

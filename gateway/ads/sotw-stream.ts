@@ -1,6 +1,6 @@
 import type { AdsType } from '../../xds';
 import { encodeSotwResponse, frameResources, type SotwRequest } from '../protos/discovery-codec';
-import { AdsStream, type AdsStreamOptions, type TypeState } from './ads-stream';
+import { AdsStream, type TypeState } from './ads-stream';
 import type { Desired, Sent } from './stream-types';
 
 const MAX_FRAMED = 1024;
@@ -11,32 +11,15 @@ const MAX_FRAMED = 1024;
  * still changes the subscription (envoy#10363) but acknowledges nothing.
  */
 export class SotwStream extends AdsStream {
-  constructor(
-    options: AdsStreamOptions,
-    private readonly writeBytes: (bytes: Uint8Array) => void,
-  ) {
-    super(options);
-  }
-
-  protected write(bytes: Uint8Array): void {
-    this.writeBytes(bytes);
-  }
-
   /** Returns an error message when the request cannot be served (the stream is then failed). */
   onRequest(req: SotwRequest): string | undefined {
-    if (!this.identify(req.node)) return 'the first request of a stream must carry node';
-    const type = this.typeOf(req.typeUrl);
-    if (!type) {
-      this.options.observer?.log?.('debug', 'ignoring a type this control plane does not serve', { node: this.node!.id, typeUrl: req.typeUrl });
-      return undefined;
-    }
-    const st = this.types[type];
+    const found = this.begin(req.node, req.typeUrl);
+    if (!found || 'error' in found) return found?.error;
+    const { type, st } = found;
     const first = !st.sub.active;
     const { added, wildcardAdded } = st.sub.replace(req.resourceNames);
     if (first || added.length || wildcardAdded) st.mustAnswer = true;
-    if (req.responseNonce && st.inFlight?.nonce === req.responseNonce) this.settle(type, st, req.responseNonce, req.errorDetail);
-    this.pump();
-    return undefined;
+    return this.finish(type, st, req.responseNonce, req.errorDetail);
   }
 
   protected needsResponse(_type: AdsType, st: TypeState, desired: Desired): boolean {
