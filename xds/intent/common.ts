@@ -91,7 +91,7 @@ export const AnnotationsSchema = z.record(z.string(), z.string()).superRefine((a
   }
 });
 
-/** `exportTo`: `.`, `*`, `~` or namespace names; accepted and kept, not yet used for visibility. */
+/** `exportTo`: `.`, `*`, `~` or namespace names: which proxies see the object, by their namespace (translate/export-scopes.ts). */
 export const ExportToSchema = z.array(
   z.string().refine((s) => s === '.' || s === '*' || s === '~' || isDns1123Label(s), 'must be ".", "*", "~" or a namespace name'),
 );

@@ -112,15 +112,36 @@ describe('DestinationRule trafficPolicy.loadBalancer.consistentHash', () => {
     ]);
   });
 
-  it('points deprecated minimumRingSize at its replacement and explains why localityLbSetting is refused', () => {
+  it('points deprecated minimumRingSize at its replacement', () => {
     expect(errors('loadBalancer: {consistentHash: {useSourceIp: true, minimumRingSize: 1024}}')).toEqual([
       { path: 'spec.trafficPolicy.loadBalancer.consistentHash.minimumRingSize', message: 'deprecated in Istio; use ringHash.minimumRingSize' },
     ]);
-    expect(errors('loadBalancer: {localityLbSetting: {enabled: true}}')).toEqual([
-      {
-        path: 'spec.trafficPolicy.loadBalancer.localityLbSetting',
-        message: "not supported: locality load balancing is relative to each proxy's own locality, and this control plane renders one config per view, not per locality",
-      },
+  });
+});
+
+describe('DestinationRule trafficPolicy.loadBalancer.localityLbSetting', () => {
+  const od = 'outlierDetection: {consecutive5xxErrors: 1}';
+  it('accepts distribute, failover with outlier detection, and enabled', () => {
+    expect(errors('loadBalancer: {localityLbSetting: {distribute: [{from: "us-west/zone1/*", to: {"us-west/zone1/*": 80, "us-west/zone2/*": 20}}]}}')).toEqual([]);
+    expect(errors(`loadBalancer: {localityLbSetting: {failover: [{from: us-east, to: eu-west}]}}\n${od}`)).toEqual([]);
+    expect(errors('loadBalancer: {localityLbSetting: {enabled: false, failover: [{from: a, to: b}]}}')).toEqual([]);
+  });
+
+  it('refuses failover without outlier detection, bad weights and patterns, naming the fields', () => {
+    expect(errors('loadBalancer: {localityLbSetting: {failover: [{from: us-east, to: us-east}]}}')).toEqual([
+      { path: 'spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0].to', message: 'must differ from from: failover is to another region' },
+      { path: 'spec.trafficPolicy.loadBalancer.localityLbSetting.failover', message: 'needs outlierDetection: without it no endpoint is ejected and traffic never fails over (as in Istio)' },
+    ]);
+    expect(errors(`loadBalancer: {localityLbSetting: {failover: [{from: a/z, to: b}]}}\n${od}`)).toEqual([
+      { path: 'spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0].from', message: 'must be a region: no "/" and no "*"' },
+    ]);
+    expect(errors('loadBalancer: {localityLbSetting: {distribute: [{from: "a/*/c", to: {a: 100}}]}}')).toEqual([
+      { path: 'spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].from', message: '"a/*/c": a wildcard must be a whole part, and the last one (e.g. "us-west/*")' },
+    ]);
+    expect(errors(`loadBalancer: {localityLbSetting: {distribute: [{from: "*", to: {a: 60, b: 30}}], failover: [{from: a, to: b}], failoverPriority: [x]}}\n${od}`)).toEqual([
+      { path: 'spec.trafficPolicy.loadBalancer.localityLbSetting.failover', message: 'set either distribute or failover, not both (as in Istio)' },
+      { path: 'spec.trafficPolicy.loadBalancer.localityLbSetting.failoverPriority', message: 'not supported: it orders endpoints by labels shared with each proxy; use failover (regions) or the default priorities by region, zone and sub-zone' },
+      { path: 'spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to', message: 'weights must add up to 100, not 90' },
     ]);
   });
 });

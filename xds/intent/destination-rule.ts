@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Dns1123LabelSchema, ExportToSchema, intentSchema, isHostname, istioObject, LabelsSchema } from './common';
+import { checkLocalityFailover } from './locality-lb';
 import { TrafficPolicySchema } from './traffic-policy';
 
 export { LoadBalancerSettingsSchema, TrafficPolicySchema, type LoadBalancerSettings, type TrafficPolicy } from './traffic-policy';
@@ -28,6 +29,7 @@ export const DestinationRuleSpecSchema = istioObject(
     if (seen.has(subset.name)) ctx.addIssue({ code: 'custom', path: ['subsets', i, 'name'], message: `duplicate subset name "${subset.name}"` });
     seen.add(subset.name);
   });
+  checkLocalityFailover(spec, ctx);
 });
 export type DestinationRuleSpec = z.infer<typeof DestinationRuleSpecSchema>;
 

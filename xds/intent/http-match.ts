@@ -18,7 +18,7 @@ export const HTTPMatchRequestSchema = istioObject(
     withoutHeaders: headerMatches(),
     queryParams: z.record(z.string().min(1, 'must not be empty'), PresenceMatchSchema).optional(),
     port: PortNumberSchema.optional(),
-    // Accepted; matches with sourceLabels are not rendered yet (see translate/route-matches.ts).
+    // Rendered only into the views of proxies whose labels match (see snapshot/source-routes.ts).
     sourceLabels: LabelsSchema.optional(),
     ignoreUriCase: z.boolean().optional(),
   },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { istioObject } from './common';
 import { DurationSchema } from './common';
+import { LocalityLbSettingSchema } from './locality-lb';
 
 const SimpleLbSchema = z.enum(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM'], {
   error: (iss) => {
@@ -60,18 +61,10 @@ export const LoadBalancerSettingsSchema = istioObject(
   {
     simple: SimpleLbSchema.optional(),
     consistentHash: ConsistentHashSchema.optional(),
-    // Checked below: the message explains why it is refused rather than "not supported yet".
-    localityLbSetting: z.unknown().optional(),
+    localityLbSetting: LocalityLbSettingSchema.optional(),
   },
   ['warmupDurationSecs', 'warmup'],
 ).superRefine((lb, ctx) => {
   if (lb.simple && lb.consistentHash) ctx.addIssue({ code: 'custom', path: ['consistentHash'], message: 'set either simple or consistentHash, not both' });
-  if (lb.localityLbSetting !== undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['localityLbSetting'],
-      message: "not supported: locality load balancing is relative to each proxy's own locality, and this control plane renders one config per view, not per locality",
-    });
-  }
 });
 export type LoadBalancerSettings = z.infer<typeof LoadBalancerSettingsSchema>;

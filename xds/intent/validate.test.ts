@@ -116,7 +116,6 @@ describe('fields accepted but not acted on yet', () => {
       spec: { hosts: ['db.shop.svc'], addresses: ['10.9.0.1'], exportTo: ['.'], resolution: 'STATIC', ports: [{ number: 5432, name: 'pg', protocol: 'TCP' }], endpoints: [{ address: '10.1.0.1', network: 'n2' }] },
     });
     expect(result.ok && result.warnings).toEqual([
-      { path: 'spec.exportTo', message: 'exportTo is stored but not enforced yet: every proxy receives this object' },
       { path: 'spec.addresses', message: 'addresses are stored but not used yet: listeners match on port, not on these addresses' },
       { path: 'spec.endpoints[0].network', message: 'network is stored but not used: endpoints are treated as one network' },
     ]);

@@ -75,10 +75,6 @@ function weightWarnings(spec: VirtualServiceSpec): FieldError[] {
 /** Fields accepted for compatibility with existing manifests but not acted on yet: say so, never silently. */
 function notEnforcedWarnings(object: AnyIntent): FieldError[] {
   const warnings: FieldError[] = [];
-  const spec = object.spec as { exportTo?: string[] };
-  if (spec.exportTo && !(spec.exportTo.length === 1 && spec.exportTo[0] === '*')) {
-    warnings.push({ path: 'spec.exportTo', message: 'exportTo is stored but not enforced yet: every proxy receives this object' });
-  }
   if (object.kind === 'ServiceEntry') {
     if (object.spec.addresses?.length) warnings.push({ path: 'spec.addresses', message: 'addresses are stored but not used yet: listeners match on port, not on these addresses' });
     object.spec.endpoints?.forEach((ep, i) => {

@@ -64,6 +64,16 @@ export interface ClusterIR {
   connectionPool?: ConnectionPoolIR;
   outlierDetection?: OutlierDetectionIR;
   tls?: UpstreamTlsIR;
+  /** localityLbSetting, applied per view relative to the proxy's locality (see translate/locality-lb.ts). */
+  localityLb?: LocalityLbIR;
+}
+
+/** Istio's localityLbSetting, resolved: present only when it changes anything. */
+export interface LocalityLbIR {
+  /** Per `from` pattern, the share of traffic per `to` pattern (in the order written). */
+  distribute?: { from: string; to: [string, number][] }[];
+  /** Priorities by matching region, zone and sub-zone (Istio's default), with region failover pairs. */
+  failover?: { from: string; to: string }[];
 }
 
 export interface ClusterEndpointIR {
@@ -84,6 +94,8 @@ export interface RouteMatchIR {
   headers: HeaderMatchIR[];
   method?: StringMatchIR;
   queryParams?: QueryParamMatchIR[];
+  /** sourceLabels, as an index into MeshIR.sourceSelectors: rendered only into views whose proxy labels match. */
+  sourceSelector?: number;
 }
 
 export interface WeightedClusterIR {
@@ -160,4 +172,13 @@ export interface MeshIR {
   gateways: GatewayIR[];
   /** EnvoyFilter patches in the order they apply (absent when there are none). */
   envoyFilters?: EnvoyFilterIR[];
+  /** Distinct sourceLabels selectors routes use (absent when none do): views carry the indices their proxy matches. */
+  sourceSelectors?: Record<string, string>[];
+  /** How many locality parts (region, zone, sub-zone) localityLbSetting compares (absent when no cluster uses it). */
+  localityDepth?: number;
+  /**
+   * When some exportTo restricts visibility: the IR of what proxies in each namespace it names see.
+   * The top level is then what every other proxy (and one without a namespace) sees.
+   */
+  namespaceScopes?: Record<string, MeshIR>;
 }

@@ -5,12 +5,13 @@ import { buildCluster } from '../translate/build-clusters';
 import { buildClusterLoadAssignment } from '../translate/build-endpoints';
 import { buildApiListener, buildHttpListener, buildTcpListener } from '../translate/build-listeners';
 import { buildGatewayChainListener } from '../translate/build-gateway-listeners';
-import { buildRouteConfiguration } from '../translate/build-routes';
+import { buildRouteConfiguration as buildRoutes } from '../translate/build-routes';
 import { mergeGatewayChainPorts } from './gateway-chain-ports';
 import { hashContent } from './hash';
 import { applyEnvoyFilters } from './patch';
 import type { RenderedResource, Snapshot, Subscriber, TypeSnapshot, View } from './types';
-import { viewKey } from './view';
+import { routesForSources } from './source-routes';
+import { scopeOf, viewKey } from './view';
 
 type Json = Record<string, unknown>;
 
@@ -48,9 +49,13 @@ function mergeGatewayPorts(ir: MeshIR, keys: string[]): GatewayServerPortIR[] {
 }
 
 /** Everything one view receives, rendered for one kind of subscriber. Pure and deterministic. */
-export function renderView(ir: MeshIR, view: View, subscriber: Subscriber): Snapshot {
+export function renderView(full: MeshIR, view: View, subscriber: Subscriber): Snapshot {
+  // exportTo: a namespace set apart renders from its own IR.
+  const ir = scopeOf(full, view);
+  const buildRouteConfiguration = (name: string, virtualHosts: VirtualHostIR[], kind?: 'grpc' | 'envoy') =>
+    buildRoutes(name, ir.sourceSelectors ? routesForSources(virtualHosts, view) : virtualHosts, kind);
   const clusters = ir.clusters.map((c) => buildCluster(c, view, subscriber));
-  const endpoints = ir.clusters.filter((c) => c.resolution === 'STATIC').map(buildClusterLoadAssignment);
+  const endpoints = ir.clusters.filter((c) => c.resolution === 'STATIC').map((c) => buildClusterLoadAssignment(c, view.locality));
   const listeners: Json[] = [];
   const routes: Json[] = [];
   if (view.client === 'grpc') {

@@ -8,6 +8,16 @@ export interface NodeInfo {
   userAgentName?: string;
   /** node.metadata.labels (or Istio's node.metadata.LABELS). */
   labels: Record<string, string>;
+  /** node.metadata.NAMESPACE (Istio's) or node.metadata.namespace: for exportTo. */
+  namespace?: string;
+  /** node.locality: for localityLbSetting. */
+  locality?: LocalityInfo;
+}
+
+export interface LocalityInfo {
+  region?: string;
+  zone?: string;
+  subZone?: string;
 }
 
 /** Which config a proxy receives: its client kind and the Gateways whose selector matches its labels. */
@@ -15,6 +25,15 @@ export interface View {
   client: 'envoy' | 'grpc';
   /** `namespace/name` of each matching Gateway, sorted; empty for a mesh proxy. */
   gateways: string[];
+  /**
+   * Dimensions present only when the config needs them, so proxies keep sharing snapshots: the
+   * proxy's namespace when some exportTo makes it see a different set of objects, its locality
+   * (region, zone, sub-zone, cut to the depth some localityLbSetting compares) and the indices of
+   * the sourceLabels selectors its labels match (see xds/snapshot/view.ts).
+   */
+  namespace?: string;
+  locality?: string[];
+  sources?: number[];
 }
 
 /** How rendered resources point at their EDS/RDS sources: back at the REST poller's xDS cluster, or ADS. */

@@ -1,28 +1,40 @@
 import type { MeshIR } from '../ir/types';
-import type { NodeInfo, View } from './types';
+import type { LocalityInfo, NodeInfo, View } from './types';
+
+export { parseView, viewKey } from './view-key';
 
 /** Envoy says `envoy`; gRPC's xDS clients say e.g. `gRPC Node Pure JS`, `gRPC Go`, `gRPC Java`. */
 export const isGrpcClient = (node: NodeInfo) => /grpc/i.test(node.userAgentName ?? '');
 
-/** The view of a proxy: gRPC clients always get the mesh view; an Envoy whose labels match Gateway selectors gets those Gateways. */
+const matchesLabels = (labels: Record<string, string>, selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** The IR a view renders from: its namespace's own when exportTo sets that namespace apart, else the shared one. */
+export const scopeOf = (ir: MeshIR, view: View): MeshIR => (view.namespace ? ir.namespaceScopes?.[view.namespace] : undefined) ?? ir;
+
+/** region, zone, sub-zone cut to `depth`, without trailing empty parts. */
+function localityParts(locality: LocalityInfo | undefined, depth: number): string[] {
+  const parts = [locality?.region ?? '', locality?.zone ?? '', locality?.subZone ?? ''].slice(0, depth);
+  while (parts.length && !parts.at(-1)) parts.pop();
+  return parts;
+}
+
+/**
+ * The view of a proxy: gRPC clients get the mesh view; an Envoy whose labels match Gateway selectors
+ * gets those Gateways. The namespace, locality and sourceLabels dimensions are added only when the
+ * config makes them matter, and only as finely as it does, so proxies keep sharing snapshots.
+ */
 export function selectView(ir: MeshIR, node: NodeInfo): View {
-  if (isGrpcClient(node)) return { client: 'grpc', gateways: [] };
-  const gateways = ir.gateways
-    .filter((gw) => Object.entries(gw.selector).every(([k, v]) => node.labels[k] === v))
-    .map((gw) => gw.key)
-    .sort();
-  return { client: 'envoy', gateways };
-}
-
-/** A stable key: proxies with equal keys share one rendered snapshot. */
-export function viewKey(view: View): string {
-  return `${view.client}|${view.gateways.length ? `gw:${view.gateways.join(',')}` : 'mesh'}`;
-}
-
-export function parseView(key: string): View {
-  const [client, rest = 'mesh'] = key.split('|');
-  if (client !== 'envoy' && client !== 'grpc') throw new Error(`not a view key: ${key}`);
-  return { client, gateways: rest === 'mesh' ? [] : rest.slice('gw:'.length).split(',') };
+  const namespace = node.namespace && ir.namespaceScopes?.[node.namespace] ? node.namespace : undefined;
+  const scope = namespace ? ir.namespaceScopes![namespace]! : ir;
+  const view: View = isGrpcClient(node)
+    ? { client: 'grpc', gateways: [] }
+    : { client: 'envoy', gateways: scope.gateways.filter((gw) => matchesLabels(node.labels, gw.selector)).map((gw) => gw.key).sort() };
+  if (namespace) view.namespace = namespace;
+  const locality = scope.localityDepth ? localityParts(node.locality, scope.localityDepth) : [];
+  if (locality.length) view.locality = locality;
+  const sources = (scope.sourceSelectors ?? []).flatMap((selector, i) => (matchesLabels(node.labels, selector) ? [i] : []));
+  if (sources.length) view.sources = sources;
+  return view;
 }
 
 /** The views every write renders: mesh Envoy, mesh gRPC, and each Gateway on its own. */

@@ -6,6 +6,7 @@ import { buildConnectionPoolFields, buildLbFields, buildOutlierFields, commonHtt
 import { buildLoadAssignment } from './build-endpoints';
 import { buildUpstreamTls } from './build-upstream-tls';
 import { configSource } from './config-source';
+import { applyLocalityLb } from './locality-lb';
 
 type Json = Record<string, unknown>;
 
@@ -20,15 +21,17 @@ export function buildCluster(cluster: ClusterIR, view: View, subscriber: Subscri
     json.eds_cluster_config = { eds_config: configSource(subscriber), service_name: cluster.name };
   } else if (view.client === 'grpc') {
     json.type = 'LOGICAL_DNS';
-    json.load_assignment = buildLoadAssignment(cluster.name, dnsEndpoints(cluster).slice(0, 1));
+    json.load_assignment = applyLocalityLb(buildLoadAssignment(cluster.name, dnsEndpoints(cluster).slice(0, 1)), cluster.localityLb, view.locality ?? []);
   } else {
     json.type = 'STRICT_DNS';
     json.dns_lookup_family = 'V4_ONLY';
-    json.load_assignment = buildLoadAssignment(cluster.name, dnsEndpoints(cluster));
+    json.load_assignment = applyLocalityLb(buildLoadAssignment(cluster.name, dnsEndpoints(cluster)), cluster.localityLb, view.locality ?? []);
   }
   Object.assign(json, buildLbFields(cluster));
   if (cluster.connectionPool) Object.assign(json, buildConnectionPoolFields(cluster.connectionPool));
   if (cluster.outlierDetection) Object.assign(json, buildOutlierFields(cluster.outlierDetection, view));
+  // Envoy ignores locality weights unless told to use them (gRPC always does).
+  if (cluster.localityLb?.distribute) json.common_lb_config = { ...(json.common_lb_config as Json | undefined), locality_weighted_lb_config: {} };
   // h2 for HTTP2/GRPC ports, and for any port whose pool says h2UpgradePolicy: UPGRADE.
   const http2 = cluster.protocol === 'HTTP2' || cluster.protocol === 'GRPC' || cluster.connectionPool?.h2Upgrade === true;
   if (cluster.tls) json.transport_socket = buildUpstreamTls(cluster.tls, subscriber, http2);

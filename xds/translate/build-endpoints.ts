@@ -1,5 +1,6 @@
 import { RESOURCE_TYPES } from '../envoy/type-urls';
 import type { ClusterEndpointIR, ClusterIR } from '../ir/types';
+import { applyLocalityLb } from './locality-lb';
 
 type Json = Record<string, unknown>;
 
@@ -33,7 +34,7 @@ export function buildLoadAssignment(clusterName: string, endpoints: ClusterEndpo
   return { cluster_name: clusterName, endpoints: localities };
 }
 
-/** The ClusterLoadAssignment of an EDS cluster (its name is the cluster's EDS service name). */
-export function buildClusterLoadAssignment(cluster: ClusterIR): Json {
-  return { '@type': RESOURCE_TYPES.endpoints, ...buildLoadAssignment(cluster.name, cluster.endpoints) };
+/** The ClusterLoadAssignment of an EDS cluster (its name is the cluster's EDS service name), as a proxy in `locality` sees it. */
+export function buildClusterLoadAssignment(cluster: ClusterIR, locality: string[] = []): Json {
+  return { '@type': RESOURCE_TYPES.endpoints, ...applyLocalityLb(buildLoadAssignment(cluster.name, cluster.endpoints), cluster.localityLb, locality) };
 }

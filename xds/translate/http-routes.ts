@@ -7,6 +7,7 @@ import { resolveDestination } from './resolve-destination';
 import { translateMatches } from './route-matches';
 import { mergeHeaders, translateHeaders, translateRouteParts } from './route-parts';
 import type { DestinationPolicyIR } from './services';
+import type { SourceSelectors } from './source-selectors';
 import { checkShadowedRoutes } from './shadowed-routes';
 
 /** Istio's retry policy when a route sets none. */
@@ -17,6 +18,8 @@ export interface RouteContext {
   services: Map<string, ServiceIR>;
   policies: Map<string, DestinationPolicyIR>;
   diag: Diagnostics;
+  /** Numbers the sourceLabels selectors of rendered routes (absent: numbered nowhere). */
+  selectors?: SourceSelectors;
 }
 
 /** Istio's retries: HTTP status codes in retryOn become Envoy's retriable_status_codes. */
@@ -62,7 +65,7 @@ export function translateHttpRoutes(vs: VirtualServiceIntent, source: string, co
     const resolved = dests.map((d, j) => resolveDestination(d.destination, `${path}.route[${j}].destination`, source, contextPort, ctx));
     const parts = translateRouteParts(rule, path, source, contextPort, ctx);
     if (resolved.some((r) => r === undefined) || !parts) return;
-    const matches = translateMatches(rule.match, path, source, contextPort, ctx.diag);
+    const matches = translateMatches(rule.match, path, source, contextPort, ctx.diag, ctx.selectors);
     if (!matches) return;
     const single = dests.length === 1;
     // Weights are relative (Istio); zero-weight destinations get no traffic and are left out, as Istio does.

@@ -1,6 +1,7 @@
 import type { HTTPMatchRequest, PresenceMatch, StringMatch } from '../intent/virtual-service';
 import type { HeaderMatchIR, QueryParamMatchIR, RouteMatchIR, StringMatchIR } from '../ir/types';
 import type { Diagnostics } from './diagnostics';
+import type { SourceSelectors } from './source-selectors';
 
 export const toStringMatch = (m: StringMatch): StringMatchIR =>
   m.exact !== undefined ? { kind: 'exact', value: m.exact } : m.prefix !== undefined ? { kind: 'prefix', value: m.prefix } : { kind: 'regex', value: m.regex! };
@@ -48,22 +49,20 @@ export function translateMatches(
   source: string,
   contextPort: number | undefined | 'any',
   diag: Diagnostics,
+  selectors?: SourceSelectors,
 ): RouteMatchIR[] | undefined {
   if (!matches?.length) return [];
   const kept: RouteMatchIR[] = [];
   matches.forEach((m, j) => {
-    if (m.sourceLabels !== undefined) {
-      // Source labels make a match depend on the proxy; views are not split by them yet, so such a
-      // match is left out for every proxy rather than applied to proxies it was not meant for.
-      diag.warn(source, `${path}.match[${j}].sourceLabels`, 'sourceLabels is stored but not applied yet: this match is left out for every proxy');
-      return;
-    }
     if (m.port !== undefined) {
       if (contextPort === undefined) {
         diag.warn(source, `${path}.match[${j}].port`, 'on a Gateway, port is not narrowed to one server port yet: this match applies on every port of the gateway');
       } else if (typeof contextPort === 'number' && contextPort !== m.port) return;
     }
-    kept.push(toMatchIR(m));
+    // sourceLabels make the match depend on the proxy: views render it only where the labels match.
+    // A check-only pass ('any') numbers nothing, so unused selectors never split views.
+    const sourceSelector = m.sourceLabels !== undefined && selectors && contextPort !== 'any' ? selectors.indexOf(m.sourceLabels) : undefined;
+    kept.push({ ...toMatchIR(m), ...(sourceSelector !== undefined ? { sourceSelector } : {}) });
   });
   return kept.length ? kept : undefined;
 }

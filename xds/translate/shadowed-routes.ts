@@ -37,7 +37,7 @@ function absenceCovers(outer: Record<string, PresenceMatch> | undefined, inner: 
 /** Every request `inner` matches, `outer` (earlier) matches too. `undefined` stands for "no match: everything". */
 export function matchCovers(outer: Match, inner: Match): boolean {
   if (!outer) return true;
-  // A sourceLabels match is never rendered (see route-matches.ts), so it shadows nothing.
+  // A sourceLabels match applies to some proxies only, so it shadows nothing for certain.
   if (outer.sourceLabels !== undefined) return false;
   if (outer.port !== undefined && inner?.port !== outer.port) return false;
   // Every path starts with "/": a prefix "/" (or "") is no condition at all.

@@ -12,6 +12,9 @@ import { isMeshBound, translateGrpcTargets, translateMeshPorts } from './mesh';
 import { attachHashPolicies } from './hash-policies';
 import { addPreviewRoutes } from './preview-routes';
 import { buildClusterIRs, translateDestinationRules, translateServiceEntries } from './services';
+import { isVisible, scopedNamespaces } from './export-scopes';
+import { localityDepthOf } from './locality-lb';
+import { SourceSelectors } from './source-selectors';
 
 export interface TranslateResult {
   ir: MeshIR;
@@ -25,8 +28,35 @@ const byName = (a: IntentObject, b: IntentObject) => {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 };
 
-/** Validated intents → IR. User mistakes across objects become diagnostics, never exceptions. */
+/**
+ * Validated intents → IR. User mistakes across objects become diagnostics, never exceptions. When
+ * exportTo hides objects from some proxies, the top-level IR is what proxies see by default and each
+ * namespace set apart gets its own (`namespaceScopes`); errors are those of the whole set, and what
+ * breaks only in one namespace's view (a route to a service hidden from it) is a warning.
+ */
 export function translateIntents(objects: IntentObject[]): TranslateResult {
+  const full = translateVisible(objects);
+  const namespaces = scopedNamespaces(objects);
+  if (!namespaces.length || full.errors.length) return full;
+  // What breaks only in some namespaces' views is reported once, naming them all.
+  const known = new Set(full.warnings.map((w) => JSON.stringify(w)));
+  const scopedDiags = new Map<string, { diagnostic: Diagnostic; scopes: string[] }>();
+  const scoped = (namespace: string | undefined): MeshIR => {
+    const result = translateVisible(objects.filter((o) => isVisible(o, namespace)));
+    for (const d of [...result.errors, ...result.warnings]) {
+      const key = JSON.stringify(d);
+      if (known.has(key)) continue;
+      if (!scopedDiags.has(key)) scopedDiags.set(key, { diagnostic: d, scopes: [] });
+      scopedDiags.get(key)!.scopes.push(namespace ? `namespace ${namespace}` : 'no namespace exportTo names');
+    }
+    return result.ir;
+  };
+  const ir: MeshIR = { ...scoped(undefined), namespaceScopes: Object.fromEntries(namespaces.map((ns) => [ns, scoped(ns)])) };
+  const warnings = [...full.warnings, ...[...scopedDiags.values()].map(({ diagnostic: d, scopes }) => ({ ...d, message: `for proxies in ${scopes.join(', ')}: ${d.message}` }))];
+  return { ir, errors: [], warnings };
+}
+
+function translateVisible(objects: IntentObject[]): TranslateResult {
   const diag = new Diagnostics();
   const all = [...(objects as AnyIntent[])].sort(byName);
   const of = <K extends AnyIntent['kind']>(kind: K) => all.filter((o) => o.kind === kind) as Extract<AnyIntent, { kind: K }>[];
@@ -37,7 +67,7 @@ export function translateIntents(objects: IntentObject[]): TranslateResult {
 
   const services = translateServiceEntries(entries, diag);
   const policies = translateDestinationRules(rules, services, diag);
-  const ctx = { services, policies, diag };
+  const ctx = { services, policies, diag, selectors: new SourceSelectors() };
   const meshServices = virtualServices.filter(isMeshBound);
   checkVirtualServiceBindings(virtualServices, gateways, services, diag);
 
@@ -49,6 +79,9 @@ export function translateIntents(objects: IntentObject[]): TranslateResult {
     gateways: translateGateways(gateways, virtualServices, ctx),
   };
   addPreviewRoutes(ir, virtualServices, ctx);
+  if (ctx.selectors.list.length) ir.sourceSelectors = ctx.selectors.list;
+  const depth = localityDepthOf(ir.clusters);
+  if (depth !== undefined) ir.localityDepth = depth;
   attachHashPolicies(ir);
   const envoyFilters = of('EnvoyFilter');
   if (envoyFilters.length) ir.envoyFilters = translateEnvoyFilters(envoyFilters, gateways.map((g) => g.spec.selector), diag);

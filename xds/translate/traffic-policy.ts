@@ -5,6 +5,7 @@ import type { OutlierDetection } from '../intent/outlier-detection';
 import type { ClientTlsSettings } from '../intent/client-tls';
 import type { LoadBalancerSettings, TrafficPolicy } from '../intent/traffic-policy';
 import type { ClusterIR, ConnectionPoolIR, HashPolicyIR, OutlierDetectionIR, UpstreamTlsIR } from '../ir/types';
+import { localityLbIR } from './locality-lb';
 
 /** The four policies that apply to one cluster. */
 export interface PortPolicy {
@@ -106,7 +107,10 @@ function tlsIR(tls: ClientTlsSettings, host: string): UpstreamTlsIR | undefined 
 /** The ClusterIR fields a resolved policy sets (none for an empty policy, so plain clusters stay plain). */
 export function policyFields(policy: PortPolicy, host: string): Partial<ClusterIR> {
   const tls = policy.tls && tlsIR(policy.tls, host);
+  const setting = policy.loadBalancer?.localityLbSetting;
+  const localityLb = setting && localityLbIR(setting, policy.outlierDetection !== undefined);
   return {
+    ...(localityLb ? { localityLb } : {}),
     ...(policy.loadBalancer ? loadBalancerIR(policy.loadBalancer) : {}),
     ...(policy.connectionPool ? { connectionPool: connectionPoolIR(policy.connectionPool) } : {}),
     ...(policy.outlierDetection ? { outlierDetection: outlierDetectionIR(policy.outlierDetection) } : {}),
