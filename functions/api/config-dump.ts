@@ -22,10 +22,19 @@ function labelsOf(raw: string | undefined): Record<string, string> {
   return labels;
 }
 
+/** `region/zone/sub-zone` (any prefix) → a node's locality. */
+function localityOf(raw: string | undefined): NodeInfo['locality'] {
+  if (!raw) return undefined;
+  const [region, zone, subZone] = raw.split('/');
+  return { ...(region ? { region } : {}), ...(zone ? { zone } : {}), ...(subZone ? { subZone } : {}) };
+}
+
 /**
  * What a proxy receives, as Envoy's /config_dump would show it: `?node=<id>` for a node that has
- * polled, or `?labels=app=web&client=envoy|grpc` for a hypothetical one. REST config sources name
- * `?xdsCluster=` (default xds_cluster); `?mode=ads` renders them as the bridge's clients get them.
+ * polled, or `?labels=app=web&client=envoy|grpc` for a hypothetical one; `?namespace=` and
+ * `?locality=region/zone/sub-zone` give either the namespace (exportTo) and locality
+ * (localityLbSetting) the view depends on. REST config sources name `?xdsCluster=` (default
+ * xds_cluster); `?mode=ads` renders them as the bridge's clients get them.
  */
 app.get('/config_dump', requireScope('config:read'), async (c) => {
   const nodeId = c.req.query('node');
@@ -37,6 +46,11 @@ app.get('/config_dump', requireScope('config:read'), async (c) => {
   } else {
     node = { id: '', labels: labelsOf(c.req.query('labels')), userAgentName: c.req.query('client') === 'grpc' ? 'gRPC' : 'envoy' };
   }
+  // Status rows keep no namespace or locality: the query names them.
+  const namespace = c.req.query('namespace');
+  const locality = localityOf(c.req.query('locality'));
+  if (namespace) node.namespace = namespace;
+  if (locality) node.locality = locality;
   const config = await currentConfig(c.env);
   const view = selectView(config.ir, node);
   const subscriber =

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { DELIVERY_ORDER, hashContent, RESOURCE_TYPES, SECRET_TYPE_URL, selectView, viewKey, type Snapshot, type View } from '../../xds';
+import { DELIVERY_ORDER, hashContent, RESOURCE_TYPES, SECRET_TYPE_URL, selectView, viewKey, type NodeInfo, type Snapshot, type View } from '../../xds';
 import { requireScope, type AuthVariables } from '../auth/require-scope';
 import { hasScope } from '../auth/tokens';
 import { secretsForView, type ServedSecrets } from '../secrets/serve';
@@ -15,7 +15,25 @@ const MAX_NODE_CLASSES = 1000;
 const NodeClass = z.strictObject({
   user_agent_name: z.string().max(256).optional(),
   labels: z.record(z.string(), z.string()).optional(),
+  /** For exportTo: node.metadata.NAMESPACE (or namespace) of the class's proxies. */
+  namespace: z.string().max(253).optional(),
+  /** For localityLbSetting: node.locality of the class's proxies. */
+  locality: z.strictObject({ region: z.string().max(256).optional(), zone: z.string().max(256).optional(), sub_zone: z.string().max(256).optional() }).optional(),
 });
+type NodeClass = z.infer<typeof NodeClass>;
+
+/** A node class as the view selector sees a node. */
+const nodeInfoOf = (n: NodeClass): NodeInfo => {
+  const { region, zone, sub_zone: subZone } = n.locality ?? {};
+  const locality = { ...(region ? { region } : {}), ...(zone ? { zone } : {}), ...(subZone ? { subZone } : {}) };
+  return {
+    id: '',
+    labels: n.labels ?? {},
+    ...(n.user_agent_name ? { userAgentName: n.user_agent_name } : {}),
+    ...(n.namespace ? { namespace: n.namespace } : {}),
+    ...(Object.keys(locality).length ? { locality } : {}),
+  };
+};
 
 const SnapshotsRequest = z.strictObject({
   /** The head revision the bridge already holds: equal to ours means nothing changed (304). */
@@ -55,7 +73,7 @@ app.post('/snapshots', requireScope('xds:read'), limitBody(), async (c) => {
   const views: string[] = [];
   const distinct = new Map<string, View>();
   for (const n of req.nodes ?? []) {
-    const view = selectView(config.ir, { id: '', labels: n.labels ?? {}, ...(n.user_agent_name ? { userAgentName: n.user_agent_name } : {}) });
+    const view = selectView(config.ir, nodeInfoOf(n));
     const key = viewKey(view);
     views.push(key);
     distinct.set(key, view);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SnapshotStore } from './store';
+import { nodeClassOf, SnapshotStore } from './store';
 
 describe('SnapshotStore', () => {
   it('takes a change listener per stream without warning of a leak', async () => {
@@ -14,5 +14,23 @@ describe('SnapshotStore', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+});
+
+describe('nodeClassOf', () => {
+  it('keeps the key of a class without namespace or locality, and tells namespaces and localities apart', () => {
+    const plain = nodeClassOf({ id: 'a', userAgentName: 'gRPC Node Pure JS', labels: { b: '2', a: '1' } });
+    expect(plain.key).toBe('grpc|{"a":"1","b":"2"}');
+    const a = nodeClassOf({ id: 'a', userAgentName: 'envoy', labels: {}, namespace: 'shop', locality: { region: 'r1', zone: 'z1' } });
+    const b = nodeClassOf({ id: 'b', userAgentName: 'envoy', labels: {}, namespace: 'shop', locality: { region: 'r1', zone: 'z2' } });
+    expect(a.key).not.toBe(b.key);
+    expect(a.node).toEqual({ user_agent_name: 'envoy', labels: {}, namespace: 'shop', locality: { region: 'r1', zone: 'z1' } });
+  });
+
+  it('serves a gRPC class the mesh view before the edge answers only when no dimension can apply', () => {
+    const store = new SnapshotStore();
+    store.use(nodeClassOf({ id: 'a', userAgentName: 'gRPC', labels: {} }));
+    store.use(nodeClassOf({ id: 'b', userAgentName: 'gRPC', labels: {}, locality: { region: 'r1' } }));
+    expect(store.classViews().map((c) => c.view)).toEqual(['grpc|mesh']);
   });
 });

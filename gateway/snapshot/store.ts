@@ -3,23 +3,38 @@ import type { NodeInfo } from '../../xds';
 import type { ViewSnapshot } from './types';
 
 /**
- * Proxies with the same client kind and labels see the same config, so the bridge fetches per
- * node class (and the edge folds classes into views), never per proxy.
+ * Proxies with the same client kind, labels, namespace and locality see the same config, so the
+ * bridge fetches per node class (and the edge folds classes into views), never per proxy.
  */
 export interface NodeClass {
   key: string;
   /** As the edge's bulk endpoint takes it. */
-  node: { user_agent_name: string; labels: Record<string, string> };
+  node: {
+    user_agent_name: string;
+    labels: Record<string, string>;
+    namespace?: string;
+    locality?: { region?: string; zone?: string; sub_zone?: string };
+  };
 }
 
 export function nodeClassOf(node: NodeInfo): NodeClass {
   const grpc = /grpc/i.test(node.userAgentName ?? '');
   const labels = Object.fromEntries(Object.entries(node.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { key: `${grpc ? 'grpc' : 'envoy'}|${JSON.stringify(labels)}`, node: { user_agent_name: grpc ? 'gRPC' : 'envoy', labels } };
+  const { region, zone, subZone } = node.locality ?? {};
+  const locality = { ...(region ? { region } : {}), ...(zone ? { zone } : {}), ...(subZone ? { sub_zone: subZone } : {}) };
+  const where = { ...(node.namespace ? { namespace: node.namespace } : {}), ...(Object.keys(locality).length ? { locality } : {}) };
+  // Keys of classes without namespace or locality are as before, so a bridge's state file stays valid.
+  const extra = Object.keys(where).length ? `|${JSON.stringify(where)}` : '';
+  return { key: `${grpc ? 'grpc' : 'envoy'}|${JSON.stringify(labels)}${extra}`, node: { user_agent_name: grpc ? 'gRPC' : 'envoy', labels, ...where } };
 }
 
-/** gRPC clients always get the mesh view (xds/snapshot/view.ts), so one can be served before the edge answers. */
+/**
+ * gRPC clients get the mesh view (xds/snapshot/view.ts), so one can be served before the edge
+ * answers, unless the class or the config brings view dimensions (namespace, locality, sourceLabels):
+ * then only the edge knows.
+ */
 const GRPC_VIEW = 'grpc|mesh';
+const hasDimensions = (view: string) => view.split('|').length > 2;
 
 interface ClassEntry {
   nodeClass: NodeClass;
@@ -59,7 +74,8 @@ export class SnapshotStore extends EventEmitter {
   use(nodeClass: NodeClass): () => void {
     let entry = this.classes.get(nodeClass.key);
     if (!entry) {
-      entry = { nodeClass, users: 0, ...(nodeClass.key.startsWith('grpc|') ? { view: GRPC_VIEW } : {}) };
+      const plain = nodeClass.node.namespace === undefined && nodeClass.node.locality === undefined && ![...this.views.keys()].some(hasDimensions);
+      entry = { nodeClass, users: 0, ...(nodeClass.key.startsWith('grpc|') && plain ? { view: GRPC_VIEW } : {}) };
       this.classes.set(nodeClass.key, entry);
       this.emit('class', nodeClass);
     }
