@@ -76,8 +76,11 @@ export async function startEcho(name: string): Promise<EchoBackend> {
 }
 
 let registered = false;
-/** A proxyless gRPC client (the real @grpc/grpc-js-xds) resolving `xds:///target` through the bridge at adsPort. */
-export async function xdsEchoClient(adsPort: number, target: string, nodeId: string, labels: Record<string, string> = {}) {
+/**
+ * A proxyless gRPC client (the real @grpc/grpc-js-xds) resolving `xds:///target` through the bridge at
+ * adsPort; `locality` goes into its bootstrap node (as node.locality), for localityLbSetting.
+ */
+export async function xdsEchoClient(adsPort: number, target: string, nodeId: string, labels: Record<string, string> = {}, locality: { region?: string; zone?: string; sub_zone?: string } = {}) {
   const xds = await import('@grpc/grpc-js-xds');
   if (!registered) {
     xds.register();
@@ -85,7 +88,7 @@ export async function xdsEchoClient(adsPort: number, target: string, nodeId: str
   }
   const bootstrap = {
     xds_servers: [{ server_uri: `127.0.0.1:${adsPort}`, channel_creds: [{ type: 'insecure' }], server_features: [] }],
-    node: { id: nodeId, locality: {}, metadata: { labels } },
+    node: { id: nodeId, locality, metadata: { labels } },
   };
   const Client = grpc.makeGenericClientConstructor(ECHO_SERVICE as never, 'Echo');
   const client = new Client(`xds:///${target}`, grpc.credentials.createInsecure(), { 'grpc.TEST_ONLY_DO_NOT_USE_IN_PROD.xds_bootstrap_config': JSON.stringify(bootstrap) } as never);
