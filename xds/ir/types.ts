@@ -137,10 +137,21 @@ export interface VirtualHostIR {
   requireTls?: boolean;
 }
 
-/** An outbound listener port of the mesh view: HTTP routes, or a TCP proxy to the port's cluster (or where a VirtualService tcp `route` sends it). */
+/**
+ * An outbound listener port of the mesh view: HTTP routes, a TCP proxy to the port's cluster (or where a
+ * VirtualService tcp `route` sends it), or TLS passed through by SNI (TLS and HTTPS ports).
+ */
 export type MeshPortIR =
   | { port: number; kind: 'http'; routeConfig: string; virtualHosts: VirtualHostIR[] }
-  | { port: number; kind: 'tcp'; cluster: string; route?: TcpRouteIR };
+  | { port: number; kind: 'tcp'; cluster: string; route?: TcpRouteIR }
+  | { port: number; kind: 'tls'; chains: MeshTlsChainIR[] };
+
+/** A filter chain of a mesh TLS port: connections whose SNI is among `serverNames` (empty: any) go where `route` sends them. */
+export interface MeshTlsChainIR {
+  serverNames: string[];
+  /** A VirtualService tls (or tcp) rule, or the host's default: its ServiceEntry, to the host's own cluster. */
+  route: TcpRouteIR;
+}
 
 /** A proxyless gRPC target: an API listener `<host>:<port>` (and `<host>` when it has one port). */
 export interface GrpcTargetIR {

@@ -3,7 +3,7 @@ import { RESOURCE_TYPES, type ResourceType } from '../envoy/type-urls';
 import type { GatewayServerPortIR, MeshIR, VirtualHostIR } from '../ir/types';
 import { buildCluster } from '../translate/build-clusters';
 import { buildClusterLoadAssignment } from '../translate/build-endpoints';
-import { buildApiListener, buildHttpListener, buildTcpListener } from '../translate/build-listeners';
+import { buildApiListener, buildHttpListener, buildTcpListener, buildTlsListener } from '../translate/build-listeners';
 import { buildGatewayChainListener } from '../translate/build-gateway-listeners';
 import { buildRouteConfiguration as buildRoutes } from '../translate/build-routes';
 import { mergeGatewayChainPorts } from './gateway-chain-ports';
@@ -77,6 +77,7 @@ export function renderView(full: MeshIR, view: View, subscriber: Subscriber): Sn
     for (const p of ir.meshPorts) {
       const name = meshListenerName(p.port);
       if (p.kind === 'tcp') listeners.push(buildTcpListener(name, p.port, p.route?.destinations ?? p.cluster));
+      else if (p.kind === 'tls') listeners.push(buildTlsListener(name, p.port, p.chains));
       else {
         listeners.push(buildHttpListener(name, p.port, p.routeConfig, subscriber, true));
         routes.push(buildRouteConfiguration(p.routeConfig, p.virtualHosts));

@@ -1,13 +1,10 @@
-import { TLS_INSPECTOR_TYPE } from '../envoy/extensions';
 import { RESOURCE_TYPES } from '../envoy/type-urls';
 import type { GatewayFilterChainIR } from '../ir/types';
 import type { Subscriber } from '../snapshot/types';
 import { buildDownstreamTls } from './build-downstream-tls';
-import { envoyHcmFilter, socketAddress, tcpProxyFilter } from './build-listeners';
+import { envoyHcmFilter, socketAddress, tcpProxyFilter, tlsInspector } from './build-listeners';
 
 type Json = Record<string, unknown>;
-
-const tlsInspector = () => ({ name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': TLS_INSPECTOR_TYPE } });
 
 function buildChain(listener: string, chain: GatewayFilterChainIR, subscriber: Subscriber): Json {
   const filter = chain.http ? envoyHcmFilter(listener, chain.http.routeConfig, subscriber) : tcpProxyFilter(listener, chain.tcp!.destinations);

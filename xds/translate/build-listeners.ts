@@ -1,6 +1,6 @@
-import { corsFilter, faultFilter, HCM_TYPE, routerFilter, TCP_PROXY_TYPE } from '../envoy/extensions';
+import { corsFilter, faultFilter, HCM_TYPE, routerFilter, TCP_PROXY_TYPE, TLS_INSPECTOR_TYPE } from '../envoy/extensions';
 import { RESOURCE_TYPES } from '../envoy/type-urls';
-import type { WeightedClusterIR } from '../ir/types';
+import type { MeshTlsChainIR, WeightedClusterIR } from '../ir/types';
 import type { Subscriber } from '../snapshot/types';
 import { configSource } from './config-source';
 
@@ -53,6 +53,24 @@ export function buildTcpListener(name: string, port: number, target: string | We
     name,
     address: socketAddress(port),
     filter_chains: [{ filters: [tcpProxyFilter(name, target)] }],
+    traffic_direction: 'OUTBOUND',
+  };
+}
+
+/** The listener filter that reads a connection's SNI, so filter chains can match `server_names`. */
+export const tlsInspector = () => ({ name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': TLS_INSPECTOR_TYPE } });
+
+/** A mesh TLS port: TLS passed through to the chain whose SNI names match (the TLS inspector reads them). */
+export function buildTlsListener(name: string, port: number, chains: MeshTlsChainIR[]): Json {
+  return {
+    '@type': RESOURCE_TYPES.listeners,
+    name,
+    address: socketAddress(port),
+    ...(chains.some((c) => c.serverNames.length) ? { listener_filters: [tlsInspector()] } : {}),
+    filter_chains: chains.map((c) => ({
+      ...(c.serverNames.length ? { filter_chain_match: { server_names: c.serverNames } } : {}),
+      filters: [tcpProxyFilter(name, c.route.destinations)],
+    })),
     traffic_direction: 'OUTBOUND',
   };
 }

@@ -11,3 +11,6 @@ export function hostMatches(pattern: string, host: string): boolean {
 
 const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC']);
 export const isHttpProtocol = (protocol: string) => HTTP_PROTOCOLS.has(protocol);
+
+/** Ports whose TLS a sidecar passes through, routing by SNI (Istio: protocol.IsTLS). */
+export const isTlsProtocol = (protocol: string) => protocol === 'TLS' || protocol === 'HTTPS';

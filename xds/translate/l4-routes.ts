@@ -2,6 +2,7 @@ import type { VirtualServiceIntent } from '../intent/kinds';
 import type { RouteDestination } from '../intent/l4-routes';
 import type { TcpRouteIR, WeightedClusterIR } from '../ir/types';
 import type { RouteContext } from './http-routes';
+import { hostMatches, isTlsProtocol } from './hosts';
 import { resolveDestination } from './resolve-destination';
 
 /** Does a tcp/tls rule apply on listener `port`: no match, or some match without a port or with this one. */
@@ -28,11 +29,11 @@ export function translateTcpRoute(vs: VirtualServiceIntent, source: string, port
   return destinations && { destinations, source, path };
 }
 
-/** Each tls rule match applying on listener `port`: its SNI hosts and where they go. */
-export function translateTlsRoutes(vs: VirtualServiceIntent, source: string, port: number, ctx: RouteContext): { sniHosts: string[]; route: TcpRouteIR }[] {
+/** Each tls rule match applying on listener `port`: its SNI hosts and where they go (`contextPort` as for translateTcpRoute). */
+export function translateTlsRoutes(vs: VirtualServiceIntent, source: string, port: number, ctx: RouteContext, contextPort?: number): { sniHosts: string[]; route: TcpRouteIR }[] {
   const out: { sniHosts: string[]; route: TcpRouteIR }[] = [];
   (vs.spec.tls ?? []).forEach((rule, i) => {
-    const destinations = translateL4Destinations(rule.route, `spec.tls[${i}]`, source, undefined, ctx);
+    const destinations = translateL4Destinations(rule.route, `spec.tls[${i}]`, source, contextPort, ctx);
     if (!destinations) return;
     rule.match.forEach((m, j) => {
       if (m.port === undefined || m.port === port) out.push({ sniHosts: m.sniHosts, route: { destinations, source, path: `spec.tls[${i}].match[${j}]` } });
@@ -45,7 +46,21 @@ export function translateTlsRoutes(vs: VirtualServiceIntent, source: string, por
 export function checkL4Routes(vs: VirtualServiceIntent, source: string, meshBound: boolean, ctx: RouteContext): void {
   vs.spec.tcp?.forEach((rule, i) => translateL4Destinations(rule.route, `spec.tcp[${i}]`, source, 'any', ctx));
   vs.spec.tls?.forEach((rule, i) => translateL4Destinations(rule.route, `spec.tls[${i}]`, source, 'any', ctx));
-  if (meshBound && vs.spec.tls) {
-    ctx.diag.warn(source, 'spec.tls', 'tls routes apply on Gateways only yet: mesh proxies send a TLS port to the service that declares it, by port');
-  }
+  if (meshBound) checkMeshTlsPorts(vs, source, ctx);
+}
+
+/** A mesh tls match applies on the TLS and HTTPS ports of the VirtualService's hosts; one that names none of them applies nowhere. */
+function checkMeshTlsPorts(vs: VirtualServiceIntent, source: string, ctx: RouteContext): void {
+  const hosts = [...ctx.services.values()].filter((s) => vs.spec.hosts.some((h) => hostMatches(h, s.host)));
+  // Hosts no ServiceEntry declares are reported already.
+  if (!vs.spec.tls || !hosts.length) return;
+  const ports = [...new Set(hosts.flatMap((s) => s.ports.filter((p) => isTlsProtocol(p.protocol)).map((p) => p.number)))].sort((a, b) => a - b);
+  const known = ports.length ? `its hosts' TLS and HTTPS ports: ${ports.join(', ')}` : 'its hosts have no TLS or HTTPS port';
+  vs.spec.tls.forEach((rule, i) =>
+    rule.match.forEach((m, j) => {
+      if (m.port === undefined ? ports.length : ports.includes(m.port)) return;
+      const what = m.port === undefined ? 'this match' : `port ${m.port}`;
+      ctx.diag.warn(source, `spec.tls[${i}].match[${j}]${m.port === undefined ? '' : '.port'}`, `${what} applies at no mesh listener (${known})`);
+    }),
+  );
 }

@@ -1,9 +1,10 @@
 import { grpcListenerName, meshRouteConfigName, sourceRef, virtualHostName } from '../envoy/names';
 import type { VirtualServiceIntent } from '../intent/kinds';
 import type { GrpcTargetIR, MeshPortIR, RouteIR, ServiceIR, TcpRouteIR, VirtualHostIR } from '../ir/types';
-import { hostMatches, isHttpProtocol } from './hosts';
+import { hostMatches, isHttpProtocol, isTlsProtocol } from './hosts';
 import { translateHttpRoutes, type RouteContext } from './http-routes';
 import { translateTcpRoute } from './l4-routes';
+import { translateMeshTlsChains } from './mesh-tls';
 import { clusterName } from '../envoy/names';
 
 /** VirtualServices that apply to sidecars and proxyless clients (no `gateways`, or `mesh` among them). */
@@ -32,13 +33,13 @@ function tcpRouteFor(svc: ServiceIR, port: number, meshServices: VirtualServiceI
   return vs && translateTcpRoute(vs, sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name), port, port, ctx);
 }
 
-/** Sidecar outbound ports: per port number, HTTP virtual hosts or one TCP proxy. */
+/** Sidecar outbound ports: per port number, HTTP virtual hosts, one TCP proxy, or TLS chains by SNI. */
 export function translateMeshPorts(services: Map<string, ServiceIR>, meshServices: VirtualServiceIntent[], ctx: RouteContext): MeshPortIR[] {
-  const byPort = new Map<number, { svc: ServiceIR; http: boolean }[]>();
+  const byPort = new Map<number, { svc: ServiceIR; http: boolean; tls: boolean }[]>();
   for (const svc of services.values()) {
     for (const p of svc.ports) {
       if (!byPort.has(p.number)) byPort.set(p.number, []);
-      byPort.get(p.number)!.push({ svc, http: isHttpProtocol(p.protocol) });
+      byPort.get(p.number)!.push({ svc, http: isHttpProtocol(p.protocol), tls: isTlsProtocol(p.protocol) });
     }
   }
   const ports: MeshPortIR[] = [];
@@ -51,7 +52,14 @@ export function translateMeshPorts(services: Map<string, ServiceIR>, meshService
         .sort((a, b) => (a.name < b.name ? -1 : 1));
       ports.push({ port, kind: 'http', routeConfig: meshRouteConfigName(port), virtualHosts });
     }
-    if (tcp.length === 1 && !http.length) {
+    const tls = tcp.filter((u) => u.tls);
+    if (tls.length && !http.length) {
+      const chains = translateMeshTlsChains(port, tls.map((u) => u.svc), (svc) => virtualServiceFor(svc.host, meshServices, ctx), ctx);
+      if (chains.length) ports.push({ port, kind: 'tls', chains });
+      for (const { svc } of tcp.filter((u) => !u.tls)) {
+        ctx.diag.warn(svc.source, 'spec.ports', `no sidecar listener for TCP port ${port} of ${svc.host}: port ${port} carries TLS routed by SNI, and plain TCP cannot be told apart without addresses`);
+      }
+    } else if (tcp.length === 1 && !http.length) {
       const route = tcpRouteFor(tcp[0]!.svc, port, meshServices, ctx);
       ports.push({ port, kind: 'tcp', cluster: clusterName(port, '', tcp[0]!.svc.host), ...(route ? { route } : {}) });
     } else if (tcp.length) {
