@@ -3,7 +3,7 @@ export * from './intent';
 export type { Diagnostic } from './translate/diagnostics';
 export { translateIntents, type TranslateResult } from './translate/to-ir';
 export type * from './ir/types';
-export { selectView, viewKey, parseView, defaultViews, scopeOf } from './snapshot/view';
+export { selectView, viewKey, parseView, defaultViews, scopeOf, viewLabelKeys } from './snapshot/view';
 export { renderView, versionFor } from './snapshot/render';
 export { checkConsistency } from './snapshot/consistency';
 export { preflightSnapshot, type PreflightError } from './snapshot/preflight';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { DELIVERY_ORDER, hashContent, RESOURCE_TYPES, SECRET_TYPE_URL, selectView, viewKey, type NodeInfo, type Snapshot, type View } from '../../xds';
+import { DELIVERY_ORDER, hashContent, RESOURCE_TYPES, SECRET_TYPE_URL, selectView, viewKey, viewLabelKeys, type NodeInfo, type Snapshot, type View } from '../../xds';
 import { requireScope, type AuthVariables } from '../auth/require-scope';
 import { hasScope } from '../auth/tokens';
 import { secretsForView, type ServedSecrets } from '../secrets/serve';
@@ -88,7 +88,8 @@ app.post('/snapshots', requireScope('xds:read'), limitBody(), async (c) => {
     entries.push(`${JSON.stringify(key)}:${memoBody(config, `${renderKey}\nbridge-view${withSecrets ? '+secrets' : ''}`, () => viewJson(snapshot, secrets))}`);
   }
   // Assembled from memoised pieces: only the envelope is serialised per request.
-  const body = `{"revision":${config.revision},"views":${JSON.stringify(views)},"snapshots":{${entries.join(',')}}}`;
+  // labelKeys: the only labels views depend on; a bridge groups its proxies by them (viewLabelKeys).
+  const body = `{"revision":${config.revision},"views":${JSON.stringify(views)},"labelKeys":${JSON.stringify(viewLabelKeys(config.ir))},"snapshots":{${entries.join(',')}}}`;
   return c.body(body, 200, { ...headers, 'content-type': 'application/json' });
 });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ADS_DELIVERY_ORDER, ADS_TYPE_URLS, type NodeInfo, type AdsType } from '../../xds';
 import type { ErrorDetail, ResponseFields } from '../protos/discovery-codec';
-import { nodeClassOf, type SnapshotStore } from '../snapshot/store';
+import type { SnapshotStore } from '../snapshot/store';
 import type { EncodedResource, EncodedType, ViewSnapshot } from '../snapshot/types';
 import { isEncoded, type Desired, type Held, type Sent, type StreamObserver } from './stream-types';
 import { Subscription } from './subscription';
@@ -107,7 +107,7 @@ export abstract class AdsStream {
     if (this.node) return true;
     if (!node) return false;
     this.node = node;
-    const nodeClass = nodeClassOf(node);
+    const nodeClass = this.options.store.classOf(node);
     this.classKey = nodeClass.key;
     this.release = this.options.store.use(nodeClass);
     this.options.store.on('change', this.onStoreChange);
@@ -181,7 +181,17 @@ export abstract class AdsStream {
 
   private retarget(): void {
     if (this.closed || !this.classKey) return;
-    const next = this.options.store.snapshotFor(this.classKey);
+    const store = this.options.store;
+    // The edge's label keys changed: move to the class they now put this proxy in. Until that class
+    // has a view, keep serving the current target.
+    const nodeClass = store.classOf(this.node!);
+    if (nodeClass.key !== this.classKey) {
+      const release = this.release;
+      this.classKey = nodeClass.key;
+      this.release = store.use(nodeClass);
+      release?.();
+    }
+    const next = store.snapshotFor(this.classKey);
     if (next && next !== this.target) {
       this.target = next;
       this.pump();

@@ -34,3 +34,23 @@ describe('nodeClassOf', () => {
     expect(store.classViews().map((c) => c.view)).toEqual(['grpc|mesh']);
   });
 });
+
+describe('classes by the labels views depend on', () => {
+  const pod = (name: string) => ({ id: name, userAgentName: 'envoy', labels: { app: 'db', 'statefulset.kubernetes.io/pod-name': name } });
+
+  it('counts every label until the edge names the ones views read, then only those', () => {
+    const store = new SnapshotStore();
+    expect(store.classOf(pod('db-0')).key).not.toBe(store.classOf(pod('db-1')).key);
+    store.apply({ revision: 1, classViews: new Map(), snapshots: new Map(), labelKeys: ['app', 'istio'] });
+    expect(store.classOf(pod('db-0')).key).toBe('envoy|{"app":"db"}');
+    expect(store.classOf(pod('db-1')).key).toBe('envoy|{"app":"db"}');
+    expect(store.classOf(pod('db-1')).node.labels).toEqual({ app: 'db' });
+  });
+
+  it('keeps the label keys it knows when an answer does not carry them', () => {
+    const store = new SnapshotStore();
+    store.apply({ revision: 1, classViews: new Map(), snapshots: new Map(), labelKeys: ['app'] });
+    store.apply({ revision: 2, classViews: new Map(), snapshots: new Map() });
+    expect(store.labelKeys).toEqual(['app']);
+  });
+});

@@ -17,9 +17,14 @@ export interface NodeClass {
   };
 }
 
-export function nodeClassOf(node: NodeInfo): NodeClass {
+/**
+ * The class of a proxy. With `labelKeys` (the labels the edge says views depend on), only those
+ * labels count, so proxies differing in irrelevant labels (a StatefulSet pod's own name) share a class.
+ */
+export function nodeClassOf(node: NodeInfo, labelKeys?: readonly string[]): NodeClass {
   const grpc = /grpc/i.test(node.userAgentName ?? '');
-  const labels = Object.fromEntries(Object.entries(node.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const relevant = labelKeys ? Object.entries(node.labels).filter(([k]) => labelKeys.includes(k)) : Object.entries(node.labels);
+  const labels = Object.fromEntries(relevant.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const { region, zone, subZone } = node.locality ?? {};
   const locality = { ...(region ? { region } : {}), ...(zone ? { zone } : {}), ...(subZone ? { sub_zone: subZone } : {}) };
   const where = { ...(node.namespace ? { namespace: node.namespace } : {}), ...(Object.keys(locality).length ? { locality } : {}) };
@@ -50,6 +55,8 @@ export interface StoreUpdate {
   classViews: Map<string, string>;
   /** Snapshots of views that changed (others are kept). */
   snapshots: Map<string, ViewSnapshot>;
+  /** The label keys views depend on, when the edge says. */
+  labelKeys?: string[];
 }
 
 const CLASS_IDLE_MS = 5 * 60_000;
@@ -61,6 +68,8 @@ const CLASS_IDLE_MS = 5 * 60_000;
  */
 export class SnapshotStore extends EventEmitter {
   revision: number | undefined;
+  /** The label keys views depend on (from the edge); undefined until it says: then every label counts. */
+  labelKeys: string[] | undefined;
   readonly views = new Map<string, ViewSnapshot>();
   private classes = new Map<string, ClassEntry>();
 
@@ -68,6 +77,11 @@ export class SnapshotStore extends EventEmitter {
     super();
     // Every open ADS stream listens for `change`: a thousand listeners is the normal case, not a leak.
     this.setMaxListeners(0);
+  }
+
+  /** The class a proxy belongs to now (it changes when the edge's label keys do). */
+  classOf(node: NodeInfo): NodeClass {
+    return nodeClassOf(node, this.labelKeys);
   }
 
   /** A stream of this class opened; returns a release function. */
@@ -85,6 +99,11 @@ export class SnapshotStore extends EventEmitter {
     return () => {
       if (--e.users === 0) e.idleSince = Date.now();
     };
+  }
+
+  /** How many open streams are of this class. */
+  usersOf(classKey: string): number {
+    return this.classes.get(classKey)?.users ?? 0;
   }
 
   /** The snapshot a proxy of this class should have now, if the bridge has it. */
@@ -107,6 +126,7 @@ export class SnapshotStore extends EventEmitter {
 
   apply(update: StoreUpdate): void {
     this.revision = update.revision;
+    if (update.labelKeys) this.labelKeys = update.labelKeys;
     for (const [key, view] of update.classViews) {
       const entry = this.classes.get(key);
       if (entry) entry.view = view;

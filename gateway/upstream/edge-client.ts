@@ -20,9 +20,14 @@ export interface EdgeClientOptions {
   log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 }
 
+/** The edge's limit on node classes per POST /api/v1/snapshots. */
+const MAX_CLASSES_PER_REQUEST = 1000;
+
 interface SnapshotsAnswer {
   revision: number;
   views: string[];
+  /** The label keys views depend on (see xds viewLabelKeys); older edges do not send it. */
+  labelKeys?: string[];
   snapshots: Record<string, ViewSnapshot['source']>;
 }
 
@@ -53,6 +58,7 @@ function checkAnswer(body: unknown, nodes: number): SnapshotsAnswer {
   if (!Number.isInteger(b.revision) || b.revision! < 0) throw new UpstreamError('garbage', 'revision is not a non-negative integer');
   if (!Array.isArray(b.views) || b.views.length !== nodes || b.views.some((v) => typeof v !== 'string')) throw new UpstreamError('garbage', `views is not a list of ${nodes} view keys`);
   if (!b.snapshots || typeof b.snapshots !== 'object') throw new UpstreamError('garbage', 'snapshots is not an object');
+  if (b.labelKeys !== undefined && (!Array.isArray(b.labelKeys) || b.labelKeys.some((k) => typeof k !== 'string'))) throw new UpstreamError('garbage', 'labelKeys is not a list of label keys');
   for (const [view, snap] of Object.entries(b.snapshots)) {
     if (typeof snap?.version !== 'string' || !snap.types || typeof snap.types !== 'object') throw new UpstreamError('garbage', `snapshots["${view}"] has no version or types`);
     for (const type of DELIVERY_ORDER) if (!Array.isArray(snap.types[RESOURCE_TYPES[type]]?.resources)) throw new UpstreamError('garbage', `snapshots["${view}"] has no ${type}`);
@@ -117,7 +123,12 @@ export class EdgeClient {
 
   private async fetchOnce(): Promise<void> {
     const { store } = this.o;
-    const { classes, unresolved } = store.classesToFetch();
+    const all = store.classesToFetch();
+    // The edge takes at most MAX_CLASSES_PER_REQUEST; the rest wait for the next poll (50 ms away while
+    // any is unresolved). Before the edge's first answer every label counts, so a thousand pods with
+    // their own labels can be a thousand classes: the first answer's labelKeys collapses them.
+    const classes = all.classes.slice(0, MAX_CLASSES_PER_REQUEST);
+    const unresolved = all.unresolved;
     const classKeys = classes.map((c) => c.key).join('\n');
     // Naming our revision lets an unchanged edge answer 304, unless we need a class mapped.
     const known = store.revision !== undefined && !unresolved && classKeys === this.askedClasses;
@@ -178,7 +189,7 @@ export class EdgeClient {
     for (const view of new Set(answer.views)) {
       if (!snapshots.has(view) && !this.o.store.views.has(view)) throw new UpstreamError('garbage', `the edge mapped a class to view ${view} but sent no snapshot of it`);
     }
-    this.o.store.apply({ revision: answer.revision, classViews: new Map(classes.map((c, i) => [c.key, answer.views[i]!])), snapshots });
+    this.o.store.apply({ revision: answer.revision, classViews: new Map(classes.map((c, i) => [c.key, answer.views[i]!])), snapshots, ...(answer.labelKeys ? { labelKeys: answer.labelKeys } : {}) });
     this.o.encoder.retainOnly(this.o.store.views.values());
   }
 
@@ -190,6 +201,7 @@ export class EdgeClient {
         savedAt: new Date().toISOString(),
         revision: store.revision!,
         classes: store.classViews(),
+        ...(store.labelKeys ? { labelKeys: store.labelKeys } : {}),
         snapshots: Object.fromEntries([...store.views].map(([k, s]) => [k, withoutSecrets(s.source)])),
       });
     } catch (err) {
@@ -203,7 +215,7 @@ export class EdgeClient {
       if (!state) return;
       this.o.store.restoreClasses(state.classes);
       const snapshots = new Map(Object.entries(state.snapshots).map(([view, source]) => [view, this.o.encoder.encodeView(view, source, state.revision, Date.now())]));
-      this.o.store.apply({ revision: state.revision, classViews: new Map(state.classes.map((c) => [c.nodeClass.key, c.view])), snapshots });
+      this.o.store.apply({ revision: state.revision, classViews: new Map(state.classes.map((c) => [c.nodeClass.key, c.view])), snapshots, ...(state.labelKeys ? { labelKeys: state.labelKeys } : {}) });
       this.o.log?.('info', 'serving the saved snapshot until the edge answers', { path, revision: state.revision, savedAt: state.savedAt });
     } catch (err) {
       this.o.log?.('warn', 'ignoring an unusable state file', { path, error: String(err) });

@@ -9,6 +9,8 @@ export interface SavedState {
   savedAt: string;
   revision: number;
   classes: { nodeClass: NodeClass; view: string }[];
+  /** The label keys views depended on (absent in files from before they were sent). */
+  labelKeys?: string[];
   snapshots: Record<string, ViewSnapshot['source']>;
 }
 

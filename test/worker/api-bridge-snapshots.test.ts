@@ -49,6 +49,8 @@ describe('POST /api/v1/snapshots', () => {
     expect(res.body.revision).toBe(head);
     // Index-aligned with nodes; the gRPC client and the gateway Envoy get different views.
     expect(res.body.views).toEqual(['grpc|mesh', 'envoy|gw:snap/ingress', 'envoy|mesh', 'envoy|gw:snap/ingress']);
+    // The only label any view decision reads is the Gateway selector's: bridges group proxies by it.
+    expect(res.body.labelKeys).toEqual(['gw']);
     expect(Object.keys(res.body.snapshots).sort()).toEqual(['envoy|gw:snap/ingress', 'envoy|mesh', 'grpc|mesh']);
 
     for (const [key, view] of Object.entries<Json>(res.body.snapshots)) {
@@ -91,7 +93,7 @@ describe('POST /api/v1/snapshots', () => {
     expect(older.status).toBe(200);
     expect(older.body.revision).toBe(head);
     // No nodes: nothing to render, still the head.
-    expect((await snapshots({})).body).toEqual({ revision: head, views: [], snapshots: {} });
+    expect((await snapshots({})).body).toEqual({ revision: head, views: [], labelKeys: ['gw'], snapshots: {} });
   });
 
   it('leaves out the views whose version the bridge already has', async () => {

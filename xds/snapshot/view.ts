@@ -37,6 +37,20 @@ export function selectView(ir: MeshIR, node: NodeInfo): View {
   return view;
 }
 
+/**
+ * The label keys selectView reads (Gateway selectors and sourceLabels selectors, in every namespace
+ * scope). Proxies whose labels agree on these keys get the same view, so a bridge can group them by
+ * these labels alone: a StatefulSet's per-pod labels do not split its proxies into classes.
+ */
+export function viewLabelKeys(ir: MeshIR): string[] {
+  const keys = new Set<string>();
+  for (const scope of [ir, ...Object.values(ir.namespaceScopes ?? {})]) {
+    for (const gw of scope.gateways) for (const k of Object.keys(gw.selector)) keys.add(k);
+    for (const selector of scope.sourceSelectors ?? []) for (const k of Object.keys(selector)) keys.add(k);
+  }
+  return [...keys].sort();
+}
+
 /** The views every write renders: mesh Envoy, mesh gRPC, and each Gateway on its own. */
 export function defaultViews(ir: MeshIR): View[] {
   return [{ client: 'envoy', gateways: [] }, { client: 'grpc', gateways: [] }, ...ir.gateways.map((gw) => ({ client: 'envoy' as const, gateways: [gw.key] }))];
