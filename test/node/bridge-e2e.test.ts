@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEcho, xdsEchoClient, type EchoBackend } from '../support/bridge-fixtures';
+import { echoMesh } from '../support/echo-mesh';
 import { continuousCalls, eventually, sleep, split } from '../support/echo-traffic';
 import { startEdge, type RunningEdge } from './start-server';
 
@@ -11,36 +12,8 @@ const HOST = 'echo.e2e.svc.cluster.local';
 const TARGET = `${HOST}:7070`;
 const root = join(import.meta.dirname, '..', '..');
 
-const manifest = (ports: Record<string, number>, route: string, subsets: string[], lb = '') => `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: echo, namespace: e2e}
-spec:
-  hosts: [${HOST}]
-  resolution: STATIC
-  ports: [{number: 7070, name: grpc, protocol: GRPC}]
-  endpoints:
-${Object.entries(ports).map(([v, p]) => `  - {address: 127.0.0.1, ports: {grpc: ${p}}, labels: {version: ${v}}}`).join('\n')}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: echo, namespace: e2e}
-spec:
-  host: ${HOST}
-${lb}
-  subsets:
-${subsets.map((s) => `  - {name: ${s}, labels: {version: ${s}}}`).join('\n')}
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: echo, namespace: e2e}
-spec:
-  hosts: [${HOST}]
-  http:
-  - route:
-${route}
-`;
-const weighted = (w: Record<string, number>) => Object.entries(w).map(([s, n]) => `    - destination: {host: ${HOST}, subset: ${s}}\n      weight: ${n}`).join('\n');
+const manifest = (endpoints: Record<string, number>, weights: Record<string, number>, subsets: string[], ruleExtra = '') =>
+  echoMesh({ host: HOST, namespace: 'e2e', endpoints, weights, subsets, ruleExtra });
 
 describe('the bridge end to end, behind npm start', () => {
   let cp: RunningEdge;
@@ -71,7 +44,7 @@ describe('the bridge end to end, behind npm start', () => {
   });
 
   it('splits 80/20 as the VirtualService says, and follows a weight change made through the API', async () => {
-    await api('POST', '/api/v1/apply', manifest(ports, weighted({ v1: 80, v2: 20 }), ['v1', 'v2', 'v3']));
+    await api('POST', '/api/v1/apply', manifest(ports, { v1: 80, v2: 20 }, ['v1', 'v2', 'v3']));
     const client = await xdsEchoClient(cp.bridge!.adsPort, TARGET, 'e2e-split');
     try {
       const counts = await split(client.call, 1000);
@@ -102,14 +75,14 @@ describe('the bridge end to end, behind npm start', () => {
   }, 60_000);
 
   it('moves the route to a new subset and deletes the old ones with zero failed calls', async () => {
-    await api('POST', '/api/v1/apply', manifest(ports, weighted({ v1: 50, v2: 50 }), ['v1', 'v2', 'v3']));
+    await api('POST', '/api/v1/apply', manifest(ports, { v1: 50, v2: 50 }, ['v1', 'v2', 'v3']));
     const client = await xdsEchoClient(cp.bridge!.adsPort, TARGET, 'e2e-move');
     try {
       await eventually(async () => ((await split(client.call, 20)).v2 ? true : undefined), 10_000);
       const traffic = continuousCalls(client.call);
       await sleep(500);
       // One revision: the route goes to v3, and subsets v1 and v2 (their clusters) are deleted.
-      await api('POST', '/api/v1/apply', manifest(ports, weighted({ v3: 100 }), ['v3']));
+      await api('POST', '/api/v1/apply', manifest(ports, { v3: 100 }, ['v3']));
       await eventually(async () => {
         traffic.resetCounts();
         await sleep(300);
@@ -126,13 +99,13 @@ describe('the bridge end to end, behind npm start', () => {
   }, 60_000);
 
   it('shows a NACK on /api/v1/proxies and the revision status, keeps the client on its last good config, and never resends it', async () => {
-    await api('POST', '/api/v1/apply', manifest(ports, weighted({ v3: 100 }), ['v3']));
+    await api('POST', '/api/v1/apply', manifest(ports, { v3: 100 }, ['v3']));
     const client = await xdsEchoClient(cp.bridge!.adsPort, TARGET, 'e2e-nack');
     try {
       await eventually(async () => ((await split(client.call, 5)).v3 === 5 ? true : undefined), 10_000);
       const traffic = continuousCalls(client.call, 2);
       // gRPC's client accepts only ROUND_ROBIN and RING_HASH cluster policies: LEAST_REQUEST is rejected.
-      const applied = await api('POST', '/api/v1/apply', manifest(ports, weighted({ v3: 100 }), ['v3'], '  trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}'));
+      const applied = await api('POST', '/api/v1/apply', manifest(ports, { v3: 100 }, ['v3'], '  trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}'));
       const revision = applied.revision as number;
       const nack = await eventually(async () => {
         const { items } = await api('GET', '/api/v1/proxies');

@@ -6,6 +6,7 @@ import { startBridge, type Bridge } from '../../gateway/bridge';
 import { loadBridgeConfig } from '../../gateway/config';
 import { createLogger } from '../../gateway/ops/logger';
 import { startEcho, xdsEchoClient, type EchoBackend } from '../support/bridge-fixtures';
+import { echoMesh } from '../support/echo-mesh';
 import { continuousCalls, eventually, sleep, split } from '../support/echo-traffic';
 import { startEdge, type RunningEdge } from './start-server';
 
@@ -16,35 +17,8 @@ const HOST = 'echo.outage.svc.cluster.local';
 const root = join(import.meta.dirname, '..', '..');
 const PORT = 8793;
 
-const manifest = (v1: number, v2: number, w1: number, w2: number) => `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: echo, namespace: outage}
-spec:
-  hosts: [${HOST}]
-  resolution: STATIC
-  ports: [{number: 7070, name: grpc, protocol: GRPC}]
-  endpoints:
-  - {address: 127.0.0.1, ports: {grpc: ${v1}}, labels: {version: v1}}
-  - {address: 127.0.0.1, ports: {grpc: ${v2}}, labels: {version: v2}}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: echo, namespace: outage}
-spec:
-  host: ${HOST}
-  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: echo, namespace: outage}
-spec:
-  hosts: [${HOST}]
-  http:
-  - route:
-    - {destination: {host: ${HOST}, subset: v1}, weight: ${w1}}
-    - {destination: {host: ${HOST}, subset: v2}, weight: ${w2}}
-`;
+const manifest = (v1: number, v2: number, w1: number, w2: number) =>
+  echoMesh({ host: HOST, namespace: 'outage', endpoints: { v1, v2 }, weights: { v1: w1, v2: w2 } });
 
 describe('an edge outage seen from the bridge', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'xdsflare-outage-'));

@@ -3,51 +3,12 @@ import { startAdsServer, type AdsServer } from '../../gateway/ads/ads-server';
 import { SnapshotEncoder } from '../../gateway/snapshot/encoder';
 import { SnapshotStore } from '../../gateway/snapshot/store';
 import { envoyProtos, publish, startEcho, xdsEchoClient, type EchoBackend } from '../support/bridge-fixtures';
+import { echoMesh } from '../support/echo-mesh';
+import { split } from '../support/echo-traffic';
 
 const HOST = 'echo.test.svc.cluster.local';
-const config = (v1: EchoBackend, v2: EchoBackend, weights: [number, number], extra = '') => `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: echo, namespace: test}
-spec:
-  hosts: [${HOST}]
-  resolution: STATIC
-  ports: [{number: 7070, name: grpc, protocol: GRPC}]
-  endpoints:
-  - {address: 127.0.0.1, ports: {grpc: ${v1.port}}, labels: {version: v1}}
-  - {address: 127.0.0.1, ports: {grpc: ${v2.port}}, labels: {version: v2}}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: echo, namespace: test}
-spec:
-  host: ${HOST}
-  subsets:
-  - {name: v1, labels: {version: v1}}
-  - {name: v2, labels: {version: v2}}
-${extra}
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: echo, namespace: test}
-spec:
-  hosts: [${HOST}]
-  http:
-  - route:
-    - destination: {host: ${HOST}, subset: v1}
-      weight: ${weights[0]}
-    - destination: {host: ${HOST}, subset: v2}
-      weight: ${weights[1]}
-`;
-
-async function split(call: () => Promise<string>, n: number) {
-  const counts: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const who = await call();
-    counts[who] = (counts[who] ?? 0) + 1;
-  }
-  return counts;
-}
+const config = (v1: EchoBackend, v2: EchoBackend, [w1, w2]: [number, number]) =>
+  echoMesh({ host: HOST, namespace: 'test', endpoints: { v1: v1.port, v2: v2.port }, weights: { v1: w1, v2: w2 } });
 
 describe('the bridge serving a proxyless gRPC client (in-process store)', () => {
   const store = new SnapshotStore();

@@ -3,52 +3,15 @@ import { startAdsServer, type AdsServer } from '../../gateway/ads/ads-server';
 import { SnapshotEncoder } from '../../gateway/snapshot/encoder';
 import { SnapshotStore } from '../../gateway/snapshot/store';
 import { envoyProtos, publish, startEcho, xdsEchoClient, type EchoBackend } from '../support/bridge-fixtures';
+import { echoMesh } from '../support/echo-mesh';
+import { split } from '../support/echo-traffic';
 
 // Preview routes through the bridge to the real proxyless gRPC client (grpc-js-xds): with weights
 // 100/0 a pipeline reaches the candidate v2 by header or by the derived host, and nobody else does.
 const HOST = 'canary.test.svc.cluster.local';
 
-const config = (v1: EchoBackend, v2: EchoBackend) => `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: canary, namespace: test}
-spec:
-  hosts: [${HOST}]
-  resolution: STATIC
-  ports: [{number: 7070, name: grpc, protocol: GRPC}]
-  endpoints:
-  - {address: 127.0.0.1, ports: {grpc: ${v1.port}}, labels: {version: v1}}
-  - {address: 127.0.0.1, ports: {grpc: ${v2.port}}, labels: {version: v2}}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: canary, namespace: test}
-spec:
-  host: ${HOST}
-  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: canary
-  namespace: test
-  annotations: {xdsflare.dev/preview: "header,host"}
-spec:
-  hosts: [${HOST}]
-  http:
-  - route:
-    - {destination: {host: ${HOST}, subset: v1}, weight: 100}
-    - {destination: {host: ${HOST}, subset: v2}, weight: 0}
-`;
-
-async function tally(call: () => Promise<string>, n: number): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const who = await call();
-    counts[who] = (counts[who] ?? 0) + 1;
-  }
-  return counts;
-}
+const config = (v1: EchoBackend, v2: EchoBackend) =>
+  echoMesh({ host: HOST, namespace: 'test', endpoints: { v1: v1.port, v2: v2.port }, weights: { v1: 100, v2: 0 }, annotations: { 'xdsflare.dev/preview': 'header,host' } });
 
 describe('preview routes through the bridge, with the real proxyless gRPC client', () => {
   const store = new SnapshotStore();
@@ -76,16 +39,16 @@ describe('preview routes through the bridge, with the real proxyless gRPC client
 
   it('sends calls carrying x-route-to: v2 to v2 while every other call stays on v1 (weights 100/0)', async () => {
     const c = await client(`${HOST}:7070`, 'preview-header');
-    expect(await tally(() => c.call(5000, { 'x-route-to': 'v2' }), 50)).toEqual({ v2: 50 });
-    expect(await tally(() => c.call(), 50)).toEqual({ v1: 50 });
-    expect(await tally(() => c.call(5000, { 'x-route-to': 'v3' }), 20)).toEqual({ v1: 20 });
-    expect(await tally(() => c.call(5000, { 'x-route-to': 'v1' }), 20)).toEqual({ v1: 20 });
+    expect(await split(() => c.call(5000, { 'x-route-to': 'v2' }), 50)).toEqual({ v2: 50 });
+    expect(await split(() => c.call(), 50)).toEqual({ v1: 50 });
+    expect(await split(() => c.call(5000, { 'x-route-to': 'v3' }), 20)).toEqual({ v1: 20 });
+    expect(await split(() => c.call(5000, { 'x-route-to': 'v1' }), 20)).toEqual({ v1: 20 });
   });
 
   it('lands every call of a client dialing the derived host v2---<host>:<port> on v2', async () => {
     const c = await client(`v2---${HOST}:7070`, 'preview-host');
-    expect(await tally(() => c.call(), 50)).toEqual({ v2: 50 });
+    expect(await split(() => c.call(), 50)).toEqual({ v2: 50 });
     const plain = await client(HOST, 'preview-plain');
-    expect(await tally(() => plain.call(), 20)).toEqual({ v1: 20 });
+    expect(await split(() => plain.call(), 20)).toEqual({ v1: 20 });
   });
 });
