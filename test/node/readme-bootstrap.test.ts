@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { WORKLOAD_SDS_CLUSTER } from '../../xds/translate/build-upstream-tls';
 import { envoyRegistry } from '../support/envoy-registry';
 
 const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
@@ -17,6 +18,17 @@ it('the README bootstrap is a valid Envoy Bootstrap (strict decode against Envoy
     expect(source.api_config_source.refresh_delay).toBeTruthy();
   }
   expect(bootstrap.static_resources.clusters.map((c: { name: string; type: string }) => [c.name, c.type])).toEqual([['xds_cluster', 'STATIC']]);
+});
+
+it('the README sds-grpc cluster (for ISTIO_MUTUAL) is a valid Bootstrap fragment, named as the clusters refer to it', () => {
+  const block = /```yaml\n(# sds-grpc cluster[\s\S]*?)```/.exec(readme)?.[1];
+  expect(block).toBeTruthy();
+  const fragment = parse(block!);
+  envoyRegistry().decodeStrict({ '@type': 'type.googleapis.com/envoy.config.bootstrap.v3.Bootstrap', ...fragment });
+  const [cluster] = fragment.static_resources.clusters;
+  expect([cluster.name, cluster.load_assignment.cluster_name]).toEqual([WORKLOAD_SDS_CLUSTER, WORKLOAD_SDS_CLUSTER]);
+  // gRPC needs HTTP/2 to the SDS server.
+  expect(cluster.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].explicit_http_config.http2_protocol_options).toEqual({});
 });
 
 it('a typo in the bootstrap would be caught', () => {

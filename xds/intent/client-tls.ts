@@ -1,11 +1,8 @@
 import { z } from 'zod';
 import { istioObject } from './common';
 
-const ModeSchema = z.enum(['DISABLE', 'SIMPLE', 'MUTUAL'], {
-  error: (iss) =>
-    iss.input === 'ISTIO_MUTUAL'
-      ? "ISTIO_MUTUAL is not supported: it needs Istio's certificate authority and workload certificates, which this control plane does not have; use MUTUAL with clientCertificate, privateKey and caCertificates (or credentialName)"
-      : `expected DISABLE, SIMPLE or MUTUAL, got ${JSON.stringify(iss.input)}`,
+const ModeSchema = z.enum(['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL'], {
+  error: (iss) => `expected DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL, got ${JSON.stringify(iss.input)}`,
 });
 
 const PathSchema = z.string().min(1, 'must not be empty');
@@ -29,6 +26,14 @@ export const ClientTlsSettingsSchema = istioObject(
   const at = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
   if (mode === 'DISABLE') {
     for (const k of given) at(k, 'has no effect with mode DISABLE (set mode SIMPLE or MUTUAL)');
+    return;
+  }
+  if (mode === 'ISTIO_MUTUAL') {
+    // The proxy's own workload identity (SDS `default` and `ROOTCA`) is the key pair and the trust: nothing else may stand in for it.
+    for (const k of ['clientCertificate', 'privateKey', 'caCertificates', 'credentialName'] as const) {
+      if (tls[k] !== undefined) at(k, "is not used with mode ISTIO_MUTUAL: the proxy's workload certificate and root CA come from its SDS provider (use MUTUAL to set them)");
+    }
+    if (tls.insecureSkipVerify !== undefined) at('insecureSkipVerify', 'is not used with mode ISTIO_MUTUAL: the server is always verified against the workload root CA');
     return;
   }
   if (mode === 'SIMPLE') {

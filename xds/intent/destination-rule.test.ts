@@ -192,13 +192,23 @@ describe('DestinationRule trafficPolicy.tls', () => {
     expect(errors('tls: {mode: SIMPLE, insecureSkipVerify: true}')).toEqual([]);
   });
 
-  it('explains why ISTIO_MUTUAL is refused', () => {
-    expect(errors('tls: {mode: ISTIO_MUTUAL}')).toEqual([
-      {
-        path: 'spec.trafficPolicy.tls.mode',
-        message: "ISTIO_MUTUAL is not supported: it needs Istio's certificate authority and workload certificates, which this control plane does not have; use MUTUAL with clientCertificate, privateKey and caCertificates (or credentialName)",
-      },
+  it('accepts ISTIO_MUTUAL, alone or with SPIFFE subjectAltNames and an sni', () => {
+    expect(errors('tls: {mode: ISTIO_MUTUAL}')).toEqual([]);
+    expect(errors('tls: {mode: ISTIO_MUTUAL, subjectAltNames: [spiffe://cluster.local/ns/shop/sa/payments], sni: payments.shop}')).toEqual([]);
+  });
+
+  it('refuses certificates, a credential and insecureSkipVerify with ISTIO_MUTUAL, and unknown modes', () => {
+    const notUsed = "is not used with mode ISTIO_MUTUAL: the proxy's workload certificate and root CA come from its SDS provider (use MUTUAL to set them)";
+    expect(errors('tls: {mode: ISTIO_MUTUAL, clientCertificate: /etc/c.pem, privateKey: /etc/k.pem, caCertificates: /etc/ca.pem}')).toEqual([
+      { path: 'spec.trafficPolicy.tls.clientCertificate', message: notUsed },
+      { path: 'spec.trafficPolicy.tls.privateKey', message: notUsed },
+      { path: 'spec.trafficPolicy.tls.caCertificates', message: notUsed },
     ]);
+    expect(errors('tls: {mode: ISTIO_MUTUAL, credentialName: client-cert}')).toEqual([{ path: 'spec.trafficPolicy.tls.credentialName', message: notUsed }]);
+    expect(errors('tls: {mode: ISTIO_MUTUAL, insecureSkipVerify: true}')).toEqual([
+      { path: 'spec.trafficPolicy.tls.insecureSkipVerify', message: 'is not used with mode ISTIO_MUTUAL: the server is always verified against the workload root CA' },
+    ]);
+    expect(errors('tls: {mode: STRICT}')).toEqual([{ path: 'spec.trafficPolicy.tls.mode', message: 'expected DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL, got "STRICT"' }]);
   });
 
   it('refuses MUTUAL without a key pair, keys with SIMPLE, files beside a credential, and verification settings that contradict insecureSkipVerify', () => {

@@ -162,7 +162,7 @@ describe('Gateway servers: HTTPS, TLS, TCP', () => {
       g.spec.servers[2]!.tls.mode = 'AUTO_PASSTHROUGH';
       g.spec.servers[3]!.tls.verifyCertificateSpki = ['abc'];
     })).toEqual([
-      { path: 'spec.servers[1].tls.mode', message: "ISTIO_MUTUAL is not supported: it needs Istio's certificate authority and workload certificates, which this control plane does not have; use MUTUAL with credentialName (or serverCertificate, privateKey and caCertificates)" },
+      { path: 'spec.servers[1].tls.mode', message: "ISTIO_MUTUAL is not supported on Gateway servers: the workload identity (SDS default and ROOTCA) is mapped only for DestinationRule tls, and Istio's mesh-facing gateways route it with AUTO_PASSTHROUGH, which is not supported either; use MUTUAL with credentialName (or serverCertificate, privateKey and caCertificates)" },
       { path: 'spec.servers[2].tls.mode', message: 'AUTO_PASSTHROUGH is not supported yet: it routes by SNI names Istio builds for its east-west gateways, which this control plane does not have; use PASSTHROUGH with VirtualService tls routes' },
       { path: 'spec.servers[3].tls.verifyCertificateSpki', message: '"verifyCertificateSpki" is an Istio field this control plane does not support yet' },
     ]);

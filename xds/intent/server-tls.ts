@@ -3,7 +3,7 @@ import { isDns1123Subdomain, istioObject } from './common';
 
 const UNSUPPORTED_MODES: Record<string, string> = {
   AUTO_PASSTHROUGH: 'AUTO_PASSTHROUGH is not supported yet: it routes by SNI names Istio builds for its east-west gateways, which this control plane does not have; use PASSTHROUGH with VirtualService tls routes',
-  ISTIO_MUTUAL: "ISTIO_MUTUAL is not supported: it needs Istio's certificate authority and workload certificates, which this control plane does not have; use MUTUAL with credentialName (or serverCertificate, privateKey and caCertificates)",
+  ISTIO_MUTUAL: "ISTIO_MUTUAL is not supported on Gateway servers: the workload identity (SDS default and ROOTCA) is mapped only for DestinationRule tls, and Istio's mesh-facing gateways route it with AUTO_PASSTHROUGH, which is not supported either; use MUTUAL with credentialName (or serverCertificate, privateKey and caCertificates)",
   OPTIONAL_MUTUAL: 'OPTIONAL_MUTUAL is not supported yet; use MUTUAL (client certificate required) or SIMPLE',
 };
 

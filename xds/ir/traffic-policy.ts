@@ -39,10 +39,11 @@ export interface OutlierDetectionIR {
 }
 
 export interface UpstreamTlsIR {
-  mode: 'SIMPLE' | 'MUTUAL';
-  /** The SNI sent: the rule's `sni`, else the host (unless it is a wildcard). */
+  /** ISTIO_MUTUAL: the proxy's workload identity from its own SDS provider (secrets `default` and `ROOTCA`). */
+  mode: 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
+  /** The SNI sent: the rule's `sni`, else the host (unless it is a wildcard); for ISTIO_MUTUAL, else `outbound_.<port>_.<subset>_.<host>`. */
   sni?: string;
-  /** Names the server certificate must carry: the rule's, else the SNI. Empty with insecureSkipVerify. */
+  /** Names the server certificate must carry: the rule's, else the SNI (ISTIO_MUTUAL: none). Empty with insecureSkipVerify. */
   subjectAltNames: string[];
   /** A CA bundle file; absent means the system bundle (or the credential's `-cacert` secret). */
   caCertificates?: string;

@@ -36,9 +36,41 @@ function certificates(tls: UpstreamTlsIR, subscriber: Subscriber): Json {
   return { tls_certificates: [{ certificate_chain: { filename: tls.clientCertificate }, private_key: { filename: tls.privateKey } }] };
 }
 
-/** DestinationRule tls (SIMPLE or MUTUAL) → the cluster's UpstreamTlsContext transport socket. */
+/** Istio's names for the workload's own certificate and its trust bundle, served by the proxy's local SDS (istio-agent, SPIRE). */
+export const WORKLOAD_CERTIFICATE_SDS = 'default';
+export const WORKLOAD_ROOT_CA_SDS = 'ROOTCA';
+/** The static cluster the proxy's bootstrap defines to reach that SDS server (Istio's: a UDS to the agent). */
+export const WORKLOAD_SDS_CLUSTER = 'sds-grpc';
+
+/** Istio's SDS config for workload secrets: not this control plane but the proxy's own `sds-grpc` cluster. */
+export const workloadSdsConfig = () => ({
+  api_config_source: {
+    api_type: 'GRPC',
+    transport_api_version: 'V3',
+    grpc_services: [{ envoy_grpc: { cluster_name: WORKLOAD_SDS_CLUSTER } }],
+    set_node_on_first_message_only: true,
+  },
+  resource_api_version: 'V3',
+});
+
+/** ISTIO_MUTUAL as Istio's sidecars put it on the wire: workload certificate and root CA by SDS, TLS 1.2 to 1.3. */
+function istioMutual(tls: UpstreamTlsIR): Json {
+  const sans = tls.subjectAltNames.length ? { match_typed_subject_alt_names: tls.subjectAltNames.map(sanMatcher) } : {};
+  return {
+    tls_params: { tls_minimum_protocol_version: 'TLSv1_2', tls_maximum_protocol_version: 'TLSv1_3' },
+    tls_certificate_sds_secret_configs: [{ name: WORKLOAD_CERTIFICATE_SDS, sds_config: workloadSdsConfig() }],
+    combined_validation_context: {
+      default_validation_context: sans,
+      validation_context_sds_secret_config: { name: WORKLOAD_ROOT_CA_SDS, sds_config: workloadSdsConfig() },
+    },
+  };
+}
+
+/** DestinationRule tls (SIMPLE, MUTUAL or ISTIO_MUTUAL) → the cluster's UpstreamTlsContext transport socket. */
 export function buildUpstreamTls(tls: UpstreamTlsIR, subscriber: Subscriber, h2: boolean): Json {
-  const common = { ...(h2 ? { alpn_protocols: ['h2'] } : {}), ...certificates(tls, subscriber), ...validation(tls, subscriber) };
+  // ALPN: only h2 where the cluster speaks it; not Istio's `istio`/`istio-peer-exchange` (see README).
+  const alpn = h2 ? { alpn_protocols: ['h2'] } : {};
+  const common = tls.mode === 'ISTIO_MUTUAL' ? { ...alpn, ...istioMutual(tls) } : { ...alpn, ...certificates(tls, subscriber), ...validation(tls, subscriber) };
   return {
     name: 'envoy.transport_sockets.tls',
     typed_config: { '@type': UPSTREAM_TLS_TYPE, common_tls_context: common, ...(tls.sni ? { sni: tls.sni } : {}) },

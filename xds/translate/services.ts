@@ -4,7 +4,7 @@ import type { TrafficPolicy } from '../intent/traffic-policy';
 import type { ClusterEndpointIR, ClusterIR, ServiceIR } from '../ir/types';
 import type { Diagnostics } from './diagnostics';
 import { isHttpProtocol } from './hosts';
-import { effectivePolicy, policyFields, tlsPolicyPaths } from './traffic-policy';
+import { effectivePolicy, istioMutualPaths, policyFields, tlsPolicyPaths } from './traffic-policy';
 
 /** ServiceEntries → one ServiceIR per host (the first object declaring a host wins; later ones are errors). */
 export function translateServiceEntries(entries: ServiceEntryIntent[], diag: Diagnostics): Map<string, ServiceIR> {
@@ -71,6 +71,7 @@ export function translateDestinationRules(rules: DestinationRuleIntent[], servic
     if (services.get(host)!.ports.some((p) => isHttpProtocol(p.protocol))) {
       for (const w of tlsPolicyPaths(policy, dr.spec.subsets ?? [])) diag.warn(source, w.path, w.message);
     }
+    for (const w of istioMutualPaths(policy, dr.spec.subsets ?? [])) diag.warn(source, w.path, w.message);
     byHost.set(host, { source, subsets, ...(policy ? { trafficPolicy: policy } : {}) });
   }
   return byHost;
@@ -103,7 +104,7 @@ export function buildClusterIRs(services: Map<string, ServiceIR>, policies: Map<
         lbPolicy: 'ROUND_ROBIN',
         endpoints: endpointsFor({}),
         sources: policy ? [svc.source, policy.source] : [svc.source],
-        ...policyFields(effectivePolicy(policy?.trafficPolicy, undefined, port.number), svc.host),
+        ...policyFields(effectivePolicy(policy?.trafficPolicy, undefined, port.number), svc.host, { port: port.number, subset: '' }),
       });
       for (const subset of policy?.subsets.values() ?? []) {
         clusters.push({
@@ -113,7 +114,7 @@ export function buildClusterIRs(services: Map<string, ServiceIR>, policies: Map<
           lbPolicy: 'ROUND_ROBIN',
           endpoints: endpointsFor(subset.labels),
           sources: [svc.source, policy!.source],
-          ...policyFields(effectivePolicy(policy!.trafficPolicy, subset.trafficPolicy, port.number), svc.host),
+          ...policyFields(effectivePolicy(policy!.trafficPolicy, subset.trafficPolicy, port.number), svc.host, { port: port.number, subset: subset.name }),
         });
       }
     }

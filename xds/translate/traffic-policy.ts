@@ -87,8 +87,19 @@ function outlierDetectionIR(od: OutlierDetection): OutlierDetectionIR {
   });
 }
 
-function tlsIR(tls: ClientTlsSettings, host: string): UpstreamTlsIR | undefined {
+/** Where a cluster goes: Istio's ISTIO_MUTUAL SNI names it (`outbound_.<port>_.<subset>_.<host>`). */
+export interface ClusterKey {
+  port: number;
+  subset: string;
+}
+
+function tlsIR(tls: ClientTlsSettings, host: string, key: ClusterKey): UpstreamTlsIR | undefined {
   if (tls.mode === undefined || tls.mode === 'DISABLE') return undefined;
+  if (tls.mode === 'ISTIO_MUTUAL') {
+    // Istio's SNI for mesh mTLS, which east-west gateways route on; SANs only as given (Istio would add the
+    // service's accounts, which ServiceEntries here do not carry): without them any workload of the root CA passes.
+    return { mode: tls.mode, sni: tls.sni ?? `outbound_.${key.port}_.${key.subset}_.${host}`, subjectAltNames: tls.subjectAltNames ?? [] };
+  }
   // SNI defaults to the host, so TLS origination to an external service just works (Istio's auto SNI).
   const sni = tls.sni ?? (host.startsWith('*') ? undefined : host);
   const insecure = tls.insecureSkipVerify === true;
@@ -105,8 +116,8 @@ function tlsIR(tls: ClientTlsSettings, host: string): UpstreamTlsIR | undefined 
 }
 
 /** The ClusterIR fields a resolved policy sets (none for an empty policy, so plain clusters stay plain). */
-export function policyFields(policy: PortPolicy, host: string): Partial<ClusterIR> {
-  const tls = policy.tls && tlsIR(policy.tls, host);
+export function policyFields(policy: PortPolicy, host: string, key: ClusterKey): Partial<ClusterIR> {
+  const tls = policy.tls && tlsIR(policy.tls, host, key);
   const setting = policy.loadBalancer?.localityLbSetting;
   const localityLb = setting && localityLbIR(setting, policy.outlierDetection !== undefined);
   return {
@@ -120,9 +131,21 @@ export function policyFields(policy: PortPolicy, host: string): Partial<ClusterI
 
 const GRPC_TLS_WARNING = "proxyless gRPC clients reject a cluster with TLS settings (they take TLS only from certificate providers in their own bootstrap): this host's clusters work for Envoy only";
 
+const ISTIO_MUTUAL_WARNING = "ISTIO_MUTUAL takes the proxy's workload certificate (SDS default) and root CA (SDS ROOTCA) from a static cluster sds-grpc its bootstrap must define, reaching an SDS provider such as istio-agent or SPIRE; an Envoy without it rejects these clusters";
+
+/** Paths of every ISTIO_MUTUAL tls in a rule's policies, to remind that the proxy must bring its own identity. */
+export function istioMutualPaths(top: TrafficPolicy | undefined, subsets: { trafficPolicy?: TrafficPolicy | undefined }[]): { path: string; message: string }[] {
+  const scan = (policy: TrafficPolicy | undefined, at: string) => [
+    ...(policy?.tls?.mode === 'ISTIO_MUTUAL' ? [`${at}.tls`] : []),
+    ...(policy?.portLevelSettings ?? []).flatMap((p, i) => (p.tls?.mode === 'ISTIO_MUTUAL' ? [`${at}.portLevelSettings[${i}].tls`] : [])),
+  ];
+  const paths = [...scan(top, 'spec.trafficPolicy'), ...subsets.flatMap((s, i) => scan(s.trafficPolicy, `spec.subsets[${i}].trafficPolicy`))];
+  return paths.map((path) => ({ path, message: ISTIO_MUTUAL_WARNING }));
+}
+
 /** Paths of every tls that turns TLS on in a rule's policies (top, port level, subsets), to warn gRPC users. */
 export function tlsPolicyPaths(top: TrafficPolicy | undefined, subsets: { trafficPolicy?: TrafficPolicy | undefined }[]): { path: string; message: string }[] {
-  const on = (tls: ClientTlsSettings | undefined) => tls?.mode === 'SIMPLE' || tls?.mode === 'MUTUAL';
+  const on = (tls: ClientTlsSettings | undefined) => tls?.mode !== undefined && tls.mode !== 'DISABLE';
   const scan = (policy: TrafficPolicy | undefined, at: string) => [
     ...(on(policy?.tls) ? [`${at}.tls`] : []),
     ...(policy?.portLevelSettings ?? []).flatMap((p, i) => (on(p.tls) ? [`${at}.portLevelSettings[${i}].tls`] : [])),
