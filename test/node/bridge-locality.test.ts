@@ -4,7 +4,8 @@ import { startAdsServer, type AdsServer } from '../../gateway/ads/ads-server';
 import { SnapshotEncoder } from '../../gateway/snapshot/encoder';
 import { nodeClassOf, SnapshotStore } from '../../gateway/snapshot/store';
 import type { ViewSnapshot } from '../../gateway/snapshot/types';
-import { envoyProtos, startEcho, viewSource, xdsEchoClient, type EchoBackend } from '../support/bridge-fixtures';
+import { selectView, translateIntents, viewKey, viewLabelKeys, type NodeInfo } from '../../xds';
+import { envoyProtos, intentsOf, startEcho, viewSource, xdsEchoClient, type EchoBackend } from '../support/bridge-fixtures';
 
 // localityLbSetting failover as the real proxyless gRPC client applies it: priorities relative to the
 // client's own locality (its bootstrap node.locality), served by the bridge's ADS server in process.
@@ -100,6 +101,104 @@ describe('locality failover through the bridge, with the proxyless gRPC client',
     } finally {
       r1.close();
       r2.close();
+    }
+  });
+});
+
+// localityLbSetting.failoverPriority: priorities by the labels a client shares with each endpoint
+// (its bootstrap node.metadata.labels), with the edge's view selection and label keys: the client's
+// other labels (its pod name) do not split its class.
+const TIERED = 'echo.tiers.svc.cluster.local';
+
+const tieredConfig = (a: EchoBackend, b: EchoBackend) => `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: echo, namespace: tiers}
+spec:
+  hosts: [${TIERED}]
+  resolution: STATIC
+  ports: [{number: 7070, name: grpc, protocol: GRPC}]
+  endpoints:
+  - {address: 127.0.0.1, ports: {grpc: ${a.port}}, labels: {tier: a, pod: echo-0}}
+  - {address: 127.0.0.1, ports: {grpc: ${b.port}}, labels: {tier: b, pod: echo-1}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: echo, namespace: tiers}
+spec:
+  host: ${TIERED}
+  trafficPolicy:
+    outlierDetection: {consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 100}
+    loadBalancer:
+      localityLbSetting:
+        failoverPriority: [tier]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: echo, namespace: tiers}
+spec:
+  hosts: [${TIERED}]
+  http:
+  - route:
+    - destination: {host: ${TIERED}}
+    retries: {attempts: 0}
+`;
+
+describe('failoverPriority through the bridge, with the proxyless gRPC client', () => {
+  const store = new SnapshotStore();
+  const encoder = new SnapshotEncoder(envoyProtos());
+  let ads: AdsServer;
+  let a: EchoBackend;
+  let b: EchoBackend;
+  const views: string[] = [];
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all(['tier-a', 'tier-b'].map(startEcho)) as [EchoBackend, EchoBackend];
+    const yaml = tieredConfig(a, b);
+    // As the edge would answer: the label keys views depend on, and each class's view.
+    const { ir } = translateIntents(intentsOf(yaml));
+    const labelKeys = viewLabelKeys(ir);
+    const nodes: NodeInfo[] = [{ id: '', userAgentName: 'gRPC', labels: { tier: 'a', pod: 'client-a-0' } }, { id: '', userAgentName: 'gRPC', labels: { tier: 'b', pod: 'client-b-0' } }];
+    const classes = nodes.map((node) => ({ nodeClass: nodeClassOf(node, labelKeys), view: viewKey(selectView(ir, node)) }));
+    views.push(...classes.map((c) => c.view));
+    store.restoreClasses(classes);
+    const snapshots = new Map<string, ViewSnapshot>();
+    for (const { view } of classes) snapshots.set(view, encoder.encodeView(view, await viewSource(yaml, view), 1, Date.now()));
+    store.apply({ revision: 1, classViews: new Map(classes.map((c) => [c.nodeClass.key, c.view])), snapshots, labelKeys });
+    ads = await startAdsServer('127.0.0.1:0', { protos: envoyProtos(), store, controlPlane: 'test-bridge' });
+  });
+  afterAll(async () => {
+    await ads?.drain(100);
+    await Promise.all([a, b].map((e) => e?.stop()));
+  });
+
+  it('sends a client to the endpoint sharing its tier until that one is ejected, then to the other', async () => {
+    expect(views).toEqual(['grpc|mesh|lbl:tier=a', 'grpc|mesh|lbl:tier=b']);
+    expect(store.labelKeys).toEqual(['tier']);
+    // Pod names differ from the classes restored above: only tier decides the class.
+    const ca = await xdsEchoClient(ads.port, `${TIERED}:7070`, 'client-a', { tier: 'a', pod: 'client-a-7' });
+    const cb = await xdsEchoClient(ads.port, `${TIERED}:7070`, 'client-b', { tier: 'b', pod: 'client-b-3' });
+    try {
+      expect(new Set(await Promise.all(Array.from({ length: 10 }, () => ca.call())))).toEqual(new Set(['tier-a']));
+      expect(new Set(await Promise.all(Array.from({ length: 10 }, () => cb.call())))).toEqual(new Set(['tier-b']));
+
+      a.behaviour.failWith = status.UNAVAILABLE;
+      // Failures until outlier detection (1 s interval) ejects tier-a and priority 1 (tier b) takes over.
+      const deadline = Date.now() + 15_000;
+      let failures = 0;
+      let last: { who?: string; code?: number } = {};
+      while (Date.now() < deadline) {
+        last = await settle(ca.call());
+        if (last.who === 'tier-b') break;
+        failures++;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(last.who).toBe('tier-b');
+      expect(failures).toBeGreaterThan(0);
+      expect(new Set(await Promise.all(Array.from({ length: 10 }, () => ca.call())))).toEqual(new Set(['tier-b']));
+    } finally {
+      ca.close();
+      cb.close();
     }
   });
 });

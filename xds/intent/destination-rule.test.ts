@@ -140,8 +140,33 @@ describe('DestinationRule trafficPolicy.loadBalancer.localityLbSetting', () => {
     ]);
     expect(errors(`loadBalancer: {localityLbSetting: {distribute: [{from: "*", to: {a: 60, b: 30}}], failover: [{from: a, to: b}], failoverPriority: [x]}}\n${od}`)).toEqual([
       { path: 'spec.trafficPolicy.loadBalancer.localityLbSetting.failover', message: 'set either distribute or failover, not both (as in Istio)' },
-      { path: 'spec.trafficPolicy.loadBalancer.localityLbSetting.failoverPriority', message: 'not supported: it orders endpoints by labels shared with each proxy; use failover (regions) or the default priorities by region, zone and sub-zone' },
+      { path: 'spec.trafficPolicy.loadBalancer.localityLbSetting.failoverPriority', message: 'set either distribute or failoverPriority, not both (Istio ignores failoverPriority when distribute is set)' },
       { path: 'spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to', message: 'weights must add up to 100, not 90' },
+    ]);
+  });
+
+  it('accepts failoverPriority labels (key or key=value), alone or with failover, with outlier detection', () => {
+    expect(errors(`loadBalancer: {localityLbSetting: {failoverPriority: [tier, topology.kubernetes.io/zone, app.kubernetes.io/version=v2]}}\n${od}`)).toEqual([]);
+    expect(errors(`loadBalancer: {localityLbSetting: {failoverPriority: [tier], failover: [{from: a, to: b}]}}\n${od}`)).toEqual([]);
+    expect(errors('loadBalancer: {localityLbSetting: {enabled: false, failoverPriority: [tier]}}')).toEqual([]);
+  });
+
+  it('refuses failoverPriority without outlier detection, bad or repeated keys, network, and locality labels beside failover', () => {
+    const lp = 'spec.trafficPolicy.loadBalancer.localityLbSetting';
+    expect(errors('loadBalancer: {localityLbSetting: {failoverPriority: [tier]}}')).toEqual([
+      { path: `${lp}.failoverPriority`, message: 'needs outlierDetection: without it no endpoint is ejected and traffic never fails over (as in Istio)' },
+    ]);
+    expect(errors(`loadBalancer: {localityLbSetting: {failoverPriority: ["-bad", "ver=a=b", tier, tier, topology.istio.io/network]}}\n${od}`)).toEqual([
+      { path: `${lp}.failoverPriority[0]`, message: '"-bad" must be a label key, or key=value' },
+      { path: `${lp}.failoverPriority[1]`, message: '"ver=a=b": "a=b" is not a label value' },
+      { path: `${lp}.failoverPriority[3]`, message: 'label tier is listed twice' },
+      { path: `${lp}.failoverPriority[4]`, message: 'not supported: topology.istio.io/network compares networks, and this control plane has none (endpoint network is only stored)' },
+    ]);
+    expect(errors(`loadBalancer: {localityLbSetting: {failoverPriority: [tier, topology.kubernetes.io/region], failover: [{from: a, to: b}]}}\n${od}`)).toEqual([
+      { path: `${lp}.failoverPriority[1]`, message: 'cannot be set together with failover: topology.kubernetes.io/region is a locality label (as in Istio)' },
+    ]);
+    expect(errors('portLevelSettings: [{port: {number: 80}, loadBalancer: {localityLbSetting: {failoverPriority: [tier]}}}]')).toEqual([
+      { path: 'spec.trafficPolicy.portLevelSettings[0].loadBalancer.localityLbSetting.failoverPriority', message: 'needs outlierDetection in this port-level entry, which replaces the whole policy' },
     ]);
   });
 });

@@ -72,8 +72,13 @@ export interface ClusterIR {
 export interface LocalityLbIR {
   /** Per `from` pattern, the share of traffic per `to` pattern (in the order written). */
   distribute?: { from: string; to: [string, number][] }[];
-  /** Priorities by matching region, zone and sub-zone (Istio's default), with region failover pairs. */
+  /**
+   * Priorities by matching region, zone and sub-zone (Istio's default), with region failover pairs.
+   * With failoverPriority, present only when the rule sets failover too (Istio then combines both).
+   */
   failover?: { from: string; to: string }[];
+  /** failoverPriority as written (`key` or `key=value`): priorities by how many leading labels an endpoint shares with the proxy. */
+  failoverPriority?: string[];
 }
 
 export interface ClusterEndpointIR {
@@ -81,6 +86,8 @@ export interface ClusterEndpointIR {
   port: number;
   weight?: number;
   locality?: string;
+  /** Only in clusters with failoverPriority: the endpoint's labels among the keys it compares. */
+  labels?: Record<string, string>;
 }
 
 export interface StringMatchIR {
@@ -187,6 +194,8 @@ export interface MeshIR {
   sourceSelectors?: Record<string, string>[];
   /** How many locality parts (region, zone, sub-zone) localityLbSetting compares (absent when no cluster uses it). */
   localityDepth?: number;
+  /** Label keys whose proxy values failoverPriority compares (absent when none): views carry the proxy's values. */
+  priorityLabelKeys?: string[];
   /**
    * When some exportTo restricts visibility: the IR of what proxies in each namespace it names see.
    * The top level is then what every other proxy (and one without a namespace) sees.

@@ -55,7 +55,7 @@ export function renderView(full: MeshIR, view: View, subscriber: Subscriber): Sn
   const buildRouteConfiguration = (name: string, virtualHosts: VirtualHostIR[], kind?: 'grpc' | 'envoy') =>
     buildRoutes(name, ir.sourceSelectors ? routesForSources(virtualHosts, view) : virtualHosts, kind);
   const clusters = ir.clusters.map((c) => buildCluster(c, view, subscriber));
-  const endpoints = ir.clusters.filter((c) => c.resolution === 'STATIC').map((c) => buildClusterLoadAssignment(c, view.locality));
+  const endpoints = ir.clusters.filter((c) => c.resolution === 'STATIC').map((c) => buildClusterLoadAssignment(c, view));
   const listeners: Json[] = [];
   const routes: Json[] = [];
   if (view.client === 'grpc') {

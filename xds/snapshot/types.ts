@@ -28,12 +28,15 @@ export interface View {
   /**
    * Dimensions present only when the config needs them, so proxies keep sharing snapshots: the
    * proxy's namespace when some exportTo makes it see a different set of objects, its locality
-   * (region, zone, sub-zone, cut to the depth some localityLbSetting compares) and the indices of
-   * the sourceLabels selectors its labels match (see xds/snapshot/view.ts).
+   * (region, zone, sub-zone, cut to the depth some localityLbSetting compares), the indices of
+   * the sourceLabels selectors its labels match, and its values of the labels some failoverPriority
+   * compares (see xds/snapshot/view.ts).
    */
   namespace?: string;
   locality?: string[];
   sources?: number[];
+  /** The proxy's non-empty values of MeshIR.priorityLabelKeys. */
+  labels?: Record<string, string>;
 }
 
 /** How rendered resources point at their EDS/RDS sources: back at the REST poller's xDS cluster, or ADS. */

@@ -20,7 +20,7 @@ function localityParts(locality: LocalityInfo | undefined, depth: number): strin
 
 /**
  * The view of a proxy: gRPC clients get the mesh view; an Envoy whose labels match Gateway selectors
- * gets those Gateways. The namespace, locality and sourceLabels dimensions are added only when the
+ * gets those Gateways. The namespace, locality, sourceLabels and failoverPriority label dimensions are added only when the
  * config makes them matter, and only as finely as it does, so proxies keep sharing snapshots.
  */
 export function selectView(ir: MeshIR, node: NodeInfo): View {
@@ -34,12 +34,15 @@ export function selectView(ir: MeshIR, node: NodeInfo): View {
   if (locality.length) view.locality = locality;
   const sources = (scope.sourceSelectors ?? []).flatMap((selector, i) => (matchesLabels(node.labels, selector) ? [i] : []));
   if (sources.length) view.sources = sources;
+  // failoverPriority: the proxy's values of the labels it compares (a missing or empty one is empty, as in Istio).
+  const labels = (scope.priorityLabelKeys ?? []).flatMap((k) => (node.labels[k] ? [[k, node.labels[k]] as const] : []));
+  if (labels.length) view.labels = Object.fromEntries(labels);
   return view;
 }
 
 /**
- * The label keys selectView reads (Gateway selectors and sourceLabels selectors, in every namespace
- * scope). Proxies whose labels agree on these keys get the same view, so a bridge can group them by
+ * The label keys selectView reads (Gateway selectors, sourceLabels selectors and the labels
+ * failoverPriority compares, in every namespace scope). Proxies whose labels agree on these keys get the same view, so a bridge can group them by
  * these labels alone: a StatefulSet's per-pod labels do not split its proxies into classes.
  */
 export function viewLabelKeys(ir: MeshIR): string[] {
@@ -47,6 +50,7 @@ export function viewLabelKeys(ir: MeshIR): string[] {
   for (const scope of [ir, ...Object.values(ir.namespaceScopes ?? {})]) {
     for (const gw of scope.gateways) for (const k of Object.keys(gw.selector)) keys.add(k);
     for (const selector of scope.sourceSelectors ?? []) for (const k of Object.keys(selector)) keys.add(k);
+    for (const k of scope.priorityLabelKeys ?? []) keys.add(k);
   }
   return [...keys].sort();
 }

@@ -3,10 +3,9 @@ import { RESOURCE_TYPES } from '../envoy/type-urls';
 import type { ClusterEndpointIR, ClusterIR } from '../ir/types';
 import type { Subscriber, View } from '../snapshot/types';
 import { buildConnectionPoolFields, buildLbFields, buildOutlierFields, commonHttpOptions } from './build-cluster-policy';
-import { buildLoadAssignment } from './build-endpoints';
+import { viewLoadAssignment } from './build-endpoints';
 import { buildUpstreamTls } from './build-upstream-tls';
 import { configSource } from './config-source';
-import { applyLocalityLb } from './locality-lb';
 
 type Json = Record<string, unknown>;
 
@@ -21,11 +20,11 @@ export function buildCluster(cluster: ClusterIR, view: View, subscriber: Subscri
     json.eds_cluster_config = { eds_config: configSource(subscriber), service_name: cluster.name };
   } else if (view.client === 'grpc') {
     json.type = 'LOGICAL_DNS';
-    json.load_assignment = applyLocalityLb(buildLoadAssignment(cluster.name, dnsEndpoints(cluster).slice(0, 1)), cluster.localityLb, view.locality ?? []);
+    json.load_assignment = viewLoadAssignment(cluster.name, dnsEndpoints(cluster).slice(0, 1), cluster.localityLb, view);
   } else {
     json.type = 'STRICT_DNS';
     json.dns_lookup_family = 'V4_ONLY';
-    json.load_assignment = applyLocalityLb(buildLoadAssignment(cluster.name, dnsEndpoints(cluster)), cluster.localityLb, view.locality ?? []);
+    json.load_assignment = viewLoadAssignment(cluster.name, dnsEndpoints(cluster), cluster.localityLb, view);
   }
   Object.assign(json, buildLbFields(cluster));
   if (cluster.connectionPool) Object.assign(json, buildConnectionPoolFields(cluster.connectionPool));

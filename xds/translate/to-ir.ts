@@ -13,7 +13,7 @@ import { attachHashPolicies } from './hash-policies';
 import { addPreviewRoutes } from './preview-routes';
 import { buildClusterIRs, translateDestinationRules, translateServiceEntries } from './services';
 import { isVisible, scopedNamespaces } from './export-scopes';
-import { localityDepthOf } from './locality-lb';
+import { attachPriorityLabels, localityDepthOf, priorityLabelKeysOf } from './locality-lb';
 import { SourceSelectors } from './source-selectors';
 
 export interface TranslateResult {
@@ -82,6 +82,9 @@ function translateVisible(objects: IntentObject[]): TranslateResult {
   if (ctx.selectors.list.length) ir.sourceSelectors = ctx.selectors.list;
   const depth = localityDepthOf(ir.clusters);
   if (depth !== undefined) ir.localityDepth = depth;
+  attachPriorityLabels(ir.clusters, services, (host, subset) => policies.get(host)?.subsets.get(subset)?.labels);
+  const priorityKeys = priorityLabelKeysOf(ir.clusters);
+  if (priorityKeys) ir.priorityLabelKeys = priorityKeys;
   attachHashPolicies(ir);
   const envoyFilters = of('EnvoyFilter');
   if (envoyFilters.length) ir.envoyFilters = translateEnvoyFilters(envoyFilters, gateways.map((g) => g.spec.selector), diag);
