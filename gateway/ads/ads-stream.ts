@@ -81,6 +81,8 @@ export abstract class AdsStream {
   private nonce = 0;
   private release?: () => void;
   private classKey?: string;
+  /** The store's label keys this stream's class was computed with (same array: same class). */
+  private classLabelKeys?: string[];
   private kickTimer?: NodeJS.Timeout;
   private readonly onStoreChange = () => this.retarget();
 
@@ -108,6 +110,7 @@ export abstract class AdsStream {
     if (!node) return false;
     this.node = node;
     const nodeClass = this.options.store.classOf(node);
+    this.classLabelKeys = this.options.store.labelKeys;
     this.classKey = nodeClass.key;
     this.release = this.options.store.use(nodeClass);
     this.options.store.on('change', this.onStoreChange);
@@ -184,12 +187,15 @@ export abstract class AdsStream {
     const store = this.options.store;
     // The edge's label keys changed: move to the class they now put this proxy in. Until that class
     // has a view, keep serving the current target.
-    const nodeClass = store.classOf(this.node!);
-    if (nodeClass.key !== this.classKey) {
-      const release = this.release;
-      this.classKey = nodeClass.key;
-      this.release = store.use(nodeClass);
-      release?.();
+    if (store.labelKeys !== this.classLabelKeys) {
+      this.classLabelKeys = store.labelKeys;
+      const nodeClass = store.classOf(this.node!);
+      if (nodeClass.key !== this.classKey) {
+        const release = this.release;
+        this.classKey = nodeClass.key;
+        this.release = store.use(nodeClass);
+        release?.();
+      }
     }
     const next = store.snapshotFor(this.classKey);
     if (next && next !== this.target) {

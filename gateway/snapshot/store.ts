@@ -126,7 +126,8 @@ export class SnapshotStore extends EventEmitter {
 
   apply(update: StoreUpdate): void {
     this.revision = update.revision;
-    if (update.labelKeys) this.labelKeys = update.labelKeys;
+    // Kept as the same array while unchanged: streams re-derive their class only when it changes.
+    if (update.labelKeys && update.labelKeys.join('\n') !== this.labelKeys?.join('\n')) this.labelKeys = update.labelKeys;
     for (const [key, view] of update.classViews) {
       const entry = this.classes.get(key);
       if (entry) entry.view = view;
