@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { ADS_DELIVERY_ORDER, ADS_TYPE_URLS, type NodeInfo, type AdsType } from '../../xds';
 import type { ErrorDetail, ResponseFields } from '../protos/discovery-codec';
 import type { SnapshotStore } from '../snapshot/store';
-import type { EncodedResource, EncodedType, ViewSnapshot } from '../snapshot/types';
+import type { EncodedResource, ViewSnapshot } from '../snapshot/types';
 import { isEncoded, type Desired, type Held, type Sent, type StreamObserver } from './stream-types';
+import { selectFrom } from './selection';
 import { Subscription } from './subscription';
 
 export interface AdsStreamOptions {
@@ -38,32 +39,6 @@ export interface TypeState {
 }
 
 const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
-
-const MAX_SELECTIONS = 1024;
-
-/**
- * What a subscription selects from a type, memoised on the (immutable) type snapshot: streams with
- * equal subscriptions share one map, so a thousand idle streams hold references, not copies.
- */
-function selectFrom(t: EncodedType, sub: Subscription): { resources: ReadonlyMap<string, EncodedResource>; missing: string[]; key: string } {
-  const all = sub.wildcard && sub.names.size === 0;
-  // A wildcard plus explicit names is rare: key it by everything it selects.
-  const key = all ? '*' : sub.wildcard ? `*=${[...new Set(sub.select(t.resources.keys()))].sort().join('\n')}` : sub.namesKey();
-  let selection = t.selections.get(key);
-  if (!selection) {
-    const names = all ? undefined : [...new Set(sub.select(t.resources.keys()))].sort();
-    const resources = names ? new Map<string, EncodedResource>() : t.resources;
-    const missing: string[] = [];
-    for (const name of names ?? []) {
-      const r = t.resources.get(name);
-      if (r) (resources as Map<string, EncodedResource>).set(name, r);
-      else missing.push(name);
-    }
-    if (t.selections.size >= MAX_SELECTIONS) t.selections.clear();
-    t.selections.set(key, (selection = { resources, missing, key }));
-  }
-  return selection;
-}
 
 /**
  * The part of an ADS stream both protocols share: who the client is, what it subscribes to, what
