@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AdsServer } from '../../gateway/ads/ads-server';
 import { DELIVERY_ORDER, type ResourceType } from '../../xds';
-import { cl, mesh, routesUseHeldClusters, sorted, startTestBridge, typeOrder, type TestBridgeOptions } from '../support/ads-protocol-fixtures';
-import { clustersOfRoutes, DeltaAdsClient, type AdsTestClientOptions, type HeldState } from '../support/ads-test-client';
+import { cl, mesh, routesUseHeldClusters, openTracker, sorted, startTestBridge, typeOrder } from '../support/ads-protocol-fixtures';
+import { clustersOfRoutes, DeltaAdsClient, type HeldState } from '../support/ads-test-client';
 
 type Bridge = Awaited<ReturnType<typeof startTestBridge>>;
 
@@ -16,24 +15,11 @@ const synced =
       return sorted(Object.keys(held)).join() === sorted(target.keys()).join() && [...target].every(([name, r]) => held[name] === r.hash);
     });
 
-const open: { clients: DeltaAdsClient[]; servers: AdsServer[] } = { clients: [], servers: [] };
-function client(port: number, options: Omit<AdsTestClientOptions, 'port'> = {}): DeltaAdsClient {
-  const c = new DeltaAdsClient({ port, ...options });
-  open.clients.push(c);
-  return c;
-}
-async function withBridge(options?: TestBridgeOptions) {
-  const b = await startTestBridge(options);
-  open.servers.push(b.ads);
-  return { ...b, synced: (types?: readonly ResourceType[]) => synced(b, types) };
-}
+const { client, withBridge, closeAll } = openTracker(DeltaAdsClient, synced);
 
 afterEach(async () => {
-  const clients = open.clients.splice(0);
-  for (const c of clients) c.close();
-  await Promise.all(open.servers.splice(0).map((s) => s.drain(100)));
   // Every response decoded strictly, with named and versioned resources, no name twice, none both sent and removed.
-  for (const c of clients) expect(c.violations).toEqual([]);
+  for (const c of await closeAll()) expect(c.violations).toEqual([]);
 });
 
 const base = mesh([{ name: 'a' }, { name: 'b' }], [{ from: 'a', prefix: '/b', to: 'b' }]);

@@ -3,11 +3,11 @@ import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADS_SERVICE_DEFINITION, type AdsServer } from '../../gateway/ads/ads-server';
+import { ADS_SERVICE_DEFINITION } from '../../gateway/ads/ads-server';
 import { encodeSotwResponse, frameResources, responseFields } from '../../gateway/protos/discovery-codec';
 import { DELIVERY_ORDER, RESOURCE_TYPES, type ResourceType } from '../../xds';
-import { cl, inDeliveryOrder, mesh, routesUseHeldClusters, sorted, startTestBridge, typeOrder, type Svc, type TestBridgeOptions } from '../support/ads-protocol-fixtures';
-import { clustersOfRoutes, SotwAdsClient, type AdsTestClientOptions } from '../support/ads-test-client';
+import { cl, inDeliveryOrder, mesh, routesUseHeldClusters, openTracker, sorted, startTestBridge, typeOrder, type Svc } from '../support/ads-protocol-fixtures';
+import { clustersOfRoutes, SotwAdsClient } from '../support/ads-test-client';
 import { envoyProtos } from '../support/bridge-fixtures';
 
 /** The client holds what the bridge targets, at the target's version, for every type it subscribes to. */
@@ -16,24 +16,11 @@ const synced =
   (c: SotwAdsClient) =>
     types.every((t) => c.accepted.get(t) === b.target().types[t].version && c.heldNames(t).join() === sorted(b.target().types[t].resources.keys()).join());
 
-const open: { clients: SotwAdsClient[]; servers: AdsServer[] } = { clients: [], servers: [] };
-function client(port: number, options: Omit<AdsTestClientOptions, 'port'> = {}): SotwAdsClient {
-  const c = new SotwAdsClient({ port, ...options });
-  open.clients.push(c);
-  return c;
-}
-async function withBridge(options?: TestBridgeOptions) {
-  const b = await startTestBridge(options);
-  open.servers.push(b.ads);
-  return { ...b, synced: (types?: readonly ResourceType[]) => synced(b, types) };
-}
+const { client, withBridge, closeAll } = openTracker(SotwAdsClient, synced);
 
 afterEach(async () => {
-  const clients = open.clients.splice(0);
-  for (const c of clients) c.close();
-  await Promise.all(open.servers.splice(0).map((s) => s.drain(100)));
   // Every response every client got decoded strictly, matched its type and had no repeated names.
-  for (const c of clients) expect(c.violations).toEqual([]);
+  for (const c of await closeAll()) expect(c.violations).toEqual([]);
 });
 
 

@@ -1,8 +1,8 @@
-import { startAdsServer } from '../../gateway/ads/ads-server';
+import { startAdsServer, type AdsServer } from '../../gateway/ads/ads-server';
 import { SnapshotEncoder } from '../../gateway/snapshot/encoder';
 import { nodeClassOf, SnapshotStore } from '../../gateway/snapshot/store';
-import { DELIVERY_ORDER } from '../../xds';
-import { clustersOfRoutes, type AdsTestClient, type TimelineEntry } from './ads-test-client';
+import { DELIVERY_ORDER, type ResourceType } from '../../xds';
+import { clustersOfRoutes, type AdsTestClient, type AdsTestClientOptions, type TimelineEntry } from './ads-test-client';
 import { envoyProtos, publish } from './bridge-fixtures';
 
 /** A static service of the test mesh: one port, one endpoint, optionally a load-balancer policy (a DestinationRule). */
@@ -89,4 +89,34 @@ export function routesUseHeldClusters(c: AdsTestClient): string | undefined {
   const clusters = new Set(c.heldNames('clusters'));
   const missing = [...c.held('routes').values()].flatMap(clustersOfRoutes).filter((n) => !clusters.has(n));
   return missing.length ? `held routes name ${[...new Set(missing)].join(', ')}, absent from the held CDS` : undefined;
+}
+
+type TestBridge = Awaited<ReturnType<typeof startTestBridge>>;
+
+/**
+ * Clients and bridges a test file opens, so afterEach can close them all and check every client's
+ * strict-decoding record. `synced(bridge, types)` says when a client holds the bridge's target.
+ */
+export function openTracker<C extends AdsTestClient>(Client: new (options: AdsTestClientOptions) => C, synced: (b: TestBridge, types?: readonly ResourceType[]) => (c: C) => boolean) {
+  const clients: C[] = [];
+  const servers: AdsServer[] = [];
+  return {
+    client(port: number, options: Omit<AdsTestClientOptions, 'port'> = {}): C {
+      const c = new Client({ port, ...options });
+      clients.push(c);
+      return c;
+    },
+    async withBridge(options?: TestBridgeOptions) {
+      const b = await startTestBridge(options);
+      servers.push(b.ads);
+      return { ...b, synced: (types?: readonly ResourceType[]) => synced(b, types) };
+    },
+    /** Closes everything opened since the last call; returns the clients, for their violations. */
+    async closeAll(): Promise<C[]> {
+      const closed = clients.splice(0);
+      for (const c of closed) c.close();
+      await Promise.all(servers.splice(0).map((s) => s.drain(100)));
+      return closed;
+    },
+  };
 }
