@@ -6,6 +6,7 @@ import { nodeClassOf, SnapshotStore } from '../../gateway/snapshot/store';
 import type { ViewSnapshot } from '../../gateway/snapshot/types';
 import { selectView, translateIntents, viewKey, viewLabelKeys, type NodeInfo } from '../../xds';
 import { envoyProtos, intentsOf, startEcho, viewSource, xdsEchoClient, type EchoBackend } from '../support/bridge-fixtures';
+import { callsUntilLanding } from '../support/echo-traffic';
 
 // localityLbSetting failover as the real proxyless gRPC client applies it: priorities relative to the
 // client's own locality (its bootstrap node.locality), served by the bridge's ADS server in process.
@@ -46,8 +47,6 @@ spec:
     retries: {attempts: 0}
 `;
 
-const settle = (call: Promise<string>): Promise<{ who?: string; code?: number }> => call.then((who) => ({ who }), (err: { code?: number }) => ({ code: err.code }));
-
 describe('locality failover through the bridge, with the proxyless gRPC client', () => {
   const store = new SnapshotStore();
   const encoder = new SnapshotEncoder(envoyProtos());
@@ -85,17 +84,7 @@ describe('locality failover through the bridge, with the proxyless gRPC client',
 
       a.behaviour.failWith = status.UNAVAILABLE;
       // Failures until outlier detection (1 s interval) ejects in-r1 and priority 1 (r2) takes over.
-      const deadline = Date.now() + 15_000;
-      let failures = 0;
-      let last: { who?: string; code?: number } = {};
-      while (Date.now() < deadline) {
-        last = await settle(r1.call());
-        if (last.who === 'in-r2') break;
-        failures++;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(last.who).toBe('in-r2');
-      expect(failures).toBeGreaterThan(0);
+      expect(await callsUntilLanding(() => r1.call(), 'in-r2')).toBeGreaterThan(0);
       const after = await Promise.all(Array.from({ length: 10 }, () => r1.call()));
       expect(new Set(after)).toEqual(new Set(['in-r2']));
     } finally {
@@ -184,17 +173,7 @@ describe('failoverPriority through the bridge, with the proxyless gRPC client', 
 
       a.behaviour.failWith = status.UNAVAILABLE;
       // Failures until outlier detection (1 s interval) ejects tier-a and priority 1 (tier b) takes over.
-      const deadline = Date.now() + 15_000;
-      let failures = 0;
-      let last: { who?: string; code?: number } = {};
-      while (Date.now() < deadline) {
-        last = await settle(ca.call());
-        if (last.who === 'tier-b') break;
-        failures++;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(last.who).toBe('tier-b');
-      expect(failures).toBeGreaterThan(0);
+      expect(await callsUntilLanding(() => ca.call(), 'tier-b')).toBeGreaterThan(0);
       expect(new Set(await Promise.all(Array.from({ length: 10 }, () => ca.call())))).toEqual(new Set(['tier-b']));
     } finally {
       ca.close();

@@ -4,6 +4,7 @@ import { startAdsServer, type AdsServer } from '../../gateway/ads/ads-server';
 import { SnapshotEncoder } from '../../gateway/snapshot/encoder';
 import { SnapshotStore } from '../../gateway/snapshot/store';
 import { envoyProtos, publish, startEcho, xdsEchoClient, type EchoBackend } from '../support/bridge-fixtures';
+import { settle } from '../support/echo-traffic';
 
 // DestinationRule traffic policies as the real proxyless gRPC client (grpc-js-xds) applies them,
 // served by the bridge's ADS server in process.
@@ -61,8 +62,6 @@ spec:
     - destination: {host: ${FLAKY}}
     retries: {attempts: 0}
 `;
-
-const settle = (call: Promise<string>): Promise<{ who?: string; code?: number }> => call.then((who) => ({ who }), (err: { code?: number }) => ({ code: err.code }));
 
 describe('DestinationRule traffic policies through the bridge, with the proxyless gRPC client', () => {
   const store = new SnapshotStore();

@@ -55,3 +55,22 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await sleep(everyMs);
   }
 }
+
+/** A call's outcome, never a rejection: the backend that answered, or the gRPC status code. */
+export const settle = (call: Promise<string>): Promise<{ who?: string; code?: number }> => call.then((who) => ({ who }), (err: { code?: number }) => ({ code: err.code }));
+
+/**
+ * Calls (100 ms apart) until one lands on `backend`, e.g. after outlier detection ejects another
+ * endpoint; returns how many did not land there first. Throws when it never does within the time.
+ */
+export async function callsUntilLanding(call: () => Promise<string>, backend: string, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let before = 0;
+  while (Date.now() < deadline) {
+    const last = await settle(call());
+    if (last.who === backend) return before;
+    before++;
+    await sleep(100);
+  }
+  throw new Error(`no call landed on ${backend} within ${timeoutMs} ms (${before} calls)`);
+}
