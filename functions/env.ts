@@ -1,6 +1,10 @@
 /** Bindings and variables of the edge Worker (wrangler.toml, .dev.vars, Worker secrets). */
 export interface Env {
   DB: D1Database;
+  /** One Durable Object per rollout: its alarm advances the steps (functions/rollouts/driver.ts). */
+  ROLLOUTS: DurableObjectNamespace<import('./rollouts/driver').RolloutDriver>;
+  /** One Durable Object that delivers webhook events and retries them (functions/events/dispatcher.ts). */
+  EVENTS: DurableObjectNamespace<import('./events/dispatcher').EventDispatcher>;
   /** Worker secret: the bootstrap admin token (locally from .dev.vars). */
   ADMIN_TOKEN?: string;
   /** Worker secret: base64 of 32 bytes; TLS Secrets for SDS are encrypted with it (AES-256-GCM). */

@@ -6,6 +6,9 @@ import { onError } from './http/on-error';
 import sds from './secrets/sds';
 import discovery from './xds/discovery';
 
+export { RolloutDriver } from './rollouts/driver';
+export { EventDispatcher } from './events/dispatcher';
+
 const app = new Hono<{ Bindings: Env }>();
 
 app.use(requestId({ headerName: 'x-request-id' }));
@@ -18,4 +21,14 @@ app.route('/api/v1', api);
 app.route('/', sds);
 app.route('/', discovery);
 
-export default app;
+/** The Hono app alone, for tests that call `app.request(...)`. */
+export { app };
+
+export default {
+  fetch: app.fetch,
+  /** The once-a-minute safety sweep (wrangler.toml [triggers]); the alarms are the clock. */
+  async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
+    void env;
+    void ctx;
+  },
+} satisfies ExportedHandler<Env>;

@@ -13,6 +13,9 @@ export const revisions = sqliteTable('revisions', {
   changes: text('changes', { mode: 'json' }).$type<RevisionChange[]>().notNull(),
   /** Content hash of the whole intent set after this revision. */
   configHash: text('config_hash').notNull(),
+  /** Set once, when the proxies first converged on (or rejected) this revision: its event was emitted. */
+  outcome: text('outcome').$type<'converged' | 'rejected'>(),
+  outcomeAt: text('outcome_at'),
 });
 
 export interface RevisionChange {
@@ -113,7 +116,71 @@ export const idempotencyKeys = sqliteTable(
   (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_created').on(t.createdAt)],
 );
 
+/**
+ * Stepped rollouts (canaries) run by the control plane. D1 holds the truth; a Durable Object per
+ * rollout only keeps the timer (its alarm) and serialises the steps and the user's actions.
+ */
+export const rollouts = sqliteTable(
+  'rollouts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Optional name given by the caller (e.g. the pipeline's release name). */
+    name: text('name'),
+    vsNamespace: text('vs_namespace').notNull(),
+    vsName: text('vs_name').notNull(),
+    /** The http route's `name`, or `#<index>` when the route has no name. */
+    route: text('route').notNull(),
+    /** progressing | paused | succeeded | aborted */
+    state: text('state').$type<RolloutStateName>().notNull(),
+    /** The whole rollout as the API shows it (spec, step history, abort reason). */
+    body: text('body', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    /** When the driver next has something to do (ISO); null once finished. */
+    nextCheckAt: text('next_check_at'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('rollouts_vs').on(t.vsNamespace, t.vsName, t.state), index('rollouts_state').on(t.state)],
+);
+
+export type RolloutStateName = 'progressing' | 'paused' | 'succeeded' | 'aborted';
+
+/** Webhooks that receive events (revision converged/rejected, rollout steps); the signing secret is encrypted. */
+export const webhooks = sqliteTable('webhooks', {
+  name: text('name').primaryKey(),
+  url: text('url').notNull(),
+  /** The signing secret, AES-256-GCM under SECRETS_KEY (base64). */
+  secretCipher: text('secret_cipher').notNull(),
+  /** Event types to send; empty means all. */
+  events: text('events', { mode: 'json' }).$type<string[]>().notNull().default([]),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+});
+
+/** The outbox: one row per (event, webhook), retried with backoff until delivered or given up. */
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhook: text('webhook').notNull(),
+    event: text('event').notNull(),
+    /** The exact JSON body sent (and signed) on every attempt. */
+    payload: text('payload').notNull(),
+    /** pending | delivered | failed */
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: text('next_attempt_at'),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    createdAt: text('created_at').notNull(),
+    deliveredAt: text('delivered_at'),
+  },
+  (t) => [index('deliveries_due').on(t.status, t.nextAttemptAt), index('deliveries_webhook').on(t.webhook, t.createdAt)],
+);
+
 export type ObjectRow = typeof objects.$inferSelect;
 export type RevisionRow = typeof revisions.$inferSelect;
 export type TokenRow = typeof tokens.$inferSelect;
 export type ProxyRow = typeof proxies.$inferSelect;
+export type RolloutRow = typeof rollouts.$inferSelect;
+export type WebhookRow = typeof webhooks.$inferSelect;
+export type DeliveryRow = typeof deliveries.$inferSelect;

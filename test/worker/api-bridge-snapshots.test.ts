@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import app from '../../functions/index';
+import { app } from '../../functions/index';
 import { forgetSnapshotCache } from '../../functions/xds/snapshot-cache';
 import { DELIVERY_ORDER, hashContent, RESOURCE_TYPES } from '../../xds';
 import { ADMIN, apply, BASE, call, callJson, envoy, REVIEWS } from './helpers';

@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import app from '../../functions/index';
+import { app } from '../../functions/index';
 import { RESOURCE_TYPES } from '../../xds';
 import { apply, call, callJson, countRows, envoyNode, poll, REVIEWS } from './helpers';
 

@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
-import app from '../../functions/index';
+import { app } from '../../functions/index';
 import { forgetTrackedNodes } from '../../functions/xds/node-tracker';
 import { RESOURCE_TYPES } from '../../xds';
 import { apply, callJson, envoyNode, poll, REVIEWS } from './helpers';

@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import app from '../../functions/index';
+import { app } from '../../functions/index';
 import type { Env } from '../../functions/env';
 import { SECRET_TYPE_URL } from '../../xds';
 import { CA_CERT, EC_CERT, EC_KEY_SEC1, OTHER_KEY_PKCS8, RSA_CERT, RSA_KEY_PKCS1 } from '../support/tls-fixtures';
