@@ -1,41 +1,23 @@
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { requireScope, type AuthVariables } from '../auth/require-scope';
-import { proxies, revisions } from '../db/schema';
-import { openDatabase, readHeadRevision, type Database } from '../db/store';
+import { revisions } from '../db/schema';
+import { openDatabase, readHeadRevision } from '../db/store';
 import type { Env } from '../env';
 import { badRequest, notFound } from '../http/problem';
-import { judgeProxy, staleBoundMs, type ProxyState } from './proxy-state';
+import { staleBoundMs } from './proxy-state';
+import { statusOf } from './revision-phase';
 import { revisionParam } from './revisions';
 
 const MAX_WAIT_SECONDS = 300;
 /** How often a held request re-reads D1: fast enough for CI, one small query each time. */
 const WAIT_POLL_MS = 500;
 
-type Phase = 'converged' | 'rejected' | 'pending' | 'no-proxies';
-
 function waitParam(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 0;
   const s = Number(raw);
   if (!Number.isFinite(s) || s < 0 || s > MAX_WAIT_SECONDS) throw badRequest(`wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`, [{ path: 'wait', message: `expected seconds from 0 to ${MAX_WAIT_SECONDS}, got ${JSON.stringify(raw)}` }]);
   return s;
-}
-
-/** Every proxy judged on revision n, and the rollout's phase. */
-async function statusOf(db: Database, revision: number, staleMs: number) {
-  const rows = await db
-    .select({ nodeId: proxies.nodeId, view: proxies.view, transport: proxies.transport, bridge: proxies.bridge, lastSeen: proxies.lastSeen, versions: proxies.versions })
-    .from(proxies)
-    .orderBy(proxies.nodeId);
-  const now = Date.now();
-  const counts: Record<ProxyState, number> = { converged: 0, rejected: 0, pending: 0, stale: 0 };
-  const items = rows.map((row) => {
-    const { state, rejections } = judgeProxy(row, revision, now, staleMs);
-    counts[state]++;
-    return { node_id: row.nodeId, view: row.view, transport: row.transport, bridge: row.bridge, state, last_seen: row.lastSeen, rejections };
-  });
-  const phase: Phase = counts.rejected ? 'rejected' : counts.pending ? 'pending' : counts.converged ? 'converged' : 'no-proxies';
-  return { phase, counts, proxies: items };
 }
 
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
