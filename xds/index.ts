@@ -18,3 +18,4 @@ export { createEnvoyRegistry, type EnvoyRegistry } from './envoy/proto-json';
 export { createRuleValidator, type RuleValidator, type Violation } from './envoy/validate-rules';
 export { SKIPPED_RULES, SUPPORTED_RULES } from './envoy/pgv-rules';
 export { clustersOfRouteConfig, routeConfigNamesOf, tcpClustersOf } from './snapshot/references';
+export * from './bootstrap';

@@ -83,7 +83,7 @@ export async function currentConfig(env: Env): Promise<CachedConfig> {
 
 export const isServingStale = () => servingStale;
 
-const subscriberKey = (s: Subscriber) => (s.mode === 'ads' ? 'ads' : `rest|${s.xdsCluster}|${s.refreshDelay}`);
+const subscriberKey = (s: Subscriber) => (s.mode === 'ads' ? 'ads' : s.mode === 'file' ? `file|${s.dir}` : `rest|${s.xdsCluster}|${s.refreshDelay}`);
 
 /** One view rendered for one subscriber, memoised on the cached config. */
 export function snapshotFor(config: CachedConfig, view: View, subscriber: Subscriber): { key: string; snapshot: Snapshot } {

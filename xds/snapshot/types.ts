@@ -39,10 +39,14 @@ export interface View {
   labels?: Record<string, string>;
 }
 
-/** How rendered resources point at their EDS/RDS sources: back at the REST poller's xDS cluster, or ADS. */
+/**
+ * How rendered resources point at their EDS/RDS/SDS sources: back at the REST poller's xDS cluster,
+ * ADS, or files under `dir` (Envoy's filesystem subscription; see xds/envoy/file-paths.ts).
+ */
 export type Subscriber =
   | { mode: 'rest'; xdsCluster: string; refreshDelay: string }
-  | { mode: 'ads' };
+  | { mode: 'ads' }
+  | { mode: 'file'; dir: string };
 
 /** One rendered resource: canonical proto3 JSON (snake_case, with `@type`) and its content hash. */
 export interface RenderedResource {

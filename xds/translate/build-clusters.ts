@@ -17,7 +17,7 @@ export function buildCluster(cluster: ClusterIR, view: View, subscriber: Subscri
   const json: Json = { '@type': RESOURCE_TYPES.clusters, name: cluster.name, connect_timeout: CONNECT_TIMEOUT };
   if (cluster.resolution === 'STATIC') {
     json.type = 'EDS';
-    json.eds_cluster_config = { eds_config: configSource(subscriber), service_name: cluster.name };
+    json.eds_cluster_config = { eds_config: configSource(subscriber, 'endpoints', cluster.name), service_name: cluster.name };
   } else if (view.client === 'grpc') {
     json.type = 'LOGICAL_DNS';
     json.load_assignment = viewLoadAssignment(cluster.name, dnsEndpoints(cluster).slice(0, 1), cluster.localityLb, view);

@@ -6,7 +6,7 @@ import { configSource } from './config-source';
 
 type Json = Record<string, unknown>;
 
-const sds = (name: string, subscriber: Subscriber) => ({ name, sds_config: configSource(subscriber) });
+const sds = (name: string, subscriber: Subscriber) => ({ name, sds_config: configSource(subscriber, 'secrets', name) });
 
 function certificates(tls: DownstreamTlsIR, subscriber: Subscriber): Json {
   if (tls.credentialName) return { tls_certificate_sds_secret_configs: [sds(sdsCertificateName(tls.credentialName), subscriber)] };

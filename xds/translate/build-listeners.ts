@@ -17,7 +17,7 @@ function httpConnectionManager(statPrefix: string, routeConfig: string, subscrib
   return {
     '@type': HCM_TYPE,
     stat_prefix: statPrefix,
-    rds: { config_source: configSource(subscriber), route_config_name: routeConfig },
+    rds: { config_source: configSource(subscriber, 'routes', routeConfig), route_config_name: routeConfig },
     http_filters: httpFilters,
   };
 }

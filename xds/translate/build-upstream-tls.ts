@@ -23,7 +23,7 @@ function validation(tls: UpstreamTlsIR, subscriber: Subscriber): Json {
     return {
       combined_validation_context: {
         default_validation_context: sans,
-        validation_context_sds_secret_config: { name: sdsCaName(tls.credentialName), sds_config: configSource(subscriber) },
+        validation_context_sds_secret_config: { name: sdsCaName(tls.credentialName), sds_config: configSource(subscriber, 'secrets', sdsCaName(tls.credentialName)) },
       },
     };
   }
@@ -32,7 +32,7 @@ function validation(tls: UpstreamTlsIR, subscriber: Subscriber): Json {
 
 function certificates(tls: UpstreamTlsIR, subscriber: Subscriber): Json {
   if (tls.mode !== 'MUTUAL') return {};
-  if (tls.credentialName) return { tls_certificate_sds_secret_configs: [{ name: sdsCertificateName(tls.credentialName), sds_config: configSource(subscriber) }] };
+  if (tls.credentialName) return { tls_certificate_sds_secret_configs: [{ name: sdsCertificateName(tls.credentialName), sds_config: configSource(subscriber, 'secrets', sdsCertificateName(tls.credentialName)) }] };
   return { tls_certificates: [{ certificate_chain: { filename: tls.clientCertificate }, private_key: { filename: tls.privateKey } }] };
 }
 
