@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Scope } from '../auth/tokens';
+import type { ResponseHeaderName } from './headers';
 
 /**
  * One route as the OpenAPI document describes it. Each feature declares its routes next to its
@@ -15,12 +16,31 @@ export interface RouteDoc {
   tags: string[];
   /** The token scope the route requires; null for unauthenticated routes. */
   scope: Scope | null;
+  /** The token may be left out where the deployment allows it (anonymous xDS reads). */
+  authOptional?: boolean;
+  /** Defaults to `<method><Path in camel case>`; must be unique. */
+  operationId?: string;
+  /**
+   * Whether the route honours `Idempotency-Key` (functions/api/index.ts mounts the middleware by
+   * path). Defaults to true for put, post, patch and delete; the test checks it against the app.
+   */
+  idempotencyKey?: boolean;
   /** Path parameters, as one zod object (strings). */
   params?: z.ZodObject;
   query?: z.ZodObject;
-  /** Request headers that change behaviour (Idempotency-Key, If-Match, x-ci-run-id...). */
+  /** Request headers that change behaviour (If-Match, x-ci-run-id...); Idempotency-Key is added by `idempotencyKey`. */
   headers?: z.ZodObject;
-  body?: { schema: z.ZodType; contentTypes?: string[]; required?: boolean };
-  /** By status code; `schema` absent for bodies that are not JSON or not described. */
-  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+  body?: {
+    schema: z.ZodType;
+    contentTypes?: string[];
+    required?: boolean;
+    description?: string;
+    /** A different schema for some of `contentTypes` (PATCH: merge patch vs JSON patch). */
+    byContentType?: Record<string, z.ZodType>;
+  };
+  /**
+   * By status code; `schema` absent for bodies that are not JSON or not described. 401 and 403 (for
+   * routes with a scope) and a problem+json `default` are added by the assembler when not listed.
+   */
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string; headers?: ResponseHeaderName[] }>;
 }
