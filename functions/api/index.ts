@@ -3,6 +3,7 @@ import type { AuthVariables } from '../auth/require-scope';
 import type { Env } from '../env';
 import { idempotency } from '../http/idempotency';
 import apply from './apply';
+import bootstrap from './bootstrap';
 import configDump from './config-dump';
 import objects from './objects';
 import proxies from './proxies';
@@ -12,19 +13,23 @@ import revisions from './revisions';
 import secrets from '../secrets/api';
 import snapshots from './snapshots';
 import tokens from './tokens';
+import webhooks from '../events/api';
 
 /** The config API, mounted at /api/v1. */
 const api = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
-// Every config write honours Idempotency-Key. Not tokens: a replay would have to store the plaintext.
+// Every config write honours Idempotency-Key. Not tokens nor webhooks: a replay would have to store the
+// plaintext (the token, a generated signing secret); a webhook PUT or DELETE is idempotent as it is.
 for (const path of ['/apply', '/namespaces/*', '/revisions/*']) api.use(path, idempotency());
 api.route('/', apply);
 api.route('/', revisions);
 api.route('/', revisionStatus);
 api.route('/', tokens);
+api.route('/', webhooks);
 api.route('/', proxies);
 api.route('/', proxyStatus);
 api.route('/', snapshots);
 api.route('/', configDump);
+api.route('/', bootstrap);
 // Before objects: its /namespaces/:namespace/:plural routes would otherwise take secrets as an unknown plural.
 api.route('/', secrets);
 api.route('/', objects);

@@ -41,7 +41,8 @@ async function authorize(c: Context<{ Bindings: Env }>, req: RestDiscoveryReques
   if (!hasScope(principal, 'xds:read')) throw forbidden(`token "${principal.name}" lacks scope xds:read`);
 }
 
-function refreshDelay(env: Env): string {
+/** The refresh_delay REST config sources carry (XDS_REFRESH_DELAY, default 1s). */
+export function refreshDelay(env: Env): string {
   try {
     return toProtoDuration(env.XDS_REFRESH_DELAY || '1s');
   } catch {
