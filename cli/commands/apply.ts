@@ -1,0 +1,96 @@
+import { durationOption, stringOption } from '../args';
+import type { Command, Context } from '../command';
+import { formatIntentDiff, formatRenderedDiff, type IntentDiff, type Rendered } from '../diff';
+import { EXIT, UsageError } from '../exit-codes';
+import { describeManifestPath, readManifests } from '../manifest';
+import { dryRunDiff } from '../dry-run-diff';
+import { waitForRevision } from '../wait';
+
+/** What POST /api/v1/apply answers. */
+export interface ApplyAnswer {
+  revision: number | null;
+  committed: boolean;
+  dryRun: boolean;
+  changes: { op: string; kind: string; namespace: string; name: string }[];
+  warnings: { path: string; message: string; object?: string }[];
+  /** Dry run: what a real apply would refuse with 422. */
+  errors?: { path: string; message: string }[];
+  /** Dry run: every view's Envoy resources after the change. */
+  rendered?: Rendered;
+  /** Dry run, when the edge computes it: the change in intents and in rendered resources. */
+  diff?: { intents?: IntentDiff[]; rendered?: { view: string; type: string; name: string; op: string }[] };
+}
+
+const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
+
+export const apply: Command = {
+  name: 'apply',
+  summary: 'Apply manifests (YAML or JSON, several documents each) as one revision: all or nothing.',
+  usage: '-f <file|dir|-> [-f ...] [--dry-run] [--prune -l <selector>] [--wait [<dur>]]',
+  description: `
+Directories are read recursively (*.yaml, *.yml, *.json, in sorted order); "-" reads stdin. Every
+object of every file is sent in one request and committed as one revision.
+--dry-run stores nothing and shows what would change: each object's diff (RFC 6902 paths) and the
+Envoy resources the change adds, changes or removes per view, plus the rules of Envoy's protos the
+result would break. --prune deletes the objects matching -l that the manifests no longer hold.
+--wait waits for the new revision to converge, as "xdsflare status --wait" does.
+Exit codes: 0 applied (and converged), 3 refused (the field paths are printed with the file and
+document they come from; also a dry run whose result a real apply would refuse), 4 rejected by a
+proxy, 5 still pending when the wait ended.`,
+  options: {
+    filename: { type: 'string', short: 'f', multiple: true, value: '<path>', description: 'a file, a directory or - (stdin)' },
+    'dry-run': { type: 'boolean', description: 'show the diff; store nothing' },
+    prune: { type: 'boolean', description: 'delete objects matching --selector that the manifests no longer contain' },
+    selector: { type: 'string', short: 'l', value: '<k=v,...>', description: 'label selector for --prune' },
+    wait: { type: 'string', value: '<dur>', bareValue: '5m', description: 'wait for the revision to converge' },
+  },
+  positionals: { min: 0, max: 0 },
+  async run(ctx, values) {
+    const dryRun = values['dry-run'] === true;
+    const prune = values.prune === true;
+    const selector = stringOption(values, 'selector');
+    const wait = durationOption(values, 'wait');
+    if (prune && !selector) throw new UsageError('--prune needs -l <selector>, so it only deletes what these manifests own');
+    if (dryRun && wait !== undefined) throw new UsageError('--wait has nothing to wait for with --dry-run');
+    const docs = await readManifests(list(values.filename), ctx.cwd, ctx.readStdin);
+    if (!docs.length) throw new UsageError('the manifests hold no objects');
+    const objects = docs.map((d) => d.object);
+    const describe = describeManifestPath(docs);
+    const { body, answer } = await ctx.client.json<ApplyAnswer>('POST', '/api/v1/apply', { query: { dryRun, prune, labelSelector: selector }, body: JSON.stringify(objects), describePath: describe });
+    for (const w of body.warnings ?? []) ctx.err(`warning: ${w.object ? `${w.object}: ` : ''}${describe(w.path)}: ${w.message}`);
+
+    if (dryRun) {
+      if (ctx.json) ctx.out(answer.text.trim());
+      else await printDryRun(ctx, body, objects);
+      const refused = body.errors ?? [];
+      if (refused.length) {
+        ctx.err(`a real apply would be refused (422): the result breaks ${refused.length} rule${refused.length === 1 ? '' : 's'} of Envoy's protos`);
+        for (const e of refused) ctx.err(`  ${e.path}: ${e.message}`);
+        return EXIT.refused;
+      }
+      return EXIT.ok;
+    }
+
+    if (ctx.json) ctx.out(answer.text.trim());
+    else {
+      for (const c of body.changes.filter((c) => c.op !== 'unchanged')) ctx.out(`${c.kind} ${c.namespace}/${c.name} ${c.op}`);
+      const unchanged = body.changes.filter((c) => c.op === 'unchanged').length;
+      ctx.out(body.committed ? `revision ${body.revision} committed${unchanged ? ` (${unchanged} unchanged)` : ''}` : `no changes; revision ${body.revision} is current`);
+    }
+    if (wait === undefined || body.revision === null) return EXIT.ok;
+    return waitForRevision(ctx, body.revision, wait);
+  },
+};
+
+async function printDryRun(ctx: Context, body: ApplyAnswer, objects: unknown[]) {
+  const diff = body.diff?.intents && body.diff.rendered ? { intents: body.diff.intents, rendered: body.diff.rendered } : await dryRunDiff(ctx, body, objects);
+  const changed = diff.intents.filter((d) => d.op !== 'unchanged');
+  const unchanged = diff.intents.length - changed.length;
+  ctx.out('dry run: nothing was stored');
+  ctx.out('');
+  ctx.out(`Objects: ${changed.length} to change${unchanged ? `, ${unchanged} unchanged` : ''}`);
+  formatIntentDiff(changed).forEach((l) => ctx.out(`  ${l}`));
+  ctx.out('');
+  ctx.out(`Envoy resources: ${diff.rendered.length ? `${diff.rendered.length} to change` : 'no change'}`);
+  formatRenderedDiff(diff.rendered).forEach((l) => ctx.out(l));
+}

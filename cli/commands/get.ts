@@ -1,0 +1,120 @@
+import { stringify } from 'yaml';
+import { stringOption } from '../args';
+import type { Command, Context, Values } from '../command';
+import { formatIntentDiff, formatRenderedDiff, type IntentDiff, type RenderedDiff } from '../diff';
+import { EXIT, UsageError } from '../exit-codes';
+import { age, labelText, table } from '../format';
+import { resolveResource, RESOURCES, type Resource } from '../resources';
+import { formatRollout, rolloutRow, ROLLOUT_COLUMNS, type Rollout } from './rollout-format';
+import { revisionArg } from './status';
+import { headRevision } from '../wait';
+
+type Json = Record<string, any>;
+
+/** Prints the answer: exactly with -o json, else through `text`. */
+async function show(ctx: Context, path: string, query: Record<string, string | undefined>, text: (body: Json) => string[]) {
+  const { body, answer } = await ctx.client.json<Json>('GET', path, { query });
+  if (ctx.json) ctx.out(answer.text.trim());
+  else text(body).forEach((l) => ctx.out(l));
+  return EXIT.ok;
+}
+
+const sourceText = (s: Record<string, string> | undefined) => {
+  if (!s) return '-';
+  const parts = [s.ciPipeline, s.ciRunId && `run ${s.ciRunId}`, s.ciCommit && s.ciCommit.slice(0, 12), s.rollbackTo && `rollback to ${s.rollbackTo}`].filter(Boolean);
+  return parts.join(' ') || '-';
+};
+
+const changesText = (changes: { op: string }[] | undefined) => {
+  const counts = new Map<string, number>();
+  for (const c of changes ?? []) counts.set(c.op, (counts.get(c.op) ?? 0) + 1);
+  return [...counts].map(([op, n]) => `${n} ${op}`).join(', ') || '-';
+};
+
+function revisionLines(r: Json): string[] {
+  const lines = [`revision ${r.revision}`, `  created: ${r.createdAt} by ${r.author}`, `  source:  ${sourceText(r.source)}`];
+  if (r.outcome) lines.push(`  outcome: ${typeof r.outcome === 'string' ? r.outcome : JSON.stringify(r.outcome)}`);
+  const intents: IntentDiff[] = r.diff?.intents ?? r.changes ?? [];
+  lines.push('', `Objects: ${intents.length} changed`, ...formatIntentDiff(intents).map((l) => `  ${l}`));
+  const rendered: RenderedDiff[] | undefined = r.diff?.rendered;
+  if (rendered) lines.push('', `Envoy resources: ${rendered.length ? `${rendered.length} changed` : 'no change'}`, ...formatRenderedDiff(rendered));
+  return lines;
+}
+
+const hostsOf = (spec: Json | undefined) => (Array.isArray(spec?.hosts) ? spec.hosts.join(',') : typeof spec?.host === 'string' ? spec.host : '-');
+
+function objectLines(r: Resource, body: Json): string[] {
+  if (!Array.isArray(body.items)) return [stringify(body).trimEnd()];
+  if (!body.items.length) return [`no ${r.plural} found`];
+  const rows = body.items.map((o: Json) => [o.metadata?.namespace ?? '', o.metadata?.name ?? '', r.kind === 'Secret' ? (o.type ?? '-') : hostsOf(o.spec), labelText(o.metadata?.labels), o.metadata?.resourceVersion ?? '-', age(o.metadata?.creationTimestamp)]);
+  return table(['NAMESPACE', 'NAME', r.kind === 'Secret' ? 'TYPE' : 'HOSTS', 'LABELS', 'REVISION', 'AGE'], rows).split('\n');
+}
+
+function proxyLines(body: Json): string[] {
+  if (!body.items?.length) return ['no proxies have been seen'];
+  const rows = body.items.map((p: Json) => {
+    const subs = Object.entries((p.subscriptions ?? {}) as Record<string, Json>);
+    const nacks = subs.filter(([, s]) => s.nack).map(([t]) => t);
+    return [p.nodeId, p.view ?? '-', p.transport ?? '-', p.bridge ?? '-', age(p.lastSeen), p.stale ? 'yes' : 'no', nacks.join(',') || '-'];
+  });
+  return table(['NODE', 'VIEW', 'TRANSPORT', 'BRIDGE', 'LAST SEEN', 'STALE', 'NACKED'], rows).split('\n');
+}
+
+function getObjects(ctx: Context, r: Resource, name: string | undefined, values: Values) {
+  const namespace = stringOption(values, 'namespace');
+  const selector = stringOption(values, 'selector');
+  const ns = encodeURIComponent(namespace ?? 'default');
+  const path = name ? `/api/v1/namespaces/${ns}/${r.plural}/${encodeURIComponent(name)}` : namespace ? `/api/v1/namespaces/${ns}/${r.plural}` : `/api/v1/${r.plural}`;
+  return show(ctx, path, { labelSelector: selector }, (body) => objectLines(r, body));
+}
+
+export const get: Command = {
+  name: 'get',
+  summary: 'Show objects, revisions, rollouts or proxies.',
+  usage: '<kind|plural|short> [<name>] [-n <ns>] [-l <selector>] | revisions | revision <n> | rollouts | rollout <id> | proxies',
+  description: `
+Kinds: ${RESOURCES.map((r) => `${r.plural} (${r.short})`).join(', ')}. A name is looked up in
+-n's namespace (default "default"); a list without -n covers every namespace. One object prints
+as YAML. "revision <n>" shows who made it, from which CI run, and its diff: each object's RFC 6902
+patch and the Envoy resources it added, changed or removed per view.
+Exit codes: 0 found, 7 not found.`,
+  options: {
+    namespace: { type: 'string', short: 'n', value: '<ns>', description: 'namespace' },
+    selector: { type: 'string', short: 'l', value: '<k=v,...>', description: 'label selector for lists' },
+    limit: { type: 'string', value: '<n>', description: 'revisions: how many (newest first, default 50)' },
+    before: { type: 'string', value: '<n>', description: 'revisions: only those before revision n' },
+    state: { type: 'string', value: '<state>', description: 'rollouts: only progressing, paused, succeeded or aborted' },
+  },
+  positionals: { min: 1, max: 2 },
+  async run(ctx, values, [what, arg]) {
+    const subject = what!.toLowerCase();
+    if (subject === 'revisions' || subject === 'rev') {
+      if (arg !== undefined) throw new UsageError('use "get revision <n>" for one revision');
+      return show(ctx, '/api/v1/revisions', { limit: stringOption(values, 'limit'), before: stringOption(values, 'before') }, (body) =>
+        body.items?.length
+          ? table(['REVISION', 'AGE', 'AUTHOR', 'CHANGES', 'SOURCE', 'OUTCOME'], body.items.map((r: Json) => [String(r.revision), age(r.createdAt), r.author ?? '-', changesText(r.changes), sourceText(r.source), r.outcome ?? '-'])).split('\n')
+          : ['no revisions yet'],
+      );
+    }
+    if (subject === 'revision') {
+      const n = revisionArg(arg);
+      return show(ctx, `/api/v1/revisions/${n === 'head' ? await headRevision(ctx) : n}`, {}, revisionLines);
+    }
+    if (subject === 'rollouts') {
+      return show(ctx, '/api/v1/rollouts', { state: stringOption(values, 'state') }, (body) =>
+        body.items?.length ? table(ROLLOUT_COLUMNS, body.items.map((r: Rollout) => rolloutRow(r))).split('\n') : ['no rollouts'],
+      );
+    }
+    if (subject === 'rollout') {
+      if (!arg) throw new UsageError('get rollout needs an id');
+      return show(ctx, `/api/v1/rollouts/${encodeURIComponent(arg)}`, {}, (body) => formatRollout(body as Rollout));
+    }
+    if (subject === 'proxies' || subject === 'proxy') {
+      if (arg !== undefined) throw new UsageError('get proxies takes no name');
+      return show(ctx, '/api/v1/proxies', {}, proxyLines);
+    }
+    const resource = resolveResource(subject);
+    if (!resource) throw new UsageError(`unknown kind "${what}"; expected one of ${RESOURCES.map((r) => r.plural).join(', ')}, revisions, revision, rollouts, proxies`);
+    return getObjects(ctx, resource, arg, values);
+  },
+};

@@ -1,0 +1,37 @@
+import { durationOption } from '../args';
+import type { Command } from '../command';
+import { EXIT } from '../exit-codes';
+import { waitForRevision } from '../wait';
+import { revisionArg } from './status';
+
+interface RollbackAnswer {
+  revision: number;
+  committed: boolean;
+  rolledBackTo: number;
+  changes: { op: string; kind: string; namespace: string; name: string }[];
+}
+
+export const rollback: Command = {
+  name: 'rollback',
+  summary: 'Restore the objects as they were at a revision, as a new revision.',
+  usage: '<revision> [--wait [<dur>]]',
+  description: `
+The new revision is validated and rendered like any write. --wait waits for it to converge.
+Exit codes: 0 done (and converged), 3 refused, 4 rejected by a proxy, 5 still pending when the wait
+ended, 7 no such revision.`,
+  options: { wait: { type: 'string', value: '<dur>', bareValue: '5m', description: 'wait for the new revision to converge' } },
+  positionals: { min: 1, max: 1 },
+  async run(ctx, values, [raw]) {
+    const target = revisionArg(raw);
+    const wait = durationOption(values, 'wait');
+    const n = target === 'head' ? 'head' : String(target);
+    const { body, answer } = await ctx.client.json<RollbackAnswer>('POST', `/api/v1/revisions/${n}/rollback`);
+    if (ctx.json) ctx.out(answer.text.trim());
+    else {
+      for (const c of body.changes) ctx.out(`${c.kind} ${c.namespace}/${c.name} ${c.op}`);
+      ctx.out(body.committed ? `revision ${body.revision} committed: the objects as of revision ${body.rolledBackTo}` : `nothing to do: the objects are as of revision ${body.rolledBackTo} already (revision ${body.revision})`);
+    }
+    if (wait === undefined) return EXIT.ok;
+    return waitForRevision(ctx, body.revision, wait);
+  },
+};

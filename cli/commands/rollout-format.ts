@@ -1,0 +1,65 @@
+import { age } from '../format';
+
+/** An Istio Destination as rollouts name the stable and candidate. */
+export interface Destination {
+  host: string;
+  subset?: string;
+  port?: { number: number };
+}
+
+/** A rollout as the edge answers it (GET /api/v1/rollouts/{id}). */
+export interface Rollout {
+  id: number | string;
+  name?: string;
+  state: 'progressing' | 'paused' | 'succeeded' | 'aborted' | string;
+  virtualService: { namespace: string; name: string };
+  route?: string;
+  stable: Destination;
+  candidate: Destination;
+  steps: number[];
+  pauseSeconds?: number;
+  timeoutSeconds?: number;
+  currentStep: number;
+  weight: number;
+  baseRevision?: number;
+  history?: { step: number; weight: number; revision?: number; startedAt?: string; convergedAt?: string | null; outcome: string }[];
+  abort?: { reason: string; message?: string; revision?: number; rejections?: { node_id: string; type: string; message: string; inferred?: boolean }[]; rollbackRevision?: number } | null;
+  author?: string;
+  createdAt?: string;
+  updatedAt?: string;
+  finishedAt?: string | null;
+}
+
+export const TERMINAL = new Set(['succeeded', 'aborted']);
+
+export const destinationText = (d: Destination | undefined) => (d ? `${d.host}${d.subset ? `:${d.subset}` : ''}${d.port ? ` port ${d.port.number}` : ''}` : '-');
+
+export const ROLLOUT_COLUMNS = ['ID', 'NAME', 'STATE', 'VIRTUALSERVICE', 'ROUTE', 'STEP', 'WEIGHT', 'AGE'];
+
+export const rolloutRow = (r: Rollout) => [
+  String(r.id),
+  r.name ?? '-',
+  r.state,
+  `${r.virtualService?.namespace}/${r.virtualService?.name}`,
+  r.route ?? '-',
+  `${Math.min(r.currentStep + 1, r.steps.length)}/${r.steps.length}`,
+  `${r.weight}%`,
+  age(r.createdAt),
+];
+
+/** The rollout in words: where it stands, each step's outcome, and why it aborted. */
+export function formatRollout(r: Rollout): string[] {
+  const lines = [
+    `rollout ${r.id}${r.name ? ` (${r.name})` : ''}: ${r.state}, step ${Math.min(r.currentStep + 1, r.steps.length)} of ${r.steps.length}, candidate at ${r.weight}%`,
+    `  virtual service: ${r.virtualService?.namespace}/${r.virtualService?.name}${r.route ? ` route ${r.route}` : ''}`,
+    `  stable:    ${destinationText(r.stable)}`,
+    `  candidate: ${destinationText(r.candidate)}`,
+    `  steps: ${r.steps.join(', ')}  pause ${r.pauseSeconds ?? '-'}s  timeout ${r.timeoutSeconds ?? '-'}s${r.baseRevision !== undefined ? `  base revision ${r.baseRevision}` : ''}`,
+  ];
+  for (const h of r.history ?? []) lines.push(`  step ${h.step + 1}: ${h.weight}% revision ${h.revision ?? '-'} ${h.outcome}`);
+  if (r.abort) {
+    lines.push(`  aborted (${r.abort.reason})${r.abort.message ? `: ${r.abort.message}` : ''}${r.abort.rollbackRevision !== undefined ? `; traffic back on stable in revision ${r.abort.rollbackRevision}` : ''}`);
+    for (const j of r.abort.rejections ?? []) lines.push(`    ${j.node_id} ${j.type}: ${j.message}${j.inferred ? ' (inferred)' : ''}`);
+  }
+  return lines;
+}

@@ -1,0 +1,47 @@
+import type { ApplyAnswer } from './commands/apply';
+import type { Context } from './command';
+import { comparable, diffRendered, patchBetween, type IntentDiff, type Rendered, type RenderedDiff } from './diff';
+import { pluralOf, RESOURCES } from './resources';
+
+type Key = { kind: string; namespace: string; name: string };
+const keyOf = (k: Key) => `${k.kind}/${k.namespace}/${k.name}`;
+const keyOfObject = (o: unknown) => {
+  const c = comparable(o) as { kind: string; metadata: { namespace: string; name: string } };
+  return keyOf({ kind: c.kind, namespace: c.metadata.namespace, name: c.metadata.name });
+};
+
+async function readObject(ctx: Context, k: Key): Promise<unknown> {
+  const path = `/api/v1/namespaces/${encodeURIComponent(k.namespace)}/${pluralOf(k.kind)}/${encodeURIComponent(k.name)}`;
+  return (await ctx.client.json('GET', path)).body;
+}
+
+/** Any one stored object (not a Secret: manifests cannot hold them), or undefined when there is none. */
+async function anyStoredObject(ctx: Context): Promise<unknown> {
+  for (const r of RESOURCES.filter((r) => r.kind !== 'Secret')) {
+    const { body } = await ctx.client.json<{ items: unknown[] }>('GET', `/api/v1/${r.plural}`);
+    if (body.items[0]) return body.items[0];
+  }
+  return undefined;
+}
+
+/**
+ * The Envoy resources as they are now. The dry run answers only the state after the change, so the
+ * state before is a second dry run of one stored object, unchanged: it renders the current config.
+ */
+async function renderedNow(ctx: Context, stored: unknown): Promise<Rendered> {
+  if (stored === undefined) return {};
+  const { body } = await ctx.client.json<{ rendered?: Rendered }>('POST', '/api/v1/apply', { query: { dryRun: true }, body: JSON.stringify([comparable(stored)]) });
+  return body.rendered ?? {};
+}
+
+/** The dry run's change in intents (a patch per updated object) and in rendered resources. */
+export async function dryRunDiff(ctx: Context, answer: ApplyAnswer, objects: unknown[]): Promise<{ intents: IntentDiff[]; rendered: RenderedDiff[] }> {
+  const given = new Map(objects.map((o) => [keyOfObject(o), o]));
+  const touched = answer.changes.filter((c) => c.op === 'updated' || c.op === 'deleted');
+  const stored = new Map(await Promise.all(touched.map(async (c) => [keyOf(c), await readObject(ctx, c)] as const)));
+  const intents = answer.changes.map((c): IntentDiff => (c.op === 'updated' ? { ...c, patch: patchBetween(stored.get(keyOf(c)), given.get(keyOf(c))) } : c));
+  if (!answer.rendered) return { intents, rendered: [] };
+  const unchanged = answer.changes.find((c) => c.op === 'unchanged');
+  const sample = stored.values().next().value ?? (unchanged ? await readObject(ctx, unchanged) : await anyStoredObject(ctx));
+  return { intents, rendered: diffRendered(await renderedNow(ctx, sample), answer.rendered) };
+}

@@ -1,0 +1,75 @@
+import type { Context } from './command';
+import { CliError, EXIT } from './exit-codes';
+
+/**
+ * The longest single held request. The edge holds up to 300 s; shorter chunks stay clear of fetch's
+ * 300 s header timeout and of proxies that drop quiet connections.
+ */
+export const WAIT_CHUNK_MS = 120_000;
+
+/** What the edge answers for GET /revisions/{n}/status. */
+export interface RevisionStatus {
+  revision: number;
+  head: number;
+  phase: 'converged' | 'rejected' | 'pending' | 'no-proxies';
+  counts: { converged: number; rejected: number; pending: number; stale: number };
+  proxies: { node_id: string; view?: string; transport?: string; state: string; last_seen?: string; rejections?: { type: string; message: string; inferred?: boolean; version?: string }[] }[];
+}
+
+/**
+ * Asks `path?wait=` again and again, each time for at most WAIT_CHUNK_MS, until `done(body)` or the
+ * total wait ends. Always asks at least once. Returns the last answer.
+ */
+export async function waitLoop<T>(ctx: Context, path: string, totalMs: number, done: (body: T) => boolean): Promise<{ body: T; text: string }> {
+  const deadline = Date.now() + totalMs;
+  for (;;) {
+    const asked = Date.now();
+    const left = Math.max(0, deadline - asked);
+    const { body, answer } = await ctx.client.json<T>('GET', path, { query: { wait: left ? Math.min(left, WAIT_CHUNK_MS) / 1000 : undefined } });
+    if (done(body) || Date.now() >= deadline) return { body, text: answer.text };
+    // A server that answers before its wait is up must not turn this into a busy loop.
+    const quick = 1000 - (Date.now() - asked);
+    if (quick > 0) await new Promise((r) => setTimeout(r, Math.min(quick, deadline - Date.now())));
+  }
+}
+
+/** The head revision's number (404 when nothing was ever committed). */
+export async function headRevision(ctx: Context): Promise<number> {
+  const { body } = await ctx.client.json<{ items: { revision: number }[] }>('GET', '/api/v1/revisions', { query: { limit: 1 } });
+  const head = body.items[0]?.revision;
+  if (head === undefined) throw new CliError(EXIT.notFound, 'no revision has been committed yet');
+  return head;
+}
+
+const MAX_PROXY_LINES = 20;
+
+/** The status in words: the phase and counts, then the proxies that are not converged. */
+export function formatStatus(s: RevisionStatus): string[] {
+  const c = s.counts;
+  const lines = [`revision ${s.revision}${s.head !== s.revision ? ` (head ${s.head})` : ''}: ${s.phase} — ${c.converged} converged, ${c.rejected} rejected, ${c.pending} pending, ${c.stale} stale`];
+  const open = s.proxies.filter((p) => p.state === 'rejected' || p.state === 'pending');
+  for (const p of open.slice(0, MAX_PROXY_LINES)) {
+    lines.push(`  ${p.state.padEnd(8)} ${p.node_id}${p.view ? ` (${p.view})` : ''}`);
+    for (const r of p.rejections ?? []) lines.push(`           ${r.type}: ${r.message}${r.inferred ? ' (inferred: it kept polling with the old version)' : ''}`);
+  }
+  if (open.length > MAX_PROXY_LINES) lines.push(`  … and ${open.length - MAX_PROXY_LINES} more`);
+  return lines;
+}
+
+/** The exit code of a revision status: rejected 4; pending 5 after a wait (0 for a look). */
+export function statusExitCode(s: RevisionStatus, waited: boolean) {
+  if (s.phase === 'rejected') return EXIT.rejected;
+  if (s.phase === 'pending') return waited ? EXIT.timeout : EXIT.ok;
+  return EXIT.ok;
+}
+
+/** Waits for a revision to converge (or be rejected), prints the outcome, returns the exit code. */
+export async function waitForRevision(ctx: Context, revision: number, totalMs: number): Promise<number> {
+  const { body, text } = await waitLoop<RevisionStatus>(ctx, `/api/v1/revisions/${revision}/status`, totalMs, (s) => s.phase !== 'pending');
+  if (ctx.json) ctx.out(text.trim());
+  else formatStatus(body).forEach((l) => ctx.out(l));
+  const code = statusExitCode(body, true);
+  if (code === EXIT.timeout) ctx.err(`timed out: revision ${revision} is still pending`);
+  if (code === EXIT.rejected) ctx.err(`revision ${revision} was rejected by ${body.counts.rejected} prox${body.counts.rejected === 1 ? 'y' : 'ies'}`);
+  return code;
+}
