@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { RESOURCE_TYPES, SECRET_TYPE_URL } from '../../xds';
 import { requireScope, type AuthVariables } from '../auth/require-scope';
@@ -8,6 +8,7 @@ import { openDatabase } from '../db/store';
 import type { Env } from '../env';
 import { limitBody } from '../http/body';
 import { parseJsonBody } from '../http/json-body';
+import { detectOutcomes } from '../events/outcomes';
 
 const MAX_PROXIES = 1000;
 /** NACK details can list every rejected resource; a few KB tell what went wrong. */
@@ -49,6 +50,14 @@ const StatusReport = z.strictObject({
 });
 
 const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+function afterResponse(c: Context, work: () => Promise<unknown>): void {
+  try {
+    c.executionCtx.waitUntil(work());
+  } catch {
+    // No execution context (plain app.request in tests): nothing to extend.
+  }
+}
 
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 
@@ -113,6 +122,8 @@ app.post('/proxies/status', requireScope('status:write'), limitBody(MAX_REPORT_B
   }
   // One batch: one transaction, so a report is stored whole or not at all.
   await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
+  // A revision may have converged or been rejected just now: judged after the answer, so the bridge is not held.
+  afterResponse(c, () => detectOutcomes(c.env));
   return c.body(null, 204);
 });
 
