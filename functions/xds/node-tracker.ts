@@ -3,6 +3,7 @@ import type { NodeInfo } from '../../xds';
 import { proxies, type ProxyTypeStatus } from '../db/schema';
 import { openDatabase } from '../db/store';
 import type { Env } from '../env';
+import { detectOutcomes } from '../events/outcomes';
 
 /**
  * What each poller reports, kept per isolate and written to D1 in one batch at most every
@@ -104,10 +105,11 @@ export function reportedVersion(nodeId: string, subscription: string, maxAgeMs: 
   return status && Date.now() - status.reportedAt <= maxAgeMs ? status.acked : undefined;
 }
 
-async function flush(env: Env, now: number): Promise<void> {
+/** True when something was written. */
+async function flush(env: Env, now: number): Promise<boolean> {
   // Bounded batches; whatever is left stays dirty for the next flush.
   const due = [...nodes.values()].filter((n) => n.identityDirty || n.dirty.size || now - n.persistedAt >= HEARTBEAT_MS).slice(0, MAX_NODES_PER_FLUSH);
-  if (!due.length) return;
+  if (!due.length) return false;
   const db = openDatabase(env.DB);
   const statements = due.map((n) => {
     // (Typed as stored rows are read; the null nacks only exist for the merge.)
@@ -139,6 +141,7 @@ async function flush(env: Env, now: number): Promise<void> {
     n.persistedAt = now;
   }
   await db.batch(statements as [ (typeof statements)[number], ...(typeof statements)[number][] ]);
+  return true;
 }
 
 /** As stored; `nack: null` so the json_patch merge removes a rejection that no longer holds. */
@@ -154,6 +157,8 @@ export function flushNodesIfDue(env: Env, waitUntil: (p: Promise<unknown>) => vo
   if (flushing || now - lastFlush < (Number.isFinite(interval) ? interval : DEFAULT_FLUSH_MS)) return;
   lastFlush = now;
   flushing = flush(env, now)
+    // What was written may settle a revision: judge it (and emit its event) in the same waitUntil.
+    .then((wrote) => (wrote ? detectOutcomes(env) : undefined))
     .catch((err) => console.warn(JSON.stringify({ msg: 'could not record proxy status', error: String(err) })))
     .finally(() => {
       flushing = undefined;
