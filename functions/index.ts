@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import api from './api';
 import type { Env } from './env';
+import { sweepEvents } from './events/sweep';
 import { onError } from './http/on-error';
 import sds from './secrets/sds';
 import discovery from './xds/discovery';
@@ -28,7 +29,7 @@ export default {
   fetch: app.fetch,
   /** The once-a-minute safety sweep (wrangler.toml [triggers]); the alarms are the clock. */
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
-    void env;
-    void ctx;
+    // Webhooks: judge revision outcomes, re-arm the dispatcher for due deliveries, prune old ones.
+    ctx.waitUntil(sweepEvents(env));
   },
 } satisfies ExportedHandler<Env>;
