@@ -4,6 +4,7 @@ import api from './api';
 import type { Env } from './env';
 import { sweepEvents } from './events/sweep';
 import { onError } from './http/on-error';
+import openapi from './openapi/serve';
 import sds from './secrets/sds';
 import discovery from './xds/discovery';
 
@@ -17,6 +18,7 @@ app.onError(onError);
 app.notFound((c) => c.json({ type: 'about:blank', title: 'Not Found', status: 404, detail: `no route for ${c.req.method} ${c.req.path}` }, 404, { 'content-type': 'application/problem+json' }));
 
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
+app.route('/', openapi);
 app.route('/api/v1', api);
 // SDS first: it answers only /v3/discovery:secrets and passes every other type on.
 app.route('/', sds);

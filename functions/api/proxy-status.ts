@@ -44,7 +44,7 @@ const ProxyReport = z.strictObject({
   types: z.record(typeUrl, TypeReport),
 });
 
-const StatusReport = z.strictObject({
+export const StatusReport = z.strictObject({
   bridge: z.string().min(1).max(256),
   proxies: z.array(ProxyReport).max(MAX_PROXIES),
 });

@@ -35,7 +35,7 @@ const nodeInfoOf = (n: NodeClass): NodeInfo => {
   };
 };
 
-const SnapshotsRequest = z.strictObject({
+export const SnapshotsRequest = z.strictObject({
   /** The head revision the bridge already holds: equal to ours means nothing changed (304). */
   revision: z.int().min(0).optional(),
   nodes: z.array(NodeClass).max(MAX_NODE_CLASSES).optional(),

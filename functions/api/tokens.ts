@@ -1,18 +1,13 @@
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { requireScope, type AuthVariables } from '../auth/require-scope';
-import { forgetTokenCache, SCOPES, sha256Hex } from '../auth/tokens';
+import { forgetTokenCache, sha256Hex } from '../auth/tokens';
 import { tokens } from '../db/schema';
 import { openDatabase } from '../db/store';
 import type { Env } from '../env';
 import { limitBody } from '../http/body';
 import { badRequest, conflict, notFound } from '../http/problem';
-
-const CreateTokenSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'lowercase letters, digits, "-" and ".", at most 63').max(63),
-  scopes: z.array(z.enum(SCOPES)).min(1),
-});
+import { CreateTokenSchema } from './token-schemas';
 
 /** Scoped API tokens (admin only). The plaintext is returned once; only its SHA-256 is stored. */
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();

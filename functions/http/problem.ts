@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Problem } from './problem-schema';
 
 export interface ProblemField {
   path: string;
@@ -27,7 +28,8 @@ const TYPE_BASE = 'https://xdsflare.dev/problems/';
 
 /** Renders a problem+json response (RFC 9457). */
 export function problemResponse(c: Context, p: ProblemOptions): Response {
-  const body = {
+  // Typed by the schema /openapi.json documents, so the two cannot drift.
+  const body: Problem = {
     type: TYPE_BASE + p.title.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
     title: p.title,
     status: p.status,

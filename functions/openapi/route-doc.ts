@@ -42,5 +42,5 @@ export interface RouteDoc {
    * By status code; `schema` absent for bodies that are not JSON or not described. 401 and 403 (for
    * routes with a scope) and a problem+json `default` are added by the assembler when not listed.
    */
-  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string; headers?: ResponseHeaderName[] }>;
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string; headers?: readonly ResponseHeaderName[] }>;
 }

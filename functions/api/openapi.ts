@@ -1,0 +1,7 @@
+import type { RouteDoc } from '../openapi/route-doc';
+import { objectRouteDocs } from './objects-openapi';
+import { operationRouteDocs } from './operations-openapi';
+import { revisionRouteDocs } from './revisions-openapi';
+
+/** Every route of the config API (functions/api/) that this folder serves. */
+export const apiRouteDocs: RouteDoc[] = [...objectRouteDocs, ...revisionRouteDocs, ...operationRouteDocs];
