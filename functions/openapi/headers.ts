@@ -10,7 +10,6 @@ export const RESPONSE_HEADERS = {
   'Idempotent-Replayed': { description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key; nothing was committed again.', schema: { type: 'string', enum: ['true'] } },
   'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'string' } },
   'WWW-Authenticate': { description: '`Bearer`', schema: { type: 'string' } },
-  Allow: { description: 'The methods the path accepts.', schema: { type: 'string' } },
   'x-xdsflare-revision': { description: 'The config revision the answer was rendered from.', schema: { type: 'string' } },
   'x-xdsflare-stale': { description: 'Present when the config store could not be read and the last snapshot was served.', schema: { type: 'string' } },
   'x-xdsflare-held': { description: 'Make-before-break: the routes are held back until the node has accepted the clusters they need (the answer is a 304).', schema: { type: 'string' } },
