@@ -3,7 +3,8 @@ import { stringify } from 'yaml';
 import { buildEnvoyBootstrap, buildGrpcBootstrap, parseHostPort, type BootstrapNode } from '../../xds';
 import { requireScope, type AuthVariables } from '../auth/require-scope';
 import { hasScope } from '../auth/tokens';
-import { BootstrapQuerySchema, DEFAULT_BRIDGE, ExportQuerySchema, nodeOf, parseQuery, type BootstrapQuery } from '../bootstrap/params';
+import { BootstrapQuerySchema, DEFAULT_BRIDGE, ExportQuerySchema, nodeOf, type BootstrapQuery } from '../bootstrap/params';
+import { parseQuery } from '../http/query';
 import { exportView } from '../bootstrap/export-view';
 import type { Env } from '../env';
 import { badRequest } from '../http/problem';
@@ -45,7 +46,7 @@ function restOptions(c: Context<App>, node: BootstrapNode, warnings: string[]) {
  * `Accept: application/json`); gRPC's is JSON only, the one format its clients read.
  */
 app.get('/bootstrap', requireScope('config:read'), (c) => {
-  const q = parseQuery(c.req.url, BootstrapQuerySchema);
+  const q = parseQuery(c.req.url, BootstrapQuerySchema, ['label']);
   const node = nodeOf(q);
   const warnings: string[] = [];
   if (q.mode === 'grpc') return c.json(buildGrpcBootstrap({ node, bridge: bridgeOf(q) }), 200, { 'cache-control': 'no-store' });
@@ -67,7 +68,7 @@ app.get('/bootstrap', requireScope('config:read'), (c) => {
  * write them (each atomically: temp file + rename; `xdsflare export` does that).
  */
 app.get('/export', requireScope('config:read'), async (c) => {
-  const q = parseQuery(c.req.url, ExportQuerySchema);
+  const q = parseQuery(c.req.url, ExportQuerySchema, ['label']);
   const config = await currentConfig(c.env);
   const result = await exportView(c.env, config, nodeOf(q), q.dir, hasScope(c.get('principal'), 'secrets:read'));
   setWarningHeaders(c, result.warnings.map((message) => ({ path: '', message })));

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { Dns1123LabelSchema, isLabelValue, isQualifiedName, parseHostPort, type BootstrapNode } from '../../xds';
-import { badRequest } from '../http/problem';
 
 /** Where proxyless clients and ADS Envoys find the bridge when the caller names none (`npm start`'s). */
 export const DEFAULT_BRIDGE = '127.0.0.1:18000';
@@ -73,30 +72,6 @@ export type BootstrapQuery = z.output<typeof BootstrapQuerySchema>;
 
 export const ExportQuerySchema = z.strictObject({ ...nodeParams, dir: DirSchema });
 export type ExportQuery = z.output<typeof ExportQuerySchema>;
-
-/**
- * The query as one object for a schema: `label` always a list, every other parameter once (a
- * repeated one is a 400 naming it, not a silent pick).
- */
-export function queryObject(url: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [key, value] of new URL(url).searchParams) {
-    if (key === 'label') (out.label = (out.label as string[] | undefined) ?? []).push(value);
-    else if (key in out) throw badRequest(`query parameter ${key} is given more than once`, [{ path: key, message: 'given more than once' }]);
-    else out[key] = value;
-  }
-  return out;
-}
-
-/** Parses a query with a schema; failures are a 400 naming each parameter. */
-export function parseQuery<S extends z.ZodType>(url: string, schema: S): z.output<S> {
-  const parsed = schema.safeParse(queryObject(url));
-  if (parsed.success) return parsed.data;
-  const errors = parsed.error.issues.flatMap((i) =>
-    i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ path: k, message: 'unknown query parameter' })) : [{ path: i.path.map(String).join('.').replace(/^label\.(\d+)$/, 'label[$1]'), message: i.message }],
-  );
-  throw badRequest(`invalid query: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
-}
 
 /** The node the bootstrap or export is for. */
 export function nodeOf(q: { node: string; cluster?: string; label?: string[]; namespace?: string; locality?: string }): BootstrapNode {

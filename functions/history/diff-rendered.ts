@@ -1,0 +1,53 @@
+import { DELIVERY_ORDER, defaultViews, renderView, RESOURCE_TYPES, translateIntents, viewKey, type IntentObject, type MeshIR, type Snapshot, type View } from '../../xds';
+import { boundedPatch } from './diff-intents';
+import type { RenderedDiff } from './schemas';
+
+export interface RenderedDiffResult {
+  entries: RenderedDiff[];
+  /** Why a side could not be rendered (a stored revision the current translator no longer accepts). */
+  errors: string[];
+}
+
+function translate(intents: IntentObject[], label: string, errors: string[]): MeshIR | undefined {
+  const { ir, errors: problems } = translateIntents(intents);
+  if (!problems.length) return ir;
+  const first = problems[0]!;
+  errors.push(`${label} no longer translates: ${first.source} ${first.path}: ${first.message}`);
+  return undefined;
+}
+
+function diffSnapshots(before: Snapshot, after: Snapshot, view: string, maxOps: number): RenderedDiff[] {
+  const out: RenderedDiff[] = [];
+  for (const type of DELIVERY_ORDER) {
+    const a = before.types[type].resources;
+    const b = after.types[type].resources;
+    const entry = (name: string, op: RenderedDiff['op']): RenderedDiff => ({ view, type: RESOURCE_TYPES[type], name, op });
+    const ofType: RenderedDiff[] = [];
+    for (const [name, r] of b) {
+      const old = a.get(name);
+      if (!old) ofType.push(entry(name, 'added'));
+      else if (old.hash !== r.hash) ofType.push({ ...entry(name, 'changed'), ...boundedPatch(old.json, r.json, maxOps) });
+    }
+    for (const name of a.keys()) if (!b.has(name)) ofType.push(entry(name, 'removed'));
+    out.push(...ofType.sort((x, y) => x.name.localeCompare(y.name)));
+  }
+  return out;
+}
+
+/**
+ * How the Envoy config of every default view (as each write renders them, with ADS config sources)
+ * changed from one intent set to the next: per view and type, each resource added, removed or
+ * changed. A view only one side has (a Gateway created or deleted) is rendered on both sides.
+ */
+export function diffRendered(before: IntentObject[], after: IntentObject[], labels: [string, string], maxOps: number): RenderedDiffResult {
+  const errors: string[] = [];
+  const irs = [translate(before, labels[0], errors), translate(after, labels[1], errors)] as const;
+  if (errors.length) return { entries: [], errors };
+  const views = new Map<string, View>();
+  for (const ir of irs) for (const v of defaultViews(ir!)) views.set(viewKey(v), v);
+  const entries: RenderedDiff[] = [];
+  for (const [key, view] of [...views].sort(([a], [b]) => a.localeCompare(b))) {
+    entries.push(...diffSnapshots(renderView(irs[0]!, view, { mode: 'ads' }), renderView(irs[1]!, view, { mode: 'ads' }), key, maxOps));
+  }
+  return { entries, errors };
+}
