@@ -35,6 +35,8 @@ export default defineConfig({
                 ALLOW_ANONYMOUS_XDS: 'true',
                 // A test-only key for TLS Secrets at rest (AES-256-GCM); production's is a Worker secret.
                 SECRETS_KEY: 'emypNYxmS2qZznEJI90v87bZytrGetSNksCXf5Qd6JM=',
+                // Rollout drivers' alarms stay an hour away: tests run them with runDurableObjectAlarm, deterministically.
+                ROLLOUT_TICK_MS: '3600000',
               },
             },
           })),

@@ -19,6 +19,8 @@ export interface Env {
   STATUS_STALE_MS?: string;
   /** refresh_delay written into REST pollers' EDS/RDS config sources, e.g. "1s". */
   XDS_REFRESH_DELAY?: string;
+  /** How often (ms) a rollout's driver looks at its current step's convergence; default 1000. */
+  ROLLOUT_TICK_MS?: string;
   /** Webhook retries: the first backoff delay (ms), doubled per failed attempt up to 10 min, ±25% jitter; default 1000. */
   WEBHOOK_RETRY_BASE_MS?: string;
   /** Attempts per webhook delivery before it is marked failed; default 12. */

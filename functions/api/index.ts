@@ -10,6 +10,7 @@ import proxies from './proxies';
 import proxyStatus from './proxy-status';
 import revisionStatus from './revision-status';
 import revisions from './revisions';
+import rollouts from '../rollouts/api';
 import secrets from '../secrets/api';
 import snapshots from './snapshots';
 import tokens from './tokens';
@@ -19,10 +20,11 @@ import webhooks from '../events/api';
 const api = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 // Every config write honours Idempotency-Key. Not tokens nor webhooks: a replay would have to store the
 // plaintext (the token, a generated signing secret); a webhook PUT or DELETE is idempotent as it is.
-for (const path of ['/apply', '/namespaces/*', '/revisions/*']) api.use(path, idempotency());
+for (const path of ['/apply', '/namespaces/*', '/revisions/*', '/rollouts', '/rollouts/*']) api.use(path, idempotency());
 api.route('/', apply);
 api.route('/', revisions);
 api.route('/', revisionStatus);
+api.route('/', rollouts);
 api.route('/', tokens);
 api.route('/', webhooks);
 api.route('/', proxies);

@@ -1,5 +1,74 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
+import { applyAction, type ActionResult } from './actions';
+import type { Actor } from './commit-step';
+import { tickRollout } from './progress';
+import type { RolloutAction } from './schema';
 
-/** Placeholder: the rollout driver (one per rollout, keyed by id) is built in functions/rollouts/. */
-export class RolloutDriver extends DurableObject<Env> {}
+const ID_KEY = 'rollout';
+/** After an unexpected error (D1 unreachable, say), look again after this. */
+const RETRY_MS = 10_000;
+
+/** The Durable Object of one rollout (named by its id): which rollout it drives is all it stores. */
+export const rolloutStub = (env: Env, id: number) => env.ROLLOUTS.get(env.ROLLOUTS.idFromName(String(id)));
+
+/**
+ * Drives one rollout. D1 holds the rollout; this object holds only its timer (the alarm, durable
+ * across restarts and deploys) and runs the steps and the user's actions one at a time, so an
+ * action never interleaves with a step even while either awaits D1.
+ */
+export class RolloutDriver extends DurableObject<Env> {
+  #queue: Promise<unknown> = Promise.resolve();
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #remember(id: number): Promise<void> {
+    if ((await this.ctx.storage.get<number>(ID_KEY)) !== id) await this.ctx.storage.put(ID_KEY, id);
+  }
+
+  async #arm(at: number | null): Promise<void> {
+    if (at === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
+  }
+
+  /** The rollout's first step is recorded: look at it at `at`. */
+  async start(id: number, at: number): Promise<void> {
+    await this.#remember(id);
+    await this.#serial(() => this.#arm(at));
+  }
+
+  /** pause, resume, promote or abort, serialised with the steps. */
+  async act(id: number, action: RolloutAction, actor: Actor, reason?: string): Promise<ActionResult> {
+    await this.#remember(id);
+    return this.#serial(async () => {
+      const result = await applyAction(this.env, id, action, actor, reason);
+      if (result.ok) await this.#arm(result.nextAt);
+      return result;
+    });
+  }
+
+  /** The safety sweep: a progressing rollout without an alarm gets one now. True when it had none. */
+  async wake(id: number): Promise<boolean> {
+    await this.#remember(id);
+    if ((await this.ctx.storage.getAlarm()) !== null) return false;
+    await this.ctx.storage.setAlarm(Date.now());
+    return true;
+  }
+
+  override async alarm(): Promise<void> {
+    const id = await this.ctx.storage.get<number>(ID_KEY);
+    if (id === undefined) return;
+    await this.#serial(async () => {
+      try {
+        await this.#arm(await tickRollout(this.env, id));
+      } catch (err) {
+        console.log(JSON.stringify({ level: 'error', msg: 'rollout step failed; retrying', rollout: id, error: String((err as Error)?.stack ?? err) }));
+        await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
+      }
+    });
+  }
+}

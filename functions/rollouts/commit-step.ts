@@ -1,0 +1,140 @@
+import { and, eq, lte, desc } from 'drizzle-orm';
+import type { IntentKind, VirtualServiceSpec } from '../../xds';
+import { etagOf, keyOf, type ObjectKey } from '../api/api-object';
+import { commitChanges, type Change, type CommitOutcome } from '../api/commit';
+import { objectHistory, objects, type ObjectRow } from '../db/schema';
+import { openDatabase, rowToIntent, type Database } from '../db/store';
+import type { Env } from '../env';
+import { ProblemError } from '../http/problem';
+import { findRoute, foreignDestination, withCandidateWeight } from './route-weights';
+import type { Rollout } from './schema';
+
+/** Who a commit is recorded as: the rollout's author and source for its own steps, the caller for promote and abort. */
+export interface Actor {
+  author: string;
+  source: Record<string, string>;
+}
+
+/** `committed` false: the route (and manifest) already were as the step wants them, and `revision` is the head. */
+export type StepCommit = { ok: true; revision: number; committed: boolean } | { ok: false; message: string };
+
+export interface CommitStepOptions {
+  /** Other changes committed in the same revision (the manifest, with step 0). */
+  extra?: Change[];
+  /** Throw the commit path's refusals as they are (409/422 naming the fields), as creating a rollout does. */
+  throwRefusals?: boolean;
+}
+
+const ATTEMPTS = 3;
+
+/** A write that lost a race (another revision first, the VirtualService changed since read): worth reading again. */
+const isRace = (err: unknown) =>
+  err instanceof ProblemError && (err.problem.status === 412 || err.problem.status === 404 || (err.problem.status === 409 && /first; retry$/.test(err.problem.detail ?? '')));
+
+/** Why the commit path refused a change, in one line (the detail and the first field errors). */
+export function describeRefusal(err: ProblemError): string {
+  const fields = (err.problem.errors ?? []).slice(0, 3).map((e) => `${(e as { object?: string }).object ? `${(e as { object?: string }).object} ` : ''}${e.path}: ${e.message}`);
+  return [err.problem.detail ?? err.problem.title, ...fields].join('; ');
+}
+
+async function readVirtualService(db: Database, r: Rollout): Promise<ObjectRow | undefined> {
+  const { namespace, name } = r.virtualService;
+  return db.select().from(objects).where(and(eq(objects.kind, 'VirtualService'), eq(objects.namespace, namespace), eq(objects.name, name))).get();
+}
+
+type RouteChange = { ok: true; change: Change | null } | { ok: false; message: string };
+
+/**
+ * The write that puts the rollout's route at `weight`, against the VirtualService as it is now (others
+ * may have edited it). Strict (a step): a missing route or a foreign destination is a conflict.
+ * Lenient (a rollback): whatever can still be put back on stable is.
+ */
+async function routeChange(db: Database, r: Rollout, weight: number, strict: boolean): Promise<RouteChange> {
+  const { namespace, name } = r.virtualService;
+  const row = await readVirtualService(db, r);
+  if (!row) return strict ? { ok: false, message: `VirtualService ${namespace}/${name} no longer exists` } : { ok: true, change: null };
+  const object = rowToIntent(row);
+  const spec = object.spec as VirtualServiceSpec;
+  const found = findRoute(spec, r.route);
+  if (!found.ok) return strict ? { ok: false, message: `VirtualService ${namespace}/${name}: ${found.message}` } : { ok: true, change: null };
+  const foreign = strict && foreignDestination(spec.http![found.index]!, r.stable, r.candidate);
+  if (foreign) return { ok: false, message: `VirtualService ${namespace}/${name} route ${r.route} was changed: ${foreign}` };
+  const next = withCandidateWeight(spec, found.index, r.stable, r.candidate, weight);
+  // If-Match: a concurrent edit of the VirtualService makes this a 412 and a fresh read, never a lost update.
+  return { ok: true, change: { op: 'put', object: { ...object, spec: next as Record<string, unknown> }, ifMatch: etagOf(row) } };
+}
+
+const stepSource = (actor: Actor, id: number, step: string) => ({ ...actor.source, rollout: String(id), step });
+
+/**
+ * Commits one step: the route at `weight` (plus `opts.extra`, the manifest with step 0) as one
+ * revision through the normal commit path. A refusal (the route gone or changed, the config no longer
+ * consistent) comes back as a message, for the caller to abort with; other errors are thrown.
+ */
+export async function commitStep(env: Env, r: Rollout, step: number, weight: number, actor: Actor, opts: CommitStepOptions = {}): Promise<StepCommit> {
+  const db = openDatabase(env.DB);
+  for (let attempt = 1; ; attempt++) {
+    const route = await routeChange(db, r, weight, true);
+    if (!route.ok) return route;
+    try {
+      const outcome = await commitChanges(env.DB, [...(opts.extra ?? []), route.change!], { author: actor.author, source: stepSource(actor, r.id, String(step)) });
+      return { ok: true, revision: outcome.revision, committed: outcome.committed };
+    } catch (err) {
+      if (isRace(err) && attempt < ATTEMPTS) continue;
+      if (err instanceof ProblemError && err.problem.status < 500 && !opts.throwRefusals) return { ok: false, message: describeRefusal(err) };
+      throw err;
+    }
+  }
+}
+
+/** Puts each manifest object back as it was at `revision` (deleting those that did not exist then). */
+async function restoreChanges(db: Database, keys: ObjectKey[], revision: number): Promise<Change[]> {
+  if (!keys.length) return [];
+  const where = (k: ObjectKey) => and(eq(objectHistory.kind, k.kind), eq(objectHistory.namespace, k.namespace), eq(objectHistory.name, k.name));
+  const [current, ...history] = await db.batch([
+    db.select({ kind: objects.kind, namespace: objects.namespace, name: objects.name }).from(objects),
+    ...keys.map((k) => db.select({ object: objectHistory.object }).from(objectHistory).where(and(where(k), lte(objectHistory.revision, revision))).orderBy(desc(objectHistory.revision)).limit(1)),
+  ]);
+  const exists = new Set(current.map((row) => keyOf({ ...row, kind: row.kind as IntentKind })));
+  return keys.flatMap((key, i): Change[] => {
+    const before = history[i]?.[0]?.object;
+    if (before) return [{ op: 'put', object: rowToIntent(before as unknown as ObjectRow) }];
+    return exists.has(keyOf(key)) ? [{ op: 'delete', key }] : [];
+  });
+}
+
+export interface RollbackResult {
+  /** The rollback's revision (the head when nothing needed changing); null when nothing could be committed. */
+  revision: number | null;
+  /** Set when the full rollback was refused: what was committed instead, and why. */
+  error?: string;
+}
+
+/**
+ * Aborting: the route back on stable alone and the manifest's objects as they were at the base
+ * revision, as one revision. If the commit path refuses that (someone changed what it depends on),
+ * the route alone is put back; if even that is refused, nothing is, and the error says why.
+ */
+export async function commitRollback(env: Env, r: Rollout, actor: Actor): Promise<RollbackResult> {
+  const db = openDatabase(env.DB);
+  const source = stepSource(actor, r.id, 'rollback');
+  let error: string | undefined;
+  for (const withManifest of [true, false]) {
+    for (let attempt = 1; ; attempt++) {
+      const restore = withManifest && r.baseRevision !== null ? await restoreChanges(db, r.manifest, r.baseRevision) : [];
+      const route = await routeChange(db, r, 0, false);
+      const changes = [...restore, ...(route.ok && route.change ? [route.change] : [])];
+      try {
+        const outcome: CommitOutcome = await commitChanges(env.DB, changes, { author: actor.author, source });
+        return error ? { revision: outcome.revision, error } : { revision: outcome.revision };
+      } catch (err) {
+        if (isRace(err) && attempt < ATTEMPTS) continue;
+        if (!(err instanceof ProblemError) || err.problem.status >= 500) throw err;
+        if (!withManifest || !r.manifest.length) return { revision: null, error: `the rollback was refused, nothing was changed: ${describeRefusal(err)}` };
+        error = `the manifest's objects could not be restored (${describeRefusal(err)}); only the route was put back on stable`;
+        break;
+      }
+    }
+  }
+  return { revision: null, error: error ?? 'the rollback was refused' };
+}

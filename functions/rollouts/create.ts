@@ -1,0 +1,128 @@
+import { and, eq } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { parseObjectBody, validateIntent, type FieldError, type IntentKind, type VirtualServiceSpec } from '../../xds';
+import { errorMap, toFieldErrors } from '../../xds/intent/errors';
+import { keyOf, type ObjectKey } from '../api/api-object';
+import type { Change } from '../api/commit';
+import type { AuthVariables } from '../auth/require-scope';
+import { objects } from '../db/schema';
+import { openDatabase, rowToIntent } from '../db/store';
+import type { Env } from '../env';
+import { readTextBody, requestSource } from '../http/body';
+import { badRequest, conflict } from '../http/problem';
+import { commitStep, type Actor } from './commit-step';
+import { rolloutStub } from './driver';
+import { emitStep } from './events';
+import { tickMs } from './progress';
+import { checkRouteDestinations, describeDestination, findRoute, sameDestination } from './route-weights';
+import { RolloutRequestSchema, type Rollout, type RolloutBody, type RolloutRequest, type StepRecord } from './schema';
+import { activeRolloutOn, claimRollout, deleteRollout, saveRollout } from './store';
+
+type Ctx = Context<{ Bindings: Env; Variables: AuthVariables }>;
+
+async function parseRequest(c: Ctx): Promise<RolloutRequest> {
+  const { text, mediaType } = await readTextBody(c);
+  const body = parseObjectBody(text, mediaType);
+  if (!body.ok) throw badRequest('the rollout is not valid JSON or YAML; nothing was stored', body.errors);
+  const parsed = RolloutRequestSchema.safeParse(body.object, { error: errorMap, reportInput: true });
+  if (!parsed.success) throw badRequest('the rollout is invalid; nothing was stored', toFieldErrors(parsed.error.issues));
+  return parsed.data;
+}
+
+/** Each manifest object validated as /apply does, paths under `manifest[i]`; the rollout's own VirtualService is not one of them. */
+function checkManifest(req: RolloutRequest) {
+  const errors: FieldError[] = [];
+  const warnings: FieldError[] = [];
+  const changes: Change[] = [];
+  const keys: ObjectKey[] = [];
+  const seen = new Map<string, number>();
+  (req.manifest ?? []).forEach((doc, i) => {
+    const result = validateIntent(doc, { path: `manifest[${i}]` });
+    if (!result.ok) return void errors.push(...result.errors);
+    warnings.push(...result.warnings);
+    const key: ObjectKey = { kind: result.object.kind as IntentKind, namespace: result.object.metadata.namespace, name: result.object.metadata.name };
+    const id = keyOf(key);
+    if (seen.has(id)) errors.push({ path: `manifest[${i}].metadata.name`, message: `${id} appears twice in the manifest (also manifest[${seen.get(id)}])` });
+    else if (key.kind === 'VirtualService' && key.namespace === req.virtualService.namespace && key.name === req.virtualService.name) {
+      errors.push({ path: `manifest[${i}]`, message: 'this is the VirtualService the rollout sets the weights of; apply other changes to it before starting the rollout' });
+    }
+    seen.set(id, i);
+    keys.push(key);
+    changes.push({ op: 'put', object: result.object });
+  });
+  return { errors, warnings, changes, keys };
+}
+
+/**
+ * POST /rollouts: validates the request against the current config, claims the VirtualService (one
+ * active rollout each), commits step 0 with the manifest as one revision through the normal commit
+ * path, and hands the rollout to its driver. Refused (nothing stored) when any of it fails.
+ */
+export async function createRollout(c: Ctx): Promise<{ rollout: Rollout; warnings: FieldError[] }> {
+  const req = await parseRequest(c);
+  const manifest = checkManifest(req);
+  if (sameDestination(req.stable, req.candidate)) manifest.errors.push({ path: 'candidate', message: `must differ from the stable destination (${describeDestination(req.stable)})` });
+  if (manifest.errors.length) throw badRequest('the rollout is invalid; nothing was stored', manifest.errors);
+
+  const db = openDatabase(c.env.DB);
+  const { namespace, name } = req.virtualService;
+  const vs = await db.select().from(objects).where(and(eq(objects.kind, 'VirtualService'), eq(objects.namespace, namespace), eq(objects.name, name))).get();
+  if (!vs) throw conflict('the rollout does not match the current configuration; nothing was stored', [{ path: 'virtualService', message: `VirtualService ${namespace}/${name} does not exist` }]);
+  const spec = rowToIntent(vs).spec as VirtualServiceSpec;
+  const found = findRoute(spec, req.route);
+  if (!found.ok) throw conflict('the rollout does not match the current configuration; nothing was stored', [{ path: 'route', message: found.message }]);
+  const mismatch = checkRouteDestinations(spec.http![found.index]!, req.stable, req.candidate);
+  if (mismatch) throw conflict('the route does not route to the stable destination (alone, or with the candidate); nothing was stored', [mismatch]);
+  const active = await activeRolloutOn(db, namespace, name);
+  const busy = (id: number | undefined) => conflict(`VirtualService ${namespace}/${name} already has an active rollout${id ? ` (${id})` : ''}; abort it or wait for it to finish`, [{ path: 'virtualService', message: 'has an active rollout' }]);
+  if (active) throw busy(active.id);
+
+  const actor: Actor = { author: c.get('principal').name, source: requestSource(c) };
+  const now = Date.now();
+  const body: RolloutBody = {
+    name: req.name ?? null,
+    virtualService: { namespace, name },
+    route: found.ref,
+    stable: req.stable,
+    candidate: req.candidate,
+    steps: req.steps,
+    pauseSeconds: req.pauseSeconds,
+    timeoutSeconds: req.timeoutSeconds,
+    manifest: manifest.keys,
+    currentStep: 0,
+    weight: 0,
+    baseRevision: null,
+    history: [],
+    abort: null,
+    ...actor,
+    finishedAt: null,
+  };
+  const createdAt = new Date(now).toISOString();
+  const id = await claimRollout(c.env.DB, body, createdAt);
+  if (id === undefined) throw busy(undefined);
+  const claimed: Rollout = { id, state: 'progressing', ...body, createdAt, updatedAt: createdAt };
+
+  let step;
+  try {
+    step = await commitStep(c.env, claimed, 0, req.steps[0]!, actor, { extra: manifest.changes, throwRefusals: true });
+  } catch (err) {
+    await deleteRollout(db, id);
+    throw err;
+  }
+  if (!step.ok) {
+    await deleteRollout(db, id);
+    throw conflict(`${step.message}; nothing was stored`, [{ path: 'route', message: step.message }]);
+  }
+  const entry: StepRecord = { step: 0, weight: req.steps[0]!, revision: step.revision, startedAt: createdAt, convergedAt: null, deadline: new Date(now + req.timeoutSeconds * 1000).toISOString(), outcome: 'pending' };
+  const started: Rollout = { ...claimed, baseRevision: step.committed ? step.revision - 1 : step.revision, weight: entry.weight, history: [entry] };
+  const nextAt = now + tickMs(c.env);
+  const rollout = await saveRollout(db, started, nextAt);
+  try {
+    await rolloutStub(c.env, id).start(id, nextAt);
+  } catch (err) {
+    // Committed and recorded: the once-a-minute sweep arms the driver (nextCheckAt has passed).
+    console.log(JSON.stringify({ level: 'error', msg: 'rollout driver not started; the sweep will', rollout: id, error: String((err as Error)?.message ?? err) }));
+  }
+  await emitStep(c.env, rollout, entry, 'started');
+  return { rollout, warnings: manifest.warnings };
+}

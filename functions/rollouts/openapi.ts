@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import type { RouteDoc } from '../openapi/route-doc';
+import { AbortRequestSchema, ListQuerySchema, RolloutIdParamsSchema, RolloutListSchema, RolloutRequestSchema, RolloutSchema, WaitQuerySchema } from './schema';
+
+const tags = ['rollouts'];
+const problem = (description: string) => ({ description, contentType: 'application/problem+json' });
+const CiHeaders = z.object({
+  'x-ci-run-id': z.string().optional().describe('Recorded as source.ciRunId on the rollout and on every revision it commits'),
+  'x-ci-pipeline': z.string().optional().describe('Recorded as source.ciPipeline'),
+  'x-ci-commit': z.string().optional().describe('Recorded as source.ciCommit'),
+});
+
+const action = (name: 'pause' | 'resume' | 'promote' | 'abort', summary: string, description: string): RouteDoc => ({
+  method: 'post',
+  path: `/api/v1/rollouts/{id}/${name}`,
+  summary,
+  description,
+  tags,
+  scope: 'config:write',
+  params: RolloutIdParamsSchema,
+  headers: CiHeaders,
+  ...(name === 'abort' ? { body: { schema: AbortRequestSchema, contentTypes: ['application/json'], required: false, description: 'Optional: why, recorded as abort.message' } } : {}),
+  responses: {
+    200: { description: 'the rollout after the action', schema: RolloutSchema },
+    400: problem('invalid id (or abort body)'),
+    404: problem('no such rollout'),
+    409: problem('the rollout has finished (succeeded or aborted), is aborting, or is still starting'),
+  },
+});
+
+/** The rollout routes, from the schemas their handlers parse with. */
+export const rolloutRoutes: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/api/v1/rollouts',
+    summary: 'Start a stepped rollout (canary) of a VirtualService route',
+    description:
+      'Validated against the current config: the VirtualService exists, the route is found (by `name`, `#<index>`, or the only http route) and routes to the stable destination alone or to stable and candidate. Step 0 (the route at `steps[0]`% to the candidate, plus `manifest`) is committed as one revision through the normal write path before the answer; each next step is committed by the control plane once the previous one converged (revision status) and `pauseSeconds` passed. A NACK or a step not converged within `timeoutSeconds` aborts: one revision puts the route back on stable and restores the manifest objects as they were at `baseRevision`.',
+    tags,
+    scope: 'config:write',
+    headers: CiHeaders,
+    body: { schema: RolloutRequestSchema, contentTypes: ['application/json', 'application/yaml'], required: true },
+    responses: {
+      201: { description: 'started: step 0 committed (history[0].revision)', schema: RolloutSchema },
+      400: problem('a field is invalid (errors[].path, e.g. steps[2], stable.subset, manifest[1].spec.hosts); nothing was stored'),
+      409: problem('the VirtualService or route does not exist or does not route to the stable destination, the VirtualService already has an active rollout, or the first step would make the config inconsistent (e.g. a candidate subset no DestinationRule defines); nothing was stored'),
+      413: problem('the body is larger than 1 MiB'),
+      415: problem('the body is neither JSON nor YAML'),
+      422: problem("the first step's Envoy config would break a rule of Envoy's protos; nothing was stored"),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/rollouts',
+    summary: 'List rollouts, newest first',
+    tags,
+    scope: 'config:read',
+    query: ListQuerySchema,
+    responses: { 200: { description: 'the rollouts', schema: RolloutListSchema }, 400: problem('unknown state') },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/rollouts/{id}',
+    summary: 'Read a rollout: its state, steps with their revisions, and why it aborted',
+    description: 'With `?wait=<seconds>` the request is held until the rollout has succeeded or aborted, or the wait ends; the answer is the rollout as it is then.',
+    tags,
+    scope: 'config:read',
+    params: RolloutIdParamsSchema,
+    query: WaitQuerySchema,
+    responses: { 200: { description: 'the rollout', schema: RolloutSchema }, 400: problem('invalid id or wait'), 404: problem('no such rollout') },
+  },
+  action('pause', 'Pause a rollout at its current weight', 'No step advances, convergence is not judged and the timeout does not run until resumed. Pausing a paused rollout changes nothing.'),
+  action('resume', 'Resume a paused rollout', 'A step still converging gets a fresh timeout. Resuming a progressing rollout changes nothing.'),
+  action('promote', 'Jump to 100% on the candidate', 'Commits the last step now (the steps in between are recorded as skipped); the rollout still waits for it to converge before it has succeeded. Resumes a paused rollout.'),
+  action('abort', 'Abort and roll back', 'Commits one revision that puts the route back on the stable destination alone and restores the manifest objects as they were at baseRevision; abort.reason is `manual`.'),
+];

@@ -1,0 +1,138 @@
+import { staleBoundMs } from '../api/proxy-state';
+import { statusOf } from '../api/revision-phase';
+import { openDatabase } from '../db/store';
+import type { Env } from '../env';
+import { commitRollback, commitStep, type Actor } from './commit-step';
+import { emitAborted, emitStep, emitSucceeded } from './events';
+import type { AbortReason, AbortRecord, Rollout, StepRecord } from './schema';
+import { findCommittedRevision, loadRollout, saveRollout } from './store';
+
+export const DEFAULT_TICK_MS = 1000;
+/** A rollout whose creating request never recorded its first step is given up after this. */
+const START_GRACE_MS = 60_000;
+
+/** How often the driver looks at a step's convergence (ROLLOUT_TICK_MS). */
+export function tickMs(env: Env): number {
+  const n = Number(env.ROLLOUT_TICK_MS);
+  return env.ROLLOUT_TICK_MS && Number.isFinite(n) && n > 0 ? n : DEFAULT_TICK_MS;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+export const ownActor = (r: Rollout): Actor => ({ author: r.author, source: r.source });
+/** The newest revision the rollout knows of: commits of its next step can only come after it. */
+const lastRevision = (r: Rollout) => Math.max(r.baseRevision ?? 0, ...r.history.map((h) => h.revision ?? 0));
+
+export type AbortCause = Pick<AbortRecord, 'reason' | 'message' | 'rejections'>;
+
+/**
+ * One look at a rollout, from its state in D1: judge the current step, wait out the pause, or commit
+ * the next step. Returns when to look next (null: nothing left until a user acts). Safe to run twice
+ * or after a restart: a step is committed only after checking D1 for it.
+ */
+export async function tickRollout(env: Env, id: number, now = Date.now()): Promise<number | null> {
+  const r = await loadRollout(openDatabase(env.DB), id);
+  if (!r || r.state !== 'progressing') return null;
+  if (r.abort) return void (await finishAbort(env, r, ownActor(r))), null;
+  const entry = r.history.at(-1);
+  if (!entry) return recoverStart(env, r, now);
+  if (entry.outcome === 'pending') return judgeStep(env, r, entry, now);
+  if (entry.outcome !== 'converged') return null;
+  const until = Date.parse(entry.convergedAt!) + r.pauseSeconds * 1000;
+  return now < until ? until : advance(env, r, r.currentStep + 1, ownActor(r), now);
+}
+
+async function judgeStep(env: Env, r: Rollout, entry: StepRecord, now: number): Promise<number | null> {
+  const db = openDatabase(env.DB);
+  const status = await statusOf(db, entry.revision!, staleBoundMs(env));
+  const what = `revision ${entry.revision} (step ${entry.step}, ${entry.weight}% to the candidate)`;
+  if (status.phase === 'rejected') {
+    const rejections = status.proxies.flatMap((p) => p.rejections.map((x) => ({ node_id: p.node_id, type: x.type, message: x.message, inferred: x.inferred })));
+    const n = status.counts.rejected;
+    const first = rejections[0];
+    const message = `${what} was rejected by ${n} prox${n === 1 ? 'y' : 'ies'}${first ? `: ${first.node_id} ${first.inferred ? '(inferred) ' : ''}${first.message}` : ''}`;
+    await abortRollout(env, r, { reason: 'rejected', message, rejections }, ownActor(r), now);
+    return null;
+  }
+  if (status.phase === 'converged' || status.phase === 'no-proxies') {
+    entry.outcome = 'converged';
+    entry.convergedAt = iso(now);
+    // Nothing connected to judge it: converged by definition, and said so.
+    if (status.phase === 'no-proxies') entry.noProxies = true;
+    const done = entry.weight === 100;
+    if (done) Object.assign(r, { state: 'succeeded', finishedAt: iso(now) });
+    const next = done ? null : r.pauseSeconds > 0 ? now + r.pauseSeconds * 1000 : now;
+    const saved = await saveRollout(db, r, next);
+    await emitStep(env, saved, entry, 'converged');
+    if (done) await emitSucceeded(env, saved);
+    return next !== null && next <= now ? advance(env, saved, saved.currentStep + 1, ownActor(saved), now) : next;
+  }
+  const deadline = Date.parse(entry.deadline!);
+  if (now >= deadline) {
+    const message = `${what} did not converge within ${r.timeoutSeconds}s: ${status.counts.pending} of ${status.counts.pending + status.counts.converged} proxies pending`;
+    await abortRollout(env, r, { reason: 'timeout', message, rejections: [] }, ownActor(r), now);
+    return null;
+  }
+  return Math.min(now + tickMs(env), deadline);
+}
+
+/** Commits step `step` (after checking it was not already) and starts waiting for it. */
+export async function advance(env: Env, r: Rollout, step: number, actor: Actor, now: number): Promise<number | null> {
+  const db = openDatabase(env.DB);
+  const weight = r.steps[step]!;
+  const existing = await findCommittedRevision(db, r.id, String(step), lastRevision(r));
+  const committed = existing !== undefined ? { ok: true as const, revision: existing, committed: true } : await commitStep(env, r, step, weight, actor);
+  if (!committed.ok) {
+    await abortRollout(env, r, { reason: 'conflict', message: `step ${step} (${weight}% to the candidate) could not be committed: ${committed.message}`, rejections: [] }, actor, now);
+    return null;
+  }
+  const entry: StepRecord = { step, weight, revision: committed.revision, startedAt: iso(now), convergedAt: null, deadline: iso(now + r.timeoutSeconds * 1000), outcome: 'pending' };
+  Object.assign(r, { currentStep: step, weight, history: [...r.history, entry] });
+  const next = now + tickMs(env);
+  const saved = await saveRollout(db, r, next);
+  await emitStep(env, saved, entry, 'started');
+  return next;
+}
+
+/**
+ * Records why the rollout aborts (first, so a crash before the rollback lands resumes it), then
+ * commits the rollback and finishes.
+ */
+export async function abortRollout(env: Env, r: Rollout, cause: AbortCause, actor: Actor, now = Date.now()): Promise<Rollout> {
+  const entry = r.history.at(-1);
+  const outcomes: Partial<Record<AbortReason, StepRecord['outcome']>> = { rejected: 'rejected', timeout: 'timeout' };
+  if (entry?.outcome === 'pending') entry.outcome = outcomes[cause.reason] ?? 'skipped';
+  r.abort = { ...cause, revision: entry?.revision ?? null, rollbackRevision: null, at: iso(now) };
+  r.state = 'progressing';
+  const saved = await saveRollout(openDatabase(env.DB), r, now + tickMs(env));
+  return finishAbort(env, saved, actor);
+}
+
+async function finishAbort(env: Env, r: Rollout, actor: Actor): Promise<Rollout> {
+  const db = openDatabase(env.DB);
+  const existing = await findCommittedRevision(db, r.id, 'rollback', lastRevision(r));
+  const result = existing !== undefined ? { revision: existing } : await commitRollback(env, r, actor);
+  r.abort = { ...r.abort!, rollbackRevision: result.revision, ...('error' in result && result.error ? { rollbackError: result.error } : {}) };
+  Object.assign(r, { state: 'aborted', finishedAt: iso(Date.now()), weight: result.revision === null ? r.weight : 0 });
+  const saved = await saveRollout(db, r, null);
+  console.log(JSON.stringify({ level: 'info', msg: 'rollout aborted', rollout: r.id, reason: r.abort.reason, rollbackRevision: result.revision }));
+  await emitAborted(env, saved);
+  return saved;
+}
+
+/** No step recorded: the creating request died after claiming the rollout, maybe after committing step 0. */
+async function recoverStart(env: Env, r: Rollout, now: number): Promise<number | null> {
+  const db = openDatabase(env.DB);
+  const revision = await findCommittedRevision(db, r.id, '0', 0);
+  if (revision !== undefined) {
+    const entry: StepRecord = { step: 0, weight: r.steps[0]!, revision, startedAt: iso(now), convergedAt: null, deadline: iso(now + r.timeoutSeconds * 1000), outcome: 'pending' };
+    // commitChanges writes head + 1, so the base is the revision before.
+    Object.assign(r, { baseRevision: revision - 1, currentStep: 0, weight: entry.weight, history: [entry] });
+    await saveRollout(db, r, now + tickMs(env));
+    return now + tickMs(env);
+  }
+  if (now - Date.parse(r.createdAt) < START_GRACE_MS) return Date.parse(r.createdAt) + START_GRACE_MS;
+  r.abort = { reason: 'conflict', message: 'the request that started this rollout did not finish; nothing was committed', revision: null, rejections: [], rollbackRevision: null, at: iso(now) };
+  Object.assign(r, { state: 'aborted', finishedAt: iso(now) });
+  await saveRollout(db, r, null);
+  return null;
+}

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { DestinationSchema, Dns1123LabelSchema, isDns1123Subdomain, KINDS } from '../../xds';
+
+/** Candidate weights per step when the request gives none. */
+export const DEFAULT_STEPS = [10, 25, 50, 100];
+export const MAX_MANIFEST_OBJECTS = 500;
+const DAY_SECONDS = 86_400;
+
+const StepsSchema = z
+  .array(z.int().min(1, 'must be at least 1 (a weight in percent)').max(100, 'must be at most 100 (a weight in percent)'))
+  .min(1)
+  .max(100)
+  .superRefine((steps, ctx) => {
+    steps.forEach((w, i) => {
+      if (i > 0 && w <= steps[i - 1]!) ctx.addIssue({ code: 'custom', path: [i], message: `must be greater than the step before (${steps[i - 1]}): steps increase strictly` });
+    });
+    if (steps.at(-1) !== 100) ctx.addIssue({ code: 'custom', path: [steps.length - 1], message: 'the last step must be 100: a rollout ends with all traffic on the candidate' });
+  });
+
+export const VirtualServiceRefSchema = z.strictObject({
+  namespace: Dns1123LabelSchema.default('default'),
+  name: z.string().refine(isDns1123Subdomain, 'must be a DNS-1123 subdomain (the VirtualService metadata.name)'),
+});
+
+/** POST /api/v1/rollouts: what to shift, between which destinations, in which steps. */
+export const RolloutRequestSchema = z.strictObject({
+  name: z.string().min(1).max(253).optional().describe('A label for the rollout, e.g. the release name'),
+  virtualService: VirtualServiceRefSchema,
+  route: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe('The http route: its `name`, or `#<index>`; may be omitted when the VirtualService has one http route'),
+  stable: DestinationSchema,
+  candidate: DestinationSchema,
+  steps: StepsSchema.default(DEFAULT_STEPS).describe('The candidate weight per step, strictly increasing, ending at 100'),
+  pauseSeconds: z.int().min(0).max(DAY_SECONDS).default(30).describe('Minimum pause after a step converged before the next'),
+  timeoutSeconds: z.int().min(1).max(DAY_SECONDS).default(300).describe('A step not converged within this aborts the rollout'),
+  manifest: z
+    .array(z.record(z.string(), z.unknown()))
+    .max(MAX_MANIFEST_OBJECTS)
+    .optional()
+    .describe('Istio objects (the candidate config) committed with the first step and restored on abort'),
+});
+export type RolloutRequest = z.output<typeof RolloutRequestSchema>;
+
+export const ROLLOUT_STATES = ['progressing', 'paused', 'succeeded', 'aborted'] as const;
+export const STEP_OUTCOMES = ['pending', 'converged', 'rejected', 'timeout', 'skipped'] as const;
+/** `conflict`: the config changed under the rollout so that a step could not be committed (the route is gone, the write refused). */
+export const ABORT_REASONS = ['rejected', 'timeout', 'manual', 'conflict'] as const;
+export type AbortReason = (typeof ABORT_REASONS)[number];
+
+const iso = z.string().describe('ISO 8601 time');
+
+export const StepRecordSchema = z.object({
+  step: z.int(),
+  weight: z.int(),
+  /** The revision this step committed; null for a step skipped by promote. */
+  revision: z.int().nullable(),
+  startedAt: iso.nullable(),
+  convergedAt: iso.nullable(),
+  /** When this step aborts the rollout if it has not converged. */
+  deadline: iso.nullable(),
+  outcome: z.enum(STEP_OUTCOMES),
+  /** Converged with no proxy connected to judge it (revision status `no-proxies`). */
+  noProxies: z.boolean().optional(),
+});
+export type StepRecord = z.infer<typeof StepRecordSchema>;
+
+export const RejectionSchema = z.object({ node_id: z.string(), type: z.string(), message: z.string(), inferred: z.boolean() });
+
+export const AbortRecordSchema = z.object({
+  reason: z.enum(ABORT_REASONS),
+  message: z.string(),
+  /** The revision in effect when the rollout aborted (the one rejected or timed out). */
+  revision: z.int().nullable(),
+  rejections: z.array(RejectionSchema),
+  /** The revision that put the route back on stable and restored the manifest's objects. */
+  rollbackRevision: z.int().nullable(),
+  /** Set when the rollback could not be committed as planned (what was done instead, or why nothing was). */
+  rollbackError: z.string().optional(),
+  at: iso,
+});
+export type AbortRecord = z.infer<typeof AbortRecordSchema>;
+
+const ObjectKeySchema = z.object({ kind: z.enum(KINDS), namespace: z.string(), name: z.string() });
+
+/** A rollout as the API shows it. Everything but id, state and the timestamps lives in the row's `body`. */
+export const RolloutSchema = z.object({
+  id: z.int(),
+  name: z.string().nullable(),
+  state: z.enum(ROLLOUT_STATES),
+  virtualService: z.object({ namespace: z.string(), name: z.string() }),
+  route: z.string(),
+  stable: DestinationSchema,
+  candidate: DestinationSchema,
+  steps: z.array(z.int()),
+  pauseSeconds: z.int(),
+  timeoutSeconds: z.int(),
+  /** The objects of the request's manifest (their keys). */
+  manifest: z.array(ObjectKeySchema),
+  currentStep: z.int().describe('Index into steps'),
+  weight: z.int().describe('The candidate weight now in effect'),
+  baseRevision: z.int().nullable().describe('The head revision when the rollout started'),
+  history: z.array(StepRecordSchema),
+  abort: AbortRecordSchema.nullable(),
+  author: z.string(),
+  source: z.record(z.string(), z.string()),
+  createdAt: iso,
+  updatedAt: iso,
+  finishedAt: iso.nullable(),
+});
+export type Rollout = z.infer<typeof RolloutSchema>;
+/** What the `body` column holds. */
+export type RolloutBody = Omit<Rollout, 'id' | 'state' | 'createdAt' | 'updatedAt'>;
+
+export const RolloutListSchema = z.object({ items: z.array(RolloutSchema) });
+
+export const AbortRequestSchema = z.strictObject({ reason: z.string().min(1).max(1024).optional() });
+
+export const RolloutIdParamsSchema = z.object({ id: z.string().regex(/^[1-9]\d*$/).describe('The rollout id') });
+export const ListQuerySchema = z.object({
+  state: z.enum(ROLLOUT_STATES).optional(),
+  limit: z.string().regex(/^\d+$/).optional().describe('At most this many, newest first (default 50, at most 500)'),
+});
+export const WaitQuerySchema = z.object({ wait: z.string().optional().describe('Seconds (0-300) to hold the request until the rollout is succeeded or aborted') });
+
+export const ROLLOUT_ACTIONS = ['pause', 'resume', 'promote', 'abort'] as const;
+export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
