@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdge, type RunningEdge } from './start-server';
@@ -40,6 +42,16 @@ async function until<T>(what: string, check: () => Promise<T | undefined> | T | 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** The README's `verifyWebhook` (the js block of its Webhooks section), loaded as written. */
+async function readmeVerifier(): Promise<{ verifyWebhook: (secret: string, headers: IncomingHttpHeaders, body: string) => boolean }> {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Webhooks'));
+  const code = /```js\n([\s\S]*?)```/.exec(section)![1]!;
+  const file = join(mkdtempSync(join(tmpdir(), 'xdsflare-readme-')), 'verify.mjs');
+  writeFileSync(file, code);
+  return import(pathToFileURL(file).href);
 }
 
 const manifest = (ns: string) => `
@@ -131,6 +143,11 @@ describe('webhooks against the real control plane', () => {
       return body.items[0]?.status === 'delivered' ? body.items : undefined;
     });
     expect(deliveries).toEqual([{ id: first.headers['webhook-id'], event: 'revision.converged', status: 'delivered', attempts: 2, lastStatus: 200, lastError: null, createdAt: expect.any(String), deliveredAt: expect.any(String), nextAttemptAt: null }]);
+
+    // The README's hand-written verifier agrees, and refuses a changed body.
+    const { verifyWebhook } = await readmeVerifier();
+    expect(verifyWebhook(secret, retry.headers, retry.body)).toBe(true);
+    expect(verifyWebhook(secret, retry.headers, retry.body.replace('"converged"', '"rejected"'))).toBe(false);
 
     // Reported again: the revision's outcome is recorded, no second event.
     expect((await api('POST', '/proxies/status', report)).status).toBe(204);
