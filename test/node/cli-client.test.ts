@@ -1,0 +1,90 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '../../cli/client';
+import { CliError, EXIT } from '../../cli/exit-codes';
+
+// The CLI's HTTP client against a scripted server on 127.0.0.1: retries keep the Idempotency-Key.
+
+type Reply = { status: number; headers?: Record<string, string>; body?: string };
+let server: Server;
+let base: string;
+let script: Reply[] = [];
+let seen: IncomingMessage[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    seen.push(req);
+    const reply = script.shift() ?? { status: 200, body: '{}' };
+    res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+    res.end(reply.body ?? '{}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+const noSleep = async () => {};
+const client = (over: Partial<ConstructorParameters<typeof Client>[0]> = {}) =>
+  new Client({ server: base, token: 't0k', idempotencyKey: 'key-1', headers: { 'x-ci-run-id': '77' }, sleep: noSleep, ...over });
+const setup = (...replies: Reply[]) => {
+  script = replies;
+  seen = [];
+};
+
+describe('CLI client', () => {
+  it('retries a write on 503 with the same Idempotency-Key, then returns the answer', async () => {
+    setup({ status: 503 }, { status: 502 }, { status: 201, body: '{"revision":4}' });
+    const answer = await client().request('POST', '/api/v1/apply', { body: '[]' });
+    expect(answer.status).toBe(201);
+    expect(answer.text).toBe('{"revision":4}');
+    expect(seen.map((r) => r.headers['idempotency-key'])).toEqual(['key-1', 'key-1', 'key-1']);
+    expect(seen[0]!.headers).toMatchObject({ authorization: 'Bearer t0k', 'x-ci-run-id': '77', 'content-type': 'application/json' });
+  });
+
+  it('gives a second write of the same invocation its own key', async () => {
+    setup();
+    const c = client();
+    await c.request('POST', '/a', { body: '{}' });
+    await c.request('POST', '/b', { body: '{}' });
+    await c.request('GET', '/c');
+    expect(seen.map((r) => r.headers['idempotency-key'])).toEqual(['key-1', 'key-1-2', undefined]);
+  });
+
+  it('waits out a retried write that the edge says is still in progress (409 + Retry-After)', async () => {
+    setup({ status: 503 }, { status: 409, headers: { 'retry-after': '1' }, body: '{"title":"Conflict"}' }, { status: 200 });
+    expect((await client().request('POST', '/x', { body: '{}' })).status).toBe(200);
+    expect(seen).toHaveLength(3);
+  });
+
+  it('does not retry a first 409: that is the server refusing the input', async () => {
+    setup({ status: 409, headers: { 'retry-after': '1' }, body: '{"title":"Conflict","detail":"one active rollout"}' });
+    await expect(client().request('POST', '/x', { body: '{}' })).rejects.toMatchObject({ code: EXIT.refused, message: 'Conflict (409): one active rollout' });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('gives up after its attempts with exit 1', async () => {
+    setup({ status: 503 }, { status: 503 }, { status: 503 });
+    await expect(client({ attempts: 3 }).request('GET', '/x')).rejects.toMatchObject({ code: EXIT.unexpected });
+    expect(seen).toHaveLength(3);
+  });
+
+  it('retries network errors and then says which server it could not reach', async () => {
+    let slept = 0;
+    const closed = new Client({ server: 'http://127.0.0.1:9', idempotencyKey: 'k', attempts: 2, sleep: async () => void slept++ });
+    const err = await closed.request('GET', '/healthz').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CliError);
+    expect(err).toMatchObject({ code: EXIT.unexpected, message: expect.stringContaining('cannot reach http://127.0.0.1:9') });
+    expect(slept).toBe(1);
+  });
+
+  it('maps auth and not-found answers to their exit codes', async () => {
+    setup({ status: 401, body: '{"title":"Unauthorized","detail":"invalid token"}' }, { status: 404, body: '{"title":"Not Found"}' });
+    await expect(client().request('GET', '/x')).rejects.toMatchObject({ code: EXIT.auth });
+    await expect(client().request('GET', '/y')).rejects.toMatchObject({ code: EXIT.notFound });
+  });
+
+  it('repeats list query parameters and drops absent ones', () => {
+    expect(client().url('/api/v1/bootstrap', { node: 'n 1', label: ['a=b', 'c=d'], delta: false, dir: undefined, wait: 2.5 })).toBe(`${base}/api/v1/bootstrap?node=n+1&label=a%3Db&label=c%3Dd&wait=2.5`);
+  });
+});
