@@ -1,35 +1,11 @@
 import { z } from 'zod';
+import { RevisionNumberSchema } from '../history/schemas';
 import { FieldErrorSchema } from '../http/problem-schema';
 import { ChangeResultSchema } from './object-schemas';
 
-/** Revisions and their rollout status, as /api/v1/revisions answers. */
+/** Rollback and rollout status (the history's own shapes are in functions/history/schemas.ts). */
 
-export const RevisionParamsSchema = z.object({ n: z.string().regex(/^[1-9][0-9]*$/).meta({ description: 'A revision number' }) });
-
-export const RevisionChangeSchema = z
-  .object({ op: z.enum(['created', 'updated', 'deleted']), kind: z.string(), namespace: z.string(), name: z.string() })
-  .meta({ id: 'RevisionChange' });
-
-export const RevisionSchema = z
-  .object({
-    revision: z.int().min(1),
-    createdAt: z.string(),
-    author: z.string().meta({ description: 'The name of the token that made the change' }),
-    source: z.record(z.string(), z.string()).meta({ description: 'Where the change came from: ciRunId, ciPipeline, ciCommit (from x-ci-* headers), userAgent, rollbackTo' }),
-    changes: z.array(RevisionChangeSchema),
-    configHash: z.string().meta({ description: 'Content hash of the whole intent set after this revision' }),
-  })
-  .meta({ id: 'Revision' });
-export type Revision = z.infer<typeof RevisionSchema>;
-
-export const RevisionListSchema = z
-  .object({ items: z.array(RevisionSchema), next: z.string().optional().meta({ description: 'The query of the next (older) page, e.g. `?before=41&limit=50`' }) })
-  .meta({ id: 'RevisionList' });
-
-export const RevisionListQuerySchema = z.object({
-  limit: z.string().regex(/^[0-9]+$/).optional().meta({ description: 'Page size, 1 to 500 (default 50)' }),
-  before: z.string().regex(/^[1-9][0-9]*$/).optional().meta({ description: 'Only revisions older than this one' }),
-});
+export const RevisionParamsSchema = z.object({ n: RevisionNumberSchema.meta({ description: 'A revision number' }) });
 
 export const RollbackResultSchema = z
   .object({

@@ -1,6 +1,7 @@
 import { CiHeadersSchema, problem, WRITE_PROBLEMS } from '../openapi/common';
 import type { RouteDoc } from '../openapi/route-doc';
-import { RevisionListQuerySchema, RevisionListSchema, RevisionParamsSchema, RevisionSchema, RevisionStatusQuerySchema, RevisionStatusSchema, RollbackResultSchema } from './revision-schemas';
+import { RevisionDetailSchema, RevisionEntryListSchema, RevisionListQuerySchema, RevisionQuerySchema } from '../history/schemas';
+import { RevisionParamsSchema, RevisionStatusQuerySchema, RevisionStatusSchema, RollbackResultSchema } from './revision-schemas';
 
 /** History (revisions.ts) and convergence (revision-status.ts). */
 
@@ -17,17 +18,19 @@ export const revisionRouteDocs: RouteDoc[] = [
     tags,
     scope: 'config:read',
     query: RevisionListQuerySchema,
-    responses: { 200: { description: 'One page of revisions; `next` is the query of the next page', schema: RevisionListSchema }, 400: badRevision },
+    responses: { 200: { description: 'One page of revisions; `next` is the query of the next page', schema: RevisionEntryListSchema }, 400: badRevision },
   },
   {
     method: 'get',
     path: '/api/v1/revisions/{n}',
     operationId: 'getRevision',
-    summary: 'Read one revision: who, when, from which CI run, what changed',
+    summary: 'Read one revision: who, when, from which CI run, and what changed against n-1',
+    description: 'The diff lists each changed object as an RFC 6902 patch and each rendered Envoy resource (per default view) added, removed or changed; bounded, with full counts.',
     tags,
     scope: 'config:read',
     params: RevisionParamsSchema,
-    responses: { 200: { description: 'The revision', schema: RevisionSchema }, 400: badRevision, 404: noRevision },
+    query: RevisionQuerySchema,
+    responses: { 200: { description: 'The revision, with its diff unless `?diff=false`', schema: RevisionDetailSchema }, 400: badRevision, 404: noRevision },
   },
   {
     method: 'post',

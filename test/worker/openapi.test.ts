@@ -2,7 +2,8 @@ import { SELF } from 'cloudflare:test';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../../functions/index';
-import { BASE, call, REVIEWS } from './helpers';
+import { CA_CERT, RSA_CERT, RSA_KEY_PKCS1 } from '../support/tls-fixtures';
+import { BASE, call, envoyNode, REVIEWS, type CallOptions } from './helpers';
 import { concretePath, honoPattern, METHODS, openApiPath, ResponseChecker, type OpenApi } from './openapi-support';
 
 let doc: OpenApi;
@@ -93,5 +94,123 @@ describe('answers match the document', () => {
       if (method !== 'get' || path.includes('{') || (op.parameters ?? []).some((p: { required?: boolean }) => p.required)) continue;
       await checker.expectDocumented('get', path, await call('GET', path));
     }
+  });
+});
+
+describe('representative answers match the document, successes and problems alike', () => {
+  const OBJECT = '/api/v1/namespaces/{namespace}/{plural}/{name}';
+  /** Calls `method url` and checks the answer against the operation `method path`; returns its body. */
+  const check = async (method: (typeof METHODS)[number], path: string, url: string, opts: CallOptions = {}, status?: number) => {
+    const res = await call(method.toUpperCase(), url, opts);
+    if (status !== undefined) expect(res.status, `${method} ${url}`).toBe(status);
+    return checker.expectDocumented(method, path, res);
+  };
+  const SE = (name: string, extra = '') => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'ServiceEntry',
+    metadata: { name, namespace: 'default', labels: { app: name } },
+    spec: { hosts: [`${name}.default.svc.cluster.local`], location: 'MESH_INTERNAL', resolution: 'STATIC', ports: [{ number: 9080, name: 'http', protocol: 'http' }], endpoints: [{ address: '10.0.0.9' }], ...(extra ? { [extra]: true } : {}) },
+  });
+
+  it('objects and apply', async () => {
+    await check('post', '/api/v1/apply', '/api/v1/apply', { body: REVIEWS() }, 201);
+    await check('post', '/api/v1/apply', '/api/v1/apply', { body: REVIEWS() }, 200);
+    const dry = await check('post', '/api/v1/apply', '/api/v1/apply?dryRun=true', { body: REVIEWS([90, 5]) }, 200);
+    expect(Object.keys(dry.rendered)).toContain('envoy|mesh');
+    await check('post', '/api/v1/apply', '/api/v1/apply', { body: 'apiVersion: networking.istio.io/v1\nkind: Nope\n' }, 400);
+    await check('post', '/api/v1/apply', '/api/v1/apply?prune=true', { body: REVIEWS() }, 400);
+
+    await check('get', '/api/v1/{plural}', '/api/v1/destinationrules', {}, 200);
+    await check('get', '/api/v1/namespaces/{namespace}/{plural}', '/api/v1/namespaces/default/serviceentries?labelSelector=app=reviews', {}, 200);
+    for (const plural of ['serviceentries', 'destinationrules', 'virtualservices']) await check('get', OBJECT, `/api/v1/namespaces/default/${plural}/reviews`, {}, 200);
+    await check('get', OBJECT, '/api/v1/namespaces/default/virtualservices/nope', {}, 404);
+
+    await check('put', OBJECT, '/api/v1/namespaces/default/serviceentries/ratings', { body: SE('ratings') }, 201);
+    const vs = await check('get', OBJECT, '/api/v1/namespaces/default/virtualservices/reviews');
+    vs.spec.http[0].route[0].weight = 90;
+    const updated = await check('put', OBJECT, '/api/v1/namespaces/default/virtualservices/reviews', { body: vs }, 200);
+    expect(updated.warnings).toHaveLength(1);
+    await check('put', OBJECT, '/api/v1/namespaces/default/serviceentries/ratings?dryRun=true', { body: SE('ratings') }, 200);
+    await check('put', OBJECT, '/api/v1/namespaces/default/serviceentries/ratings', { body: SE('ratings', 'bogus') }, 400);
+    await check('put', OBJECT, '/api/v1/namespaces/default/serviceentries/ratings', { body: SE('ratings'), headers: { 'if-match': '"1"' } }, 412);
+    await check('put', OBJECT, '/api/v1/namespaces/default/serviceentries/ratings', { body: 'x', contentType: 'text/plain' }, 415);
+    vs.spec.http[0].route[0].destination.subset = 'v9';
+    await check('put', OBJECT, '/api/v1/namespaces/default/virtualservices/reviews', { body: vs }, 409);
+
+    const weights = [{ op: 'replace', path: '/spec/http/0/route/0/weight', value: 50 }, { op: 'replace', path: '/spec/http/0/route/1/weight', value: 50 }];
+    await check('patch', OBJECT, '/api/v1/namespaces/default/virtualservices/reviews', { body: JSON.stringify(weights), contentType: 'application/json-patch+json' }, 200);
+    await check('patch', OBJECT, '/api/v1/namespaces/default/serviceentries/ratings', { body: JSON.stringify({ metadata: { labels: { tier: 'x' } } }), contentType: 'application/merge-patch+json' }, 200);
+    await check('patch', OBJECT, '/api/v1/namespaces/default/serviceentries/ratings', { body: JSON.stringify([{ op: 'jump' }]), contentType: 'application/json-patch+json' }, 400);
+
+    await check('delete', OBJECT, '/api/v1/namespaces/default/serviceentries/ratings?dryRun=true', {}, 200);
+    await check('delete', OBJECT, '/api/v1/namespaces/default/serviceentries/ratings', {}, 200);
+    await check('delete', OBJECT, '/api/v1/namespaces/default/serviceentries/ratings', {}, 404);
+  });
+
+  it('revisions, rollback and status', async () => {
+    await check('post', '/api/v1/apply', '/api/v1/apply', { body: REVIEWS([80, 20], 'history') }, 201);
+    await check('post', '/api/v1/apply', '/api/v1/apply', { body: REVIEWS([50, 50], 'history') }, 201);
+    const { items } = await check('get', '/api/v1/revisions', '/api/v1/revisions?limit=1', {}, 200);
+    const head = items[0].revision as number;
+    expect((await check('get', '/api/v1/revisions/{n}', `/api/v1/revisions/${head}`, {}, 200)).diff.intents).toHaveLength(1);
+    await check('get', '/api/v1/revisions/{n}', `/api/v1/revisions/${head}?diff=false`, {}, 200);
+    await check('get', '/api/v1/revisions/{n}', '/api/v1/revisions/0', {}, 400);
+    await check('get', '/api/v1/revisions/{n}', '/api/v1/revisions/999999', {}, 404);
+    await check('get', '/api/v1/revisions/{n}/status', `/api/v1/revisions/${head}/status`, {}, 200);
+    await check('get', '/api/v1/revisions/{n}/status', `/api/v1/revisions/${head}/status?wait=forever`, {}, 400);
+    await check('post', '/api/v1/revisions/{n}/rollback', `/api/v1/revisions/${head - 1}/rollback`, {}, 201);
+    await check('post', '/api/v1/revisions/{n}/rollback', `/api/v1/revisions/${head - 1}/rollback`, {}, 200);
+  });
+
+  it('tokens, and the 401 and 403 every scoped operation may answer', async () => {
+    const created = await check('post', '/api/v1/tokens', '/api/v1/tokens', { body: { name: 'openapi-reader', scopes: ['config:read'] } }, 201);
+    await check('post', '/api/v1/tokens', '/api/v1/tokens', { body: { name: 'openapi-reader', scopes: ['config:read'] } }, 409);
+    await check('post', '/api/v1/tokens', '/api/v1/tokens', { body: { name: 'x', scopes: ['root'] } }, 400);
+    await check('get', '/api/v1/tokens', '/api/v1/tokens', {}, 200);
+    await check('get', '/api/v1/tokens', '/api/v1/tokens', { token: null }, 401);
+    await check('get', '/api/v1/tokens', '/api/v1/tokens', { token: created.token }, 403);
+    await check('delete', '/api/v1/tokens/{name}', '/api/v1/tokens/openapi-reader', {}, 204);
+    await check('delete', '/api/v1/tokens/{name}', '/api/v1/tokens/openapi-reader', {}, 404);
+  });
+
+  it('proxies, the bridge\'s endpoints and config_dump', async () => {
+    await check('post', '/api/v1/apply', '/api/v1/apply', { body: REVIEWS() });
+    const types = { 'type.googleapis.com/envoy.config.cluster.v3.Cluster': { acked: 'a', served: 'b', served_revision: 1, nack: { version: 'b', message: 'bad cluster' } } };
+    const report = { bridge: 'bridge-1', proxies: [{ node_id: 'gw-1', labels: { app: 'web' }, view: 'envoy|mesh', last_seen: new Date().toISOString(), types }] };
+    await check('post', '/api/v1/proxies/status', '/api/v1/proxies/status', { body: report }, 204);
+    await check('post', '/api/v1/proxies/status', '/api/v1/proxies/status', { body: { bridge: 'b', proxies: [{ node_id: 'x' }] } }, 400);
+    const { items } = await check('get', '/api/v1/proxies', '/api/v1/proxies', {}, 200);
+    expect(items[0].subscriptions).not.toEqual({});
+    const snapshots = await check('post', '/api/v1/snapshots', '/api/v1/snapshots', { body: { nodes: [{ user_agent_name: 'envoy', labels: { app: 'web' } }] } }, 200);
+    await check('post', '/api/v1/snapshots', '/api/v1/snapshots', { body: { revision: snapshots.revision } }, 304);
+    await check('post', '/api/v1/snapshots', '/api/v1/snapshots', { body: { nodes: 'all' } }, 400);
+    await check('get', '/api/v1/config_dump', '/api/v1/config_dump?labels=app%3Dweb&client=grpc', {}, 200);
+    await check('get', '/api/v1/config_dump', '/api/v1/config_dump?node=never-seen', {}, 404);
+  });
+
+  it('secrets', async () => {
+    const secret = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'shop-cert', namespace: 'shop' }, stringData: { 'tls.crt': RSA_CERT, 'tls.key': RSA_KEY_PKCS1, 'ca.crt': CA_CERT } };
+    const SECRET = '/api/v1/namespaces/{namespace}/secrets/{name}';
+    await check('put', SECRET, '/api/v1/namespaces/shop/secrets/shop-cert', { body: secret }, 201);
+    await check('put', SECRET, '/api/v1/namespaces/shop/secrets/shop-cert?dryRun=true', { body: secret }, 200);
+    await check('put', SECRET, '/api/v1/namespaces/shop/secrets/shop-cert', { body: { ...secret, stringData: { 'tls.crt': 'nope' } } }, 400);
+    await check('get', SECRET, '/api/v1/namespaces/shop/secrets/shop-cert', {}, 200);
+    await check('get', '/api/v1/namespaces/{namespace}/secrets', '/api/v1/namespaces/shop/secrets', {}, 200);
+    await check('get', '/api/v1/secrets', '/api/v1/secrets', {}, 200);
+    await check('delete', SECRET, '/api/v1/namespaces/shop/secrets/shop-cert', {}, 200);
+    await check('get', SECRET, '/api/v1/namespaces/shop/secrets/shop-cert', {}, 404);
+  });
+
+  it('REST xDS', async () => {
+    await check('post', '/api/v1/apply', '/api/v1/apply', { body: REVIEWS() });
+    const poll = (type: string, body: object, opts: CallOptions = {}) => ({ body: { node: envoyNode('sidecar-openapi'), ...body }, token: null, headers: { host: 'xds_cluster' }, ...opts });
+    const cds = await check('post', '/v3/discovery:clusters', '/v3/discovery:clusters', poll('clusters', {}), 200);
+    await check('post', '/v3/discovery:clusters', '/v3/discovery:clusters', poll('clusters', { version_info: cds.version_info }), 304);
+    await check('post', '/v3/discovery:endpoints', '/v3/discovery:endpoints', poll('endpoints', { resource_names: ['outbound|9080|v1|reviews.default.svc.cluster.local'] }), 200);
+    await check('post', '/v3/discovery:listeners', '/v3/discovery:listeners', poll('listeners', {}), 200);
+    await check('post', '/v3/discovery:routes', '/v3/discovery:routes', poll('routes', { resource_names: ['9080'] }), 200);
+    await check('post', '/v3/discovery:routes', '/v3/discovery:routes', poll('routes', { resource_names: 'all' }), 400);
+    await check('post', '/v3/discovery:secrets', '/v3/discovery:secrets', poll('secrets', {}), 401);
+    await check('post', '/v3/discovery:secrets', '/v3/discovery:secrets', poll('secrets', { resource_names: ['kubernetes://nope'] }, { token: undefined }), 200);
   });
 });
