@@ -1,67 +1,76 @@
 import { z } from 'zod';
+import { problem } from '../openapi/common';
 import type { RouteDoc } from '../openapi/route-doc';
 import { DeliveryListSchema, DeliveryQuerySchema, WebhookListSchema, WebhookNameSchema, WebhookPutSchema, WebhookSchema } from './schemas';
 
-const params = z.object({ name: WebhookNameSchema });
-const tags = ['webhooks'];
-const problem = (description: string) => ({ description, contentType: 'application/problem+json' });
-const common = { 401: problem('missing or invalid token'), 403: problem('the token lacks scope admin') };
+/** The webhook registry (api.ts). Not idempotent by key, as tokens: a replay would keep a generated secret in plaintext. */
 
-/** The webhook registry's routes, from the schemas its handlers parse with. */
-export const webhookRoutes: RouteDoc[] = [
+const tags = ['Webhooks'];
+const params = z.object({ name: WebhookNameSchema });
+const notFound = problem('No such webhook');
+
+export const webhookRouteDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/api/v1/webhooks',
-    summary: 'List webhooks',
+    operationId: 'listWebhooks',
+    summary: 'List webhooks (never their secrets)',
     tags,
     scope: 'admin',
-    responses: { 200: { description: 'every webhook, by name; never the secrets', schema: WebhookListSchema }, ...common },
+    responses: { 200: { description: 'Every webhook, by name', schema: WebhookListSchema } },
   },
   {
     method: 'put',
     path: '/api/v1/webhooks/{name}',
+    operationId: 'putWebhook',
     summary: 'Create or replace a webhook',
     description:
-      'Deliveries are POSTed to `url` and signed per the Standard Webhooks spec (webhook-id, webhook-timestamp, webhook-signature). Without `secret`, an existing webhook keeps its secret and a new one gets a generated secret, returned once in this answer. Without `events` (or with an empty list), every event is sent.',
+      'Events are POSTed to `url` as `{id, type, createdAt, data}`, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature `v1,<base64 HMAC-SHA256>`), and retried with backoff. Without `secret`, an existing webhook keeps its secret and a new one gets a generated one, returned once in this answer. Without `events` (or with `[]`), every event is sent. PUT is idempotent as it is; Idempotency-Key is not honoured (a replay would keep a generated secret in plaintext).',
     tags,
     scope: 'admin',
+    idempotencyKey: false,
     params,
-    body: { schema: WebhookPutSchema, contentTypes: ['application/json'], required: true },
+    body: { schema: WebhookPutSchema, contentTypes: ['application/json'] },
     responses: {
-      200: { description: 'updated (or unchanged)', schema: WebhookSchema },
-      201: { description: 'created; `secret` is present when it was generated', schema: WebhookSchema },
-      400: problem('invalid name, url, secret or events; nothing was stored'),
-      ...common,
-      503: problem('SECRETS_KEY is not configured: secrets are stored encrypted with it'),
+      200: { description: 'Replaced (or unchanged)', schema: WebhookSchema },
+      201: { description: 'Created; `secret` is present when it was generated', schema: WebhookSchema, headers: ['Location'] },
+      400: problem('The name, url, secret or events are invalid; `errors` names each. Nothing was stored.'),
+      413: problem('The body is too large'),
+      415: problem('The content type is not JSON'),
+      503: problem('SECRETS_KEY is not configured (secrets are stored encrypted with it)', ['Retry-After']),
     },
   },
   {
     method: 'get',
     path: '/api/v1/webhooks/{name}',
-    summary: 'Read a webhook (without its secret)',
+    operationId: 'getWebhook',
+    summary: 'Read a webhook (never its secret)',
     tags,
     scope: 'admin',
     params,
-    responses: { 200: { description: 'the webhook', schema: WebhookSchema }, 404: problem('no such webhook'), ...common },
+    responses: { 200: { description: 'The webhook', schema: WebhookSchema }, 400: problem('Invalid name'), 404: notFound },
   },
   {
     method: 'delete',
     path: '/api/v1/webhooks/{name}',
-    summary: 'Delete a webhook and its pending deliveries',
+    operationId: 'deleteWebhook',
+    summary: 'Delete a webhook and its deliveries',
     tags,
     scope: 'admin',
+    idempotencyKey: false,
     params,
-    responses: { 204: { description: 'deleted' }, 404: problem('no such webhook'), ...common },
+    responses: { 204: { description: 'Deleted' }, 400: problem('Invalid name'), 404: notFound },
   },
   {
     method: 'get',
     path: '/api/v1/webhooks/{name}/deliveries',
+    operationId: 'listWebhookDeliveries',
     summary: "A webhook's deliveries, newest first",
-    description: 'Each event sent to the webhook, with its attempts so far, the last HTTP status and error, and when the next retry is due.',
+    description: 'Each event sent to the webhook: attempts so far, the last HTTP status and error, when the next retry is due. Finished deliveries are kept 7 days.',
     tags,
     scope: 'admin',
     params,
     query: DeliveryQuerySchema,
-    responses: { 200: { description: 'newest first (default 100, at most 500)', schema: DeliveryListSchema }, 400: problem('invalid status or limit'), 404: problem('no such webhook'), ...common },
+    responses: { 200: { description: 'Newest first (default 100, at most 500)', schema: DeliveryListSchema }, 400: problem('Invalid name, status or limit'), 404: notFound },
   },
 ];
