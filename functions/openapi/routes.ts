@@ -1,8 +1,9 @@
 import { apiRouteDocs } from '../api/openapi';
+import { webhookRouteDocs } from '../events/openapi';
 import { secretRouteDocs } from '../secrets/openapi';
 import { xdsRouteDocs } from '../xds/openapi';
 import { operationsRouteDocs } from './openapi';
 import type { RouteDoc } from './route-doc';
 
 /** Every feature's routes: add a folder's `openapi.ts` here (the OpenAPI test fails on an undocumented route). */
-export const ROUTE_DOCS: readonly RouteDoc[] = [...operationsRouteDocs, ...apiRouteDocs, ...secretRouteDocs, ...xdsRouteDocs];
+export const ROUTE_DOCS: readonly RouteDoc[] = [...operationsRouteDocs, ...apiRouteDocs, ...secretRouteDocs, ...webhookRouteDocs, ...xdsRouteDocs];
