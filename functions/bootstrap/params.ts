@@ -12,11 +12,18 @@ const TOKEN_TEXT = /^[\x21-\x7e]+$/;
 const NodeIdSchema = z.string().min(1).max(256).regex(TOKEN_TEXT, 'must be printable ASCII without spaces').describe("the proxy's node.id");
 
 /** `key=value`, a Kubernetes label; repeat the parameter for more labels. */
-const LabelParamSchema = z
-  .string()
-  .refine((s) => s.includes('='), 'expected key=value')
-  .refine((s) => isQualifiedName(s.slice(0, s.indexOf('='))), 'the key must be a Kubernetes label key ([prefix/]name)')
-  .refine((s) => isLabelValue(s.slice(s.indexOf('=') + 1)), 'the value must be a Kubernetes label value (at most 63 letters, digits, "-", "_" or ".")');
+const LabelParamSchema = z.string().superRefine((s, ctx) => {
+  const eq = s.indexOf('=');
+  const message =
+    eq < 0
+      ? 'expected key=value'
+      : !isQualifiedName(s.slice(0, eq))
+        ? 'the key must be a Kubernetes label key ([prefix/]name)'
+        : !isLabelValue(s.slice(eq + 1))
+          ? 'the value must be a Kubernetes label value (at most 63 letters, digits, "-", "_" or ".")'
+          : undefined;
+  if (message) ctx.addIssue({ code: 'custom', message });
+});
 
 /** `region[/zone[/sub-zone]]`, as config_dump takes it. */
 const LocalityParamSchema = z
