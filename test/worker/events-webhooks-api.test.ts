@@ -1,6 +1,7 @@
-import { env } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { callJson } from './helpers';
+import { BASE, call, callJson } from './helpers';
+import { ResponseChecker, type OpenApi } from './openapi-support';
 
 type Json = Record<string, any>;
 const SECRET = 'whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
@@ -92,5 +93,25 @@ describe('webhook registry', () => {
     expect((await callJson('GET', '/api/v1/webhooks', { token })).status).toBe(403);
     expect((await callJson('GET', '/api/v1/webhooks', { token: null })).status).toBe(401);
     expect(await stored('scoped')).toBeNull();
+  });
+
+  it('answers as /openapi.json documents, successes and problems alike', async () => {
+    const checker = new ResponseChecker((await (await SELF.fetch(`${BASE}/openapi.json`)).json()) as OpenApi);
+    const ONE = '/api/v1/webhooks/{name}';
+    const check = async (method: 'get' | 'put' | 'delete', path: string, url: string, body: object | undefined, status: number) => {
+      const res = await call(method.toUpperCase(), url, body ? { body, contentType: 'application/json' } : {});
+      expect(res.status, `${method} ${url}`).toBe(status);
+      return checker.expectDocumented(method, path, res);
+    };
+    expect((await check('put', ONE, '/api/v1/webhooks/documented', { url: 'https://doc.example/hook' }, 201)).secret).toMatch(/^whsec_/);
+    await check('put', ONE, '/api/v1/webhooks/documented', { url: 'https://doc.example/hook', events: ['rollout.step'] }, 200);
+    await check('put', ONE, '/api/v1/webhooks/documented', { url: 'gopher://doc.example' }, 400);
+    await check('get', ONE, '/api/v1/webhooks/documented', undefined, 200);
+    await check('get', '/api/v1/webhooks', '/api/v1/webhooks', undefined, 200);
+    await env.DB.prepare("insert into deliveries (id, webhook, event, payload, status, attempts, next_attempt_at, last_status, last_error, created_at) values ('msg_doc1', 'documented', 'rollout.step', '{}', 'pending', 1, '2030-01-01T00:00:00.000Z', 503, 'HTTP 503', '2026-01-01T00:00:00.000Z')").run();
+    expect((await check('get', `${ONE}/deliveries`, '/api/v1/webhooks/documented/deliveries?status=pending&limit=5', undefined, 200)).items).toHaveLength(1);
+    await check('get', `${ONE}/deliveries`, '/api/v1/webhooks/documented/deliveries?limit=0', undefined, 400);
+    await check('delete', ONE, '/api/v1/webhooks/documented', undefined, 204);
+    await check('get', ONE, '/api/v1/webhooks/documented', undefined, 404);
   });
 });
