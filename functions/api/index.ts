@@ -20,7 +20,8 @@ import webhooks from '../events/api';
 const api = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 // Every config write honours Idempotency-Key. Not tokens nor webhooks: a replay would have to store the
 // plaintext (the token, a generated signing secret); a webhook PUT or DELETE is idempotent as it is.
-for (const path of ['/apply', '/namespaces/*', '/revisions/*', '/rollouts', '/rollouts/*']) api.use(path, idempotency());
+// '/rollouts/*' also matches '/rollouts': listing both ran the middleware twice, and the second saw its own claim (409).
+for (const path of ['/apply', '/namespaces/*', '/revisions/*', '/rollouts/*']) api.use(path, idempotency());
 api.route('/', apply);
 api.route('/', revisions);
 api.route('/', revisionStatus);
