@@ -6,6 +6,7 @@ import { openDatabase } from '../db/store';
 import type { Env } from '../env';
 import { limitBody } from '../http/body';
 import { parseJsonBody } from '../http/json-body';
+import { parseQuery } from '../http/query';
 import { badRequest, notFound } from '../http/problem';
 import { EVENT_TYPES, type EventType } from './emit';
 import { DeliveryQuerySchema, WebhookNameSchema, WebhookPutSchema, type Webhook } from './schemas';
@@ -103,12 +104,11 @@ app.delete('/webhooks/:name', async (c) => {
 
 app.get('/webhooks/:name/deliveries', async (c) => {
   const name = nameParam(c.req.param('name'));
-  const query = DeliveryQuerySchema.safeParse(c.req.query());
-  if (!query.success) throw badRequest('invalid query', query.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  const query = parseQuery(c.req.url, DeliveryQuerySchema);
   const db = openDatabase(c.env.DB);
   if (!(await db.select({ name: webhooks.name }).from(webhooks).where(eq(webhooks.name, name)).get())) throw notFound(`webhook ${name} does not exist`);
-  const where = query.data.status ? and(eq(deliveries.webhook, name), eq(deliveries.status, query.data.status)) : eq(deliveries.webhook, name);
-  const rows = await db.select().from(deliveries).where(where).orderBy(desc(deliveries.createdAt), desc(deliveries.id)).limit(query.data.limit ?? DEFAULT_DELIVERIES);
+  const where = query.status ? and(eq(deliveries.webhook, name), eq(deliveries.status, query.status)) : eq(deliveries.webhook, name);
+  const rows = await db.select().from(deliveries).where(where).orderBy(desc(deliveries.createdAt), desc(deliveries.id)).limit(query.limit ?? DEFAULT_DELIVERIES);
   return c.json({ items: rows.map(deliveryView) });
 });
 
