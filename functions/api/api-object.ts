@@ -2,6 +2,7 @@ import { badRequest } from '../http/problem';
 import type { IntentKind } from '../../xds';
 import { rowToIntent } from '../db/store';
 import type { ObjectRow } from '../db/schema';
+import type { StoredMetadata } from './object-schemas';
 
 export interface ObjectKey {
   kind: IntentKind;
@@ -26,7 +27,8 @@ export function toApiObject(row: ObjectRow) {
   const object = rowToIntent(row);
   return {
     ...object,
-    metadata: { ...object.metadata, uid: row.uid, resourceVersion: String(row.resourceVersion), generation: row.generation, creationTimestamp: row.createdAt },
+    // Typed by the schema /openapi.json documents, so the two cannot drift.
+    metadata: { ...object.metadata, uid: row.uid, resourceVersion: String(row.resourceVersion), generation: row.generation, creationTimestamp: row.createdAt } satisfies StoredMetadata,
   };
 }
 

@@ -8,6 +8,7 @@ import type { Env } from '../env';
 import { notFound } from '../http/problem';
 import { currentConfig, snapshotFor } from '../xds/snapshot-cache';
 import { parseLabelSelector } from './api-object';
+import type { ConfigDump } from './status-schemas';
 
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 
@@ -62,8 +63,8 @@ app.get('/config_dump', requireScope('config:read'), async (c) => {
   return c.json({
     revision: config.revision,
     view: snapshot.view,
-    configs: Object.fromEntries(types.map((t) => [t, { version_info: snapshot.types[t].version, type_url: RESOURCE_TYPES[t], resources: [...snapshot.types[t].resources.values()].map((r) => r.json) }])),
-  });
+    configs: Object.fromEntries(types.map((t) => [t, { version_info: snapshot.types[t].version, type_url: RESOURCE_TYPES[t], resources: [...snapshot.types[t].resources.values()].map((r) => r.json) }])) as ConfigDump['configs'],
+  } satisfies ConfigDump);
 });
 
 export default app;

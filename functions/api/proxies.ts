@@ -5,10 +5,11 @@ import { proxies, type ProxyRow } from '../db/schema';
 import { openDatabase } from '../db/store';
 import type { Env } from '../env';
 import { isStale, staleBoundMs } from './proxy-state';
+import type { Proxy } from './status-schemas';
 
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 
-const toApi = (row: ProxyRow, now: number, staleMs: number) => ({
+const toApi = (row: ProxyRow, now: number, staleMs: number): Proxy => ({
   nodeId: row.nodeId,
   cluster: row.cluster,
   userAgent: row.userAgent,

@@ -7,6 +7,7 @@ import type { Env } from '../env';
 import { badRequest, notFound } from '../http/problem';
 import { staleBoundMs } from './proxy-state';
 import { statusOf } from './revision-phase';
+import type { RevisionStatus } from './revision-schemas';
 import { revisionParam } from './revisions';
 
 const MAX_WAIT_SECONDS = 300;
@@ -43,7 +44,7 @@ app.get('/revisions/:n/status', requireScope('config:read'), async (c) => {
   }
   // Read last: a rollout may have moved on while this request waited.
   const head = await readHeadRevision(db);
-  return c.json({ revision: n, head, ...status });
+  return c.json({ revision: n, head, ...status } satisfies RevisionStatus);
 });
 
 export default app;

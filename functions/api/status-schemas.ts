@@ -58,3 +58,4 @@ export const ConfigDumpSchema = z
       .meta({ description: 'By resource type, as the proxy would receive it' }),
   })
   .meta({ id: 'ConfigDump' });
+export type ConfigDump = z.infer<typeof ConfigDumpSchema>;

@@ -13,6 +13,7 @@ export const CreateTokenSchema = z
 export const TokenCreatedSchema = z
   .object({ name: z.string(), scopes: z.array(z.enum(SCOPES)), token: z.string().meta({ description: 'The token itself, shown only this once (only its SHA-256 is stored)' }) })
   .meta({ id: 'TokenCreated' });
+export type TokenCreated = z.infer<typeof TokenCreatedSchema>;
 
 export const TokenListSchema = z
   .object({ items: z.array(z.object({ name: z.string(), scopes: z.array(z.string()), createdAt: z.string() })) })

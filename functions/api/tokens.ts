@@ -7,7 +7,7 @@ import { openDatabase } from '../db/store';
 import type { Env } from '../env';
 import { limitBody } from '../http/body';
 import { badRequest, conflict, notFound } from '../http/problem';
-import { CreateTokenSchema } from './token-schemas';
+import { CreateTokenSchema, type TokenCreated } from './token-schemas';
 
 /** Scoped API tokens (admin only). The plaintext is returned once; only its SHA-256 is stored. */
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
@@ -28,7 +28,7 @@ app.post('/tokens', limitBody(16 * 1024), async (c) => {
   if (await db.select({ name: tokens.name }).from(tokens).where(eq(tokens.name, parsed.data.name)).get()) throw conflict(`token ${parsed.data.name} already exists`);
   await db.insert(tokens).values({ name: parsed.data.name, hash: await sha256Hex(token), scopes: [...new Set(parsed.data.scopes)] });
   forgetTokenCache();
-  return c.json({ name: parsed.data.name, scopes: parsed.data.scopes, token }, 201);
+  return c.json({ name: parsed.data.name, scopes: parsed.data.scopes, token } satisfies TokenCreated, 201);
 });
 
 app.get('/tokens', async (c) => {

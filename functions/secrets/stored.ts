@@ -2,6 +2,7 @@ import type { IntentKind, IntentObject } from '../../xds';
 import type { TlsSecret } from '../../xds/secrets/tls-secret';
 import type { ObjectRow } from '../db/schema';
 import type { EncryptedBlob } from './crypto';
+import type { SecretObject } from './schemas';
 
 /** Secrets are stored in the objects table (so revisions, history and rollback cover them) under this kind. */
 export const SECRET_KIND = 'Secret';
@@ -33,7 +34,7 @@ export function secretObject(secret: TlsSecret, namespace: string, spec: StoredS
 }
 
 /** What reads return: metadata and the certificates' public facts; no key, no ciphertext. */
-export function secretApiObject(row: ObjectRow) {
+export function secretApiObject(row: ObjectRow): SecretObject {
   const spec = row.spec as unknown as StoredSecretSpec;
   return {
     apiVersion: 'v1',
@@ -49,7 +50,7 @@ export function secretApiObject(row: ObjectRow) {
       generation: row.generation,
       creationTimestamp: row.createdAt,
     },
-    keys: ['tls.crt', 'tls.key', ...(spec.caCertificate ? ['ca.crt'] : [])],
+    keys: ['tls.crt', 'tls.key', ...(spec.caCertificate ? (['ca.crt'] as const) : [])],
     certificate: spec.certificate,
     ...(spec.caCertificate ? { caCertificate: spec.caCertificate } : {}),
   };
