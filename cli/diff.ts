@@ -93,6 +93,16 @@ export function diffRendered(before: Rendered, after: Rendered): RenderedDiff[] 
 
 const MAX_PER_VIEW = 20;
 
+/** Type URLs (as the revision diff names types) → the short names the dry run uses. */
+const SHORT_TYPES: Record<string, string> = {
+  'envoy.config.cluster.v3.Cluster': 'clusters',
+  'envoy.config.endpoint.v3.ClusterLoadAssignment': 'endpoints',
+  'envoy.config.listener.v3.Listener': 'listeners',
+  'envoy.config.route.v3.RouteConfiguration': 'routes',
+  'envoy.extensions.transport_sockets.tls.v3.Secret': 'secrets',
+};
+const shortType = (type: string) => SHORT_TYPES[type.replace(/^type\.googleapis\.com\//, '')] ?? type;
+
 /** Per view, one line per changed resource: `~ routes 9080`. */
 export function formatRenderedDiff(items: RenderedDiff[]): string[] {
   const byView = new Map<string, RenderedDiff[]>();
@@ -101,7 +111,7 @@ export function formatRenderedDiff(items: RenderedDiff[]): string[] {
   for (const [view, diffs] of byView) {
     const counts = ['added', 'changed', 'removed'].map((op) => `${diffs.filter((d) => d.op === op).length} ${op}`).join(', ');
     lines.push(`  view ${view}: ${counts}`);
-    for (const d of diffs.slice(0, MAX_PER_VIEW)) lines.push(`    ${SIGN[d.op] ?? '?'} ${d.type} ${d.name}`);
+    for (const d of diffs.slice(0, MAX_PER_VIEW)) lines.push(`    ${SIGN[d.op] ?? '?'} ${shortType(d.type)} ${d.name}`);
     if (diffs.length > MAX_PER_VIEW) lines.push(`    … and ${diffs.length - MAX_PER_VIEW} more`);
   }
   return lines;

@@ -21,7 +21,7 @@ async function show(ctx: Context, path: string, query: Record<string, string | u
 
 const sourceText = (s: Record<string, string> | undefined) => {
   if (!s) return '-';
-  const parts = [s.ciPipeline, s.ciRunId && `run ${s.ciRunId}`, s.ciCommit && s.ciCommit.slice(0, 12), s.rollbackTo && `rollback to ${s.rollbackTo}`].filter(Boolean);
+  const parts = [s.ciPipeline, s.ciRunId && `run ${s.ciRunId}`, s.ciCommit && s.ciCommit.slice(0, 12), s.rollout && `rollout ${s.rollout}${s.step ? ` step ${Number(s.step) + 1}` : ''}`, s.rollbackTo && `rollback to ${s.rollbackTo}`].filter(Boolean);
   return parts.join(' ') || '-';
 };
 
@@ -32,12 +32,15 @@ const changesText = (changes: { op: string }[] | undefined) => {
 };
 
 function revisionLines(r: Json): string[] {
-  const lines = [`revision ${r.revision}`, `  created: ${r.createdAt} by ${r.author}`, `  source:  ${sourceText(r.source)}`];
-  if (r.outcome) lines.push(`  outcome: ${typeof r.outcome === 'string' ? r.outcome : JSON.stringify(r.outcome)}`);
-  const intents: IntentDiff[] = r.diff?.intents ?? r.changes ?? [];
-  lines.push('', `Objects: ${intents.length} changed`, ...formatIntentDiff(intents).map((l) => `  ${l}`));
-  const rendered: RenderedDiff[] | undefined = r.diff?.rendered;
-  if (rendered) lines.push('', `Envoy resources: ${rendered.length ? `${rendered.length} changed` : 'no change'}`, ...formatRenderedDiff(rendered));
+  const lines = [`revision ${r.revision}`, `  created: ${r.createdAt} by ${r.author}`, `  source:  ${sourceText(r.source)}`, `  outcome: ${r.outcome ?? '-'}`];
+  const diff = r.diff as { intents: IntentDiff[]; rendered: RenderedDiff[]; counts?: { intents: number; rendered: number }; truncated?: boolean; errors?: string[] } | undefined;
+  const intents: IntentDiff[] = diff?.intents ?? r.changes ?? [];
+  lines.push('', `Objects: ${diff?.counts?.intents ?? intents.length} changed`, ...formatIntentDiff(intents).map((l) => `  ${l}`));
+  if (diff) {
+    lines.push('', `Envoy resources: ${diff.counts?.rendered ?? diff.rendered.length} changed`, ...formatRenderedDiff(diff.rendered));
+    if (diff.truncated) lines.push(`  (the edge cut the diff: -o json shows what it sent)`);
+    for (const e of diff.errors ?? []) lines.push(`  no rendered diff: ${e}`);
+  }
   return lines;
 }
 

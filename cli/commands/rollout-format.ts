@@ -10,7 +10,7 @@ export interface Destination {
 /** A rollout as the edge answers it (GET /api/v1/rollouts/{id}). */
 export interface Rollout {
   id: number | string;
-  name?: string;
+  name?: string | null;
   state: 'progressing' | 'paused' | 'succeeded' | 'aborted' | string;
   virtualService: { namespace: string; name: string };
   route?: string;
@@ -21,9 +21,9 @@ export interface Rollout {
   timeoutSeconds?: number;
   currentStep: number;
   weight: number;
-  baseRevision?: number;
-  history?: { step: number; weight: number; revision?: number; startedAt?: string; convergedAt?: string | null; outcome: string }[];
-  abort?: { reason: string; message?: string; revision?: number; rejections?: { node_id: string; type: string; message: string; inferred?: boolean }[]; rollbackRevision?: number } | null;
+  baseRevision?: number | null;
+  history?: { step: number; weight: number; revision?: number | null; startedAt?: string | null; convergedAt?: string | null; outcome: string; noProxies?: boolean }[];
+  abort?: { reason: string; message?: string; revision?: number; rejections?: { node_id: string; type: string; message: string; inferred?: boolean }[]; rollbackRevision?: number | null; rollbackError?: string } | null;
   author?: string;
   createdAt?: string;
   updatedAt?: string;
@@ -54,11 +54,12 @@ export function formatRollout(r: Rollout): string[] {
     `  virtual service: ${r.virtualService?.namespace}/${r.virtualService?.name}${r.route ? ` route ${r.route}` : ''}`,
     `  stable:    ${destinationText(r.stable)}`,
     `  candidate: ${destinationText(r.candidate)}`,
-    `  steps: ${r.steps.join(', ')}  pause ${r.pauseSeconds ?? '-'}s  timeout ${r.timeoutSeconds ?? '-'}s${r.baseRevision !== undefined ? `  base revision ${r.baseRevision}` : ''}`,
+    `  steps: ${r.steps.join(', ')}  pause ${r.pauseSeconds ?? '-'}s  timeout ${r.timeoutSeconds ?? '-'}s${r.baseRevision != null ? `  base revision ${r.baseRevision}` : ''}`,
   ];
-  for (const h of r.history ?? []) lines.push(`  step ${h.step + 1}: ${h.weight}% revision ${h.revision ?? '-'} ${h.outcome}`);
+  for (const h of r.history ?? []) lines.push(`  step ${h.step + 1}: ${h.weight}% revision ${h.revision ?? '-'} ${h.outcome}${h.noProxies ? ' (no proxies)' : ''}`);
   if (r.abort) {
-    lines.push(`  aborted (${r.abort.reason})${r.abort.message ? `: ${r.abort.message}` : ''}${r.abort.rollbackRevision !== undefined ? `; traffic back on stable in revision ${r.abort.rollbackRevision}` : ''}`);
+    lines.push(`  aborted (${r.abort.reason})${r.abort.message ? `: ${r.abort.message}` : ''}${r.abort.rollbackRevision != null ? `; traffic back on stable in revision ${r.abort.rollbackRevision}` : ''}`);
+    if (r.abort.rollbackError) lines.push(`    rollback: ${r.abort.rollbackError}`);
     for (const j of r.abort.rejections ?? []) lines.push(`    ${j.node_id} ${j.type}: ${j.message}${j.inferred ? ' (inferred)' : ''}`);
   }
   return lines;
