@@ -104,7 +104,7 @@ async function restoreChanges(db: Database, keys: ObjectKey[], revision: number)
 }
 
 export interface RollbackResult {
-  /** The rollback's revision (the head when nothing needed changing); null when nothing could be committed. */
+  /** The rollback's revision; null when nothing needed changing, or nothing could be committed (then `error` says why). */
   revision: number | null;
   /** Set when the full rollback was refused: what was committed instead, and why. */
   error?: string;
@@ -126,7 +126,8 @@ export async function commitRollback(env: Env, r: Rollout, actor: Actor): Promis
       const changes = [...restore, ...(route.ok && route.change ? [route.change] : [])];
       try {
         const outcome: CommitOutcome = await commitChanges(env.DB, changes, { author: actor.author, source });
-        return error ? { revision: outcome.revision, error } : { revision: outcome.revision };
+        const revision = outcome.committed ? outcome.revision : null;
+        return error ? { revision, error } : { revision };
       } catch (err) {
         if (isRace(err) && attempt < ATTEMPTS) continue;
         if (!(err instanceof ProblemError) || err.problem.status >= 500) throw err;

@@ -68,14 +68,15 @@ export async function createRollout(c: Ctx): Promise<{ rollout: Rollout; warning
   const { namespace, name } = req.virtualService;
   const vs = await db.select().from(objects).where(and(eq(objects.kind, 'VirtualService'), eq(objects.namespace, namespace), eq(objects.name, name))).get();
   if (!vs) throw conflict('the rollout does not match the current configuration; nothing was stored', [{ path: 'virtualService', message: `VirtualService ${namespace}/${name} does not exist` }]);
+  // Before the route checks: while a rollout drives the route, that is the reason it does not match.
+  const active = await activeRolloutOn(db, namespace, name);
+  const busy = (id: number | undefined) => conflict(`VirtualService ${namespace}/${name} already has an active rollout${id ? ` (${id})` : ''}; abort it or wait for it to finish`, [{ path: 'virtualService', message: 'has an active rollout' }]);
+  if (active) throw busy(active.id);
   const spec = rowToIntent(vs).spec as VirtualServiceSpec;
   const found = findRoute(spec, req.route);
   if (!found.ok) throw conflict('the rollout does not match the current configuration; nothing was stored', [{ path: 'route', message: found.message }]);
   const mismatch = checkRouteDestinations(spec.http![found.index]!, req.stable, req.candidate);
   if (mismatch) throw conflict('the route does not route to the stable destination (alone, or with the candidate); nothing was stored', [mismatch]);
-  const active = await activeRolloutOn(db, namespace, name);
-  const busy = (id: number | undefined) => conflict(`VirtualService ${namespace}/${name} already has an active rollout${id ? ` (${id})` : ''}; abort it or wait for it to finish`, [{ path: 'virtualService', message: 'has an active rollout' }]);
-  if (active) throw busy(active.id);
 
   const actor: Actor = { author: c.get('principal').name, source: requestSource(c) };
   const now = Date.now();

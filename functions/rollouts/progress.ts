@@ -2,7 +2,7 @@ import { staleBoundMs } from '../api/proxy-state';
 import { statusOf } from '../api/revision-phase';
 import { openDatabase } from '../db/store';
 import type { Env } from '../env';
-import { commitRollback, commitStep, type Actor } from './commit-step';
+import { commitRollback, commitStep, type Actor, type RollbackResult } from './commit-step';
 import { emitAborted, emitStep, emitSucceeded } from './events';
 import type { AbortReason, AbortRecord, Rollout, StepRecord } from './schema';
 import { findCommittedRevision, loadRollout, saveRollout } from './store';
@@ -110,9 +110,11 @@ export async function abortRollout(env: Env, r: Rollout, cause: AbortCause, acto
 async function finishAbort(env: Env, r: Rollout, actor: Actor): Promise<Rollout> {
   const db = openDatabase(env.DB);
   const existing = await findCommittedRevision(db, r.id, 'rollback', lastRevision(r));
-  const result = existing !== undefined ? { revision: existing } : await commitRollback(env, r, actor);
-  r.abort = { ...r.abort!, rollbackRevision: result.revision, ...('error' in result && result.error ? { rollbackError: result.error } : {}) };
-  Object.assign(r, { state: 'aborted', finishedAt: iso(Date.now()), weight: result.revision === null ? r.weight : 0 });
+  const result: RollbackResult = existing !== undefined ? { revision: existing } : await commitRollback(env, r, actor);
+  r.abort = { ...r.abort!, rollbackRevision: result.revision, ...(result.error ? { rollbackError: result.error } : {}) };
+  // The candidate's weight is 0 unless the rollback was refused outright.
+  const refused = result.revision === null && result.error !== undefined;
+  Object.assign(r, { state: 'aborted', finishedAt: iso(Date.now()), weight: refused ? r.weight : 0 });
   const saved = await saveRollout(db, r, null);
   console.log(JSON.stringify({ level: 'info', msg: 'rollout aborted', rollout: r.id, reason: r.abort.reason, rollbackRevision: result.revision }));
   await emitAborted(env, saved);
