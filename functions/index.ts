@@ -4,6 +4,7 @@ import api from './api';
 import type { Env } from './env';
 import { sweepEvents } from './events/sweep';
 import { onError } from './http/on-error';
+import { sweepRollouts } from './rollouts/sweep';
 import openapi from './openapi/serve';
 import sds from './secrets/sds';
 import discovery from './xds/discovery';
@@ -33,5 +34,7 @@ export default {
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
     // Webhooks: judge revision outcomes, re-arm the dispatcher for due deliveries, prune old ones.
     ctx.waitUntil(sweepEvents(env));
+    // Rollouts: re-arm the driver of any progressing rollout whose alarm was lost.
+    ctx.waitUntil(sweepRollouts(env));
   },
 } satisfies ExportedHandler<Env>;
