@@ -40,7 +40,7 @@ export class SchemaConverter {
     this.registry = new ComponentNames(names);
   }
 
-  /** The schema for one side, with refs to `#/components/schemas/` (resolved by `components()`). */
+  /** The schema for one side, with refs to `#/components/schemas/` (settled by finish()). */
   convert(schema: z.ZodType, side: Side): JsonSchema {
     const { $schema: _dialect, $defs, ...root } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: side, metadata: this.registry, unrepresentable: 'throw', cycles: 'ref', reused: 'inline' }) as JsonSchema;
     for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {

@@ -11,6 +11,21 @@ export const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
 /** `/api/v1/namespaces/:namespace/:plural{(?:a|b)}` → `/api/v1/namespaces/{namespace}/{plural}`. */
 export const openApiPath = (honoPath: string) => honoPath.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?\??/g, '{$1}');
 
+const ALTERNATION = /:([A-Za-z0-9_]+)\{\(?(?:\?:)?([\w-]+(?:\|[\w-]+)+)\)?\}/;
+
+/**
+ * The literal paths a route stands for when a parameter is a plain alternation
+ * (`:action{pause|resume}` → `.../pause`, `.../resume`), documented either way; [] when none is.
+ */
+export function literalPaths(honoPath: string): string[] {
+  const m = ALTERNATION.exec(honoPath);
+  if (!m) return [];
+  return m[2]!.split('|').flatMap((word) => {
+    const next = honoPath.replace(m[0], word);
+    return ALTERNATION.test(next) ? literalPaths(next) : [openApiPath(next)];
+  });
+}
+
 /** A Hono pattern (`/api/v1/namespaces/*`, `/v3/*`, `:x`) as a regular expression over concrete paths. */
 export const honoPattern = (honoPath: string) =>
   new RegExp(`^${honoPath.replace(/[.+?^$()|[\]\\]/g, '\\$&').replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '[^/]+').replace(/\/\*$/, '(/.*)?').replace(/\*/g, '.*')}$`);
