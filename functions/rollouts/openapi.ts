@@ -1,14 +1,8 @@
-import { z } from 'zod';
 import type { RouteDoc } from '../openapi/route-doc';
+import { CiHeadersSchema as CiHeaders, problem } from '../openapi/common';
 import { AbortRequestSchema, ListQuerySchema, RolloutIdParamsSchema, RolloutListSchema, RolloutRequestSchema, RolloutSchema, WaitQuerySchema } from './schema';
 
 const tags = ['rollouts'];
-const problem = (description: string) => ({ description, contentType: 'application/problem+json' });
-const CiHeaders = z.object({
-  'x-ci-run-id': z.string().optional().describe('Recorded as source.ciRunId on the rollout and on every revision it commits'),
-  'x-ci-pipeline': z.string().optional().describe('Recorded as source.ciPipeline'),
-  'x-ci-commit': z.string().optional().describe('Recorded as source.ciCommit'),
-});
 
 const action = (name: 'pause' | 'resume' | 'promote' | 'abort', summary: string, description: string): RouteDoc => ({
   method: 'post',
@@ -41,7 +35,7 @@ export const rolloutRoutes: RouteDoc[] = [
     headers: CiHeaders,
     body: { schema: RolloutRequestSchema, contentTypes: ['application/json', 'application/yaml'], required: true },
     responses: {
-      201: { description: 'started: step 0 committed (history[0].revision)', schema: RolloutSchema },
+      201: { description: 'started: step 0 committed (history[0].revision)', schema: RolloutSchema, headers: ['Location', 'Warning'] },
       400: problem('a field is invalid (errors[].path, e.g. steps[2], stable.subset, manifest[1].spec.hosts); nothing was stored'),
       409: problem('the VirtualService or route does not exist or does not route to the stable destination, the VirtualService already has an active rollout, or the first step would make the config inconsistent (e.g. a candidate subset no DestinationRule defines); nothing was stored'),
       413: problem('the body is larger than 1 MiB'),
