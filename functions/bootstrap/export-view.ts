@@ -3,16 +3,10 @@ import { sdsNamesOf } from '../../xds/secrets/references';
 import type { Env } from '../env';
 import { ProblemError } from '../http/problem';
 import { secretsForView } from '../secrets/serve';
-import type { CachedConfig } from '../xds/snapshot-cache';
-import { snapshotFor } from '../xds/snapshot-cache';
+import { snapshotFor, type CachedConfig } from '../xds/snapshot-cache';
+import type { Export } from './schemas';
 
-export interface ExportResult {
-  revision: number;
-  view: string;
-  dir: string;
-  files: ExportFile[];
-  warnings: string[];
-}
+export type ExportResult = Export & { files: ExportFile[] };
 
 /**
  * A node's view as the files Envoy's filesystem subscription reads from `dir`, in write order. The
