@@ -62,7 +62,9 @@ app.get('/rollouts/:id', requireScope('config:read'), async (c) => {
 app.post('/rollouts/:id/:action{pause|resume|promote|abort}', requireScope('config:write'), limitBody(64 * 1024), async (c) => {
   const id = idParam(c.req.param('id'));
   const action = c.req.param('action') as RolloutAction;
-  const hasBody = c.req.header('content-type') !== undefined || Number(c.req.header('content-length') ?? 0) > 0;
+  // The abort body is optional: an empty one (content-length: 0) is none, whatever its content type.
+  const length = c.req.header('content-length');
+  const hasBody = length !== undefined ? Number(length) > 0 : c.req.header('content-type') !== undefined;
   const reason = action === 'abort' && hasBody ? (await parseJsonBody(c, AbortRequestSchema, 'abort request')).reason : undefined;
   // Unknown ids stop here, so no Durable Object is made for them.
   if (!(await loadRollout(openDatabase(c.env.DB), id))) throw notFound(`rollout ${id} does not exist`);

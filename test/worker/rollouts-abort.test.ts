@@ -98,6 +98,7 @@ describe('a rollout aborts and rolls back', () => {
 
   it('when asked, recording the reason and who committed the rollback', async () => {
     const ns = await setUp('manual');
+    expect((await callJson('PUT', `/api/v1/webhooks/aborts-${ns}`, { body: { url: 'http://127.0.0.1:9/hook', events: ['rollout.aborted'] } })).status).toBe(201);
     const { body } = await start(request(ns));
     const id = body.id;
     await runAlarm(id);
@@ -111,6 +112,10 @@ describe('a rollout aborts and rolls back', () => {
     expect(rollback).toMatchObject({ id: res.body.abort.rollbackRevision, step: 'rollback', author: `releaser-${ns}`, source: { ciRunId: 'run-7', rollout: String(id) } });
     expect(await weightsAt(ns, rollback.id)).toEqual({ v1: 100 });
     expect(await runAlarm(id)).toBe(false);
+    const delivery = await env.DB.prepare('select event, payload from deliveries where webhook = ?').bind(`aborts-${ns}`).first<{ event: string; payload: string }>();
+    expect(delivery!.event).toBe('rollout.aborted');
+    expect(JSON.parse(delivery!.payload).data).toMatchObject({ rollout: id, reason: 'manual', message: 'error rate above budget', rollbackRevision: rollback.id });
+    await env.DB.prepare('delete from webhooks where name = ?').bind(`aborts-${ns}`).run();
   });
 
   it('with reason conflict when the route disappeared mid-rollout', async () => {
@@ -168,7 +173,12 @@ describe('actions while paused', () => {
     const ns = await setUp('pausedabort');
     const { body } = await start(request(ns));
     expect((await act(body.id, 'pause')).body.state).toBe('paused');
-    const res = await act(body.id, 'abort');
+    // A malformed reason is refused, naming it; an empty JSON body is no body.
+    const bad = await callJson('POST', `/api/v1/rollouts/${body.id}/abort`, { body: { reason: 42 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].path).toBe('reason');
+    expect((await read(body.id)).state).toBe('paused');
+    const res = await callJson('POST', `/api/v1/rollouts/${body.id}/abort`, { headers: { 'content-type': 'application/json', 'content-length': '0' } });
     expect(res.body).toMatchObject({ state: 'aborted', abort: { reason: 'manual', message: 'aborted by admin' } });
     expect(await weightsAt(ns, res.body.abort.rollbackRevision)).toEqual({ v1: 100 });
   });

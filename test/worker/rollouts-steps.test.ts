@@ -182,6 +182,28 @@ describe('a rollout steps through its weights', () => {
     expect((await read(id)).state).toBe('succeeded');
   });
 
+  it('tells webhooks: rollout.step when a step started and when it converged, then rollout.succeeded', async () => {
+    const ns = await setUp('events');
+    // A receiver nobody listens on: only the outbox is looked at here.
+    expect((await callJson('PUT', `/api/v1/webhooks/rollouts-${ns}`, { body: { url: 'http://127.0.0.1:9/hook', events: ['rollout.step', 'rollout.succeeded', 'rollout.aborted'] } })).status).toBe(201);
+    const { body } = await start(request(ns, { steps: [50, 100] }));
+    await runAlarm(body.id);
+    await runAlarm(body.id);
+    const { results } = await env.DB.prepare('select payload from deliveries where webhook = ? order by rowid').bind(`rollouts-${ns}`).all<{ payload: string }>();
+    const events = results.map((r) => JSON.parse(r.payload)).filter((e) => e.data.rollout === body.id);
+    const [r0, r1] = (await read(body.id)).history.map((h: any) => h.revision);
+    expect(events.map((e) => [e.type, e.data.phase, e.data.step, e.data.weight, e.data.revision])).toEqual([
+      ['rollout.step', 'started', 0, 50, r0],
+      ['rollout.step', 'converged', 0, 50, r0],
+      ['rollout.step', 'started', 1, 100, r1],
+      ['rollout.step', 'converged', 1, 100, r1],
+      ['rollout.succeeded', undefined, undefined, undefined, r1],
+    ]);
+    expect(events[0].data).toMatchObject({ name: 'reviews-v2', virtualService: { namespace: ns, name: 'reviews' }, route: 'primary' });
+    expect(events[1].data.noProxies).toBe(true);
+    await env.DB.prepare('delete from webhooks where name = ?').bind(`rollouts-${ns}`).run();
+  });
+
   it('refuses actions on a finished rollout with 409, and 404s an unknown one', async () => {
     const ns = await setUp('finished');
     const { body } = await start(request(ns, { steps: [100] }));
