@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +58,19 @@ const startFlags = (stable: string, candidate: string, ...extra: string[]) => ['
 const idOf = (stdout: string) => Number(/^rollout (\d+)/m.exec(stdout)?.[1]);
 
 describe('xdsflare rollout', () => {
+  it("runs the README's CLI session as written", () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const session = /### A first session with the CLI[\s\S]*?```sh\n([\s\S]*?)```/.exec(readFileSync(join(root, 'README.md'), 'utf8'))?.[1];
+    expect(session).toContain('npx xdsflare');
+    const run = spawnSync('bash', ['-c', `set -euo pipefail\n${session}`], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, XDSFLARE_SERVER: edge.base } });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/revision (\d+) committed\nrevision \1: no-proxies/);
+    expect(run.stdout).toMatch(/canary\s+reviews\s+reviews\.canary\.svc\.cluster\.local/);
+    expect(run.stdout).toContain('/spec/http/0/route/0/weight: 90 → 80');
+    expect(run.stdout).toMatch(/rollout \d+: succeeded, step 3 of 3, candidate at 100%/);
+    expect(run.stdout).toMatch(/revision \d+\n  created: .* by admin\n  source:  rollout \d+ step 3/);
+  }, 150_000);
+
   it('starts a rollout from flags and waits for it to succeed (no proxies, no pause)', async () => {
     const r = await cli([...startFlags('v1', 'v2'), '--steps', '25,100', '--pause', '0s', '--timeout', '1m', '--name', 'ratings-v2', '--wait', '60s']);
     expect(r.code).toBe(0);
