@@ -5,6 +5,7 @@ import { Client } from './client';
 import { commandHelp, GLOBAL_OPTIONS, optionLines, type Command, type Context } from './command';
 import { apply } from './commands/apply';
 import { bootstrap } from './commands/bootstrap';
+import { exportCommand } from './commands/export';
 import { get } from './commands/get';
 import { rollback } from './commands/rollback';
 import { rolloutCommands } from './commands/rollout';
@@ -15,7 +16,7 @@ declare const XDSFLARE_VERSION: string | undefined;
 /** Set by the build (scripts/build-cli.mjs) from package.json. */
 export const VERSION = typeof XDSFLARE_VERSION === 'string' ? XDSFLARE_VERSION : 'dev';
 
-export const COMMANDS: Command[] = [apply, get, status, ...rolloutCommands, rollback, bootstrap];
+export const COMMANDS: Command[] = [apply, get, status, ...rolloutCommands, rollback, bootstrap, exportCommand];
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8787';
 

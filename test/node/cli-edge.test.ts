@@ -268,3 +268,29 @@ describe('xdsflare bootstrap', () => {
     expect(r.stderr).toContain('label[0]');
   });
 });
+
+describe('xdsflare export', () => {
+  it('writes the node\'s view as files for Envoy\'s filesystem subscription, unchanged ones left alone', async () => {
+    const out = join(dir, 'export');
+    const first = await cli(['export', '--node', 'cli-file-envoy', '--dir', out]);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const written = [...first.stdout.matchAll(/^wrote (\S+)$/gm)].map((m) => m[1]!);
+    // Endpoints and routes before the clusters and listeners that reference them.
+    expect(written.indexOf('cds.json')).toBeGreaterThan(written.findLastIndex((n) => n.startsWith('eds/')));
+    expect(written.indexOf('lds.json')).toBeGreaterThan(written.findLastIndex((n) => n.startsWith('rds/')));
+    const cds = JSON.parse(readFileSync(join(out, 'cds.json'), 'utf8'));
+    expect(cds.resources.map((r: any) => r.name)).toContain('outbound|9080|v1|reviews.clitest.svc.cluster.local');
+    for (const r of cds.resources) envoyRegistry().decodeStrict(r);
+
+    const again = await cli(['export', '--node', 'cli-file-envoy', '--dir', out]);
+    expect(again.stdout).toContain(`${written.length} unchanged`);
+    const json = await cli(['export', '--node', 'cli-file-envoy', '--dir', out, '-o', 'json']);
+    expect(JSON.parse(json.stdout).files.map((f: any) => f.name)).toEqual(written);
+  });
+
+  it('2 without --dir', async () => {
+    expect((await cli(['export', '--node', 'n'])).code).toBe(2);
+  });
+});
+
