@@ -56,7 +56,7 @@ describe('examples/ci-pipeline, driven by the CLI alone', () => {
     children.push(backends.child);
     await eventually(async () => (backends.lines.length === 3 ? true : undefined), 10_000);
 
-    const clients = [];
+    const clients: ReturnType<typeof startLines>[] = [];
     for (const id of ['pipeline-client-1', 'pipeline-client-2']) {
       const file = join(dir, `${id}.json`);
       const made = await runCli(['bootstrap', '--mode', 'grpc', '--node', id, '--bridge', `127.0.0.1:${cp.bridge!.adsPort}`, '-o', file], { env });
