@@ -3,6 +3,7 @@ import { requireScope, type AuthVariables } from '../auth/require-scope';
 import { openDatabase } from '../db/store';
 import type { Env } from '../env';
 import { limitBody, requestSource } from '../http/body';
+import { holdWhile, waitParam } from '../http/hold';
 import { parseJsonBody } from '../http/json-body';
 import { badRequest, notFound, ProblemError } from '../http/problem';
 import { setWarningHeaders } from '../http/warnings';
@@ -11,21 +12,10 @@ import { rolloutStub } from './driver';
 import { AbortRequestSchema, ROLLOUT_STATES, type RolloutAction } from './schema';
 import { isFinished, listRollouts, loadRollout } from './store';
 
-const MAX_WAIT_SECONDS = 300;
-/** How often a held GET re-reads the rollout: one small query each time. */
-const WAIT_POLL_MS = 500;
-
 function idParam(raw: string): number {
   const n = Number(raw);
   if (!/^[1-9]\d*$/.test(raw) || !Number.isSafeInteger(n)) throw badRequest(`"${raw}" is not a rollout id`, [{ path: 'id', message: 'expected a positive integer' }]);
   return n;
-}
-
-function waitParam(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return 0;
-  const s = Number(raw);
-  if (!Number.isFinite(s) || s < 0 || s > MAX_WAIT_SECONDS) throw badRequest(`wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`, [{ path: 'wait', message: `expected seconds from 0 to ${MAX_WAIT_SECONDS}, got ${JSON.stringify(raw)}` }]);
-  return s;
 }
 
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
@@ -48,15 +38,11 @@ app.get('/rollouts', requireScope('config:read'), async (c) => {
 /** `?wait=<s>` holds the request until the rollout has succeeded or aborted, so CI needs no loop of its own. */
 app.get('/rollouts/:id', requireScope('config:read'), async (c) => {
   const id = idParam(c.req.param('id'));
-  const deadline = Date.now() + waitParam(c.req.query('wait')) * 1000;
+  const waitMs = waitParam(c.req.query('wait'));
   const db = openDatabase(c.env.DB);
-  let rollout = await loadRollout(db, id);
-  if (!rollout) throw notFound(`rollout ${id} does not exist`);
-  while (!isFinished(rollout) && Date.now() < deadline) {
-    await scheduler.wait(Math.min(WAIT_POLL_MS, deadline - Date.now()));
-    rollout = (await loadRollout(db, id))!;
-  }
-  return c.json(rollout);
+  const found = await loadRollout(db, id);
+  if (!found) throw notFound(`rollout ${id} does not exist`);
+  return c.json(await holdWhile(waitMs, found, (r) => !isFinished(r), async () => (await loadRollout(db, id))!));
 });
 
 app.post('/rollouts/:id/:action{pause|resume|promote|abort}', requireScope('config:write'), limitBody(64 * 1024), async (c) => {
