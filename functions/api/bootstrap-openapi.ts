@@ -21,7 +21,7 @@ export const bootstrapRouteDocs: RouteDoc[] = [
     scope: 'config:read',
     query: BootstrapQuerySchema,
     responses: {
-      200: { description: 'The bootstrap (application/yaml by default; application/json when asked, and always for mode=grpc)', schema: z.union([EnvoyBootstrapSchema, GrpcBootstrapSchema]), contentType: 'application/yaml', headers: ['Warning'] },
+      200: { description: 'The bootstrap (application/yaml by default; application/json when asked, and always for mode=grpc)', schema: EnvoyBootstrapSchema, contentType: 'application/yaml', byContentType: { 'application/json': z.union([EnvoyBootstrapSchema, GrpcBootstrapSchema]) }, headers: ['Warning'] },
       400: badQuery,
     },
   },

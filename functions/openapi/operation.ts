@@ -52,8 +52,9 @@ function responsesOf(converter: SchemaConverter, route: RouteDoc): Json {
     const success = Number(status) < 300;
     const names = [...(r.headers ?? []), ...(success && replayable ? (['Idempotent-Replayed'] as const) : [])];
     const contentType = r.contentType ?? (r.schema === ProblemSchema ? PROBLEM_JSON : 'application/json');
-    const content = r.schema ? { [contentType]: { schema: converter.convert(r.schema, 'output') } } : r.contentType ? { [contentType]: {} } : undefined;
-    responses[status] = { description: r.description, headers: headersOf(names), ...(content ? { content } : {}) };
+    const types = { ...(r.schema || r.contentType ? { [contentType]: r.schema } : {}), ...r.byContentType };
+    const content = Object.fromEntries(Object.entries(types).map(([type, schema]) => [type, schema ? { schema: converter.convert(schema, 'output') } : {}]));
+    responses[status] = { description: r.description, headers: headersOf(names), ...(Object.keys(content).length ? { content } : {}) };
   }
   if (route.scope) {
     responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };

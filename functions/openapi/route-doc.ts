@@ -41,6 +41,10 @@ export interface RouteDoc {
   /**
    * By status code; `schema` absent for bodies that are not JSON or not described. 401 and 403 (for
    * routes with a scope) and a problem+json `default` are added by the assembler when not listed.
+   * `byContentType`: further media types of the same answer (JSON beside YAML), each with its schema or none.
    */
-  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string; headers?: readonly ResponseHeaderName[] }>;
+  responses: Record<
+    number,
+    { description: string; schema?: z.ZodType; contentType?: string; byContentType?: Record<string, z.ZodType | undefined>; headers?: readonly ResponseHeaderName[] }
+  >;
 }

@@ -189,6 +189,11 @@ describe('representative answers match the document, successes and problems alik
     await check('post', '/api/v1/snapshots', '/api/v1/snapshots', { body: { nodes: 'all' } }, 400);
     await check('get', '/api/v1/config_dump', '/api/v1/config_dump?labels=app%3Dweb&client=grpc', {}, 200);
     await check('get', '/api/v1/config_dump', '/api/v1/config_dump?node=never-seen', {}, 404);
+    await check('get', '/api/v1/bootstrap', '/api/v1/bootstrap?node=gw-1&label=app=web', {}, 200);
+    await check('get', '/api/v1/bootstrap', '/api/v1/bootstrap?node=gw-1&mode=ads', { headers: { accept: 'application/json' } }, 200);
+    await check('get', '/api/v1/bootstrap', '/api/v1/bootstrap?node=gw-1&mode=grpc', {}, 200);
+    await check('get', '/api/v1/bootstrap', '/api/v1/bootstrap?node=gw-1&mode=file', {}, 400);
+    await check('get', '/api/v1/export', '/api/v1/export?node=gw-1&dir=/etc/envoy/xds', {}, 200);
   });
 
   it('secrets', async () => {
