@@ -4,6 +4,7 @@ import api from './api';
 import type { Env } from './env';
 import { sweepEvents } from './events/sweep';
 import { onError } from './http/on-error';
+import { problemResponse } from './http/problem';
 import { sweepRollouts } from './rollouts/sweep';
 import openapi from './openapi/serve';
 import sds from './secrets/sds';
@@ -16,7 +17,7 @@ const app = new Hono<{ Bindings: Env }>();
 
 app.use(requestId({ headerName: 'x-request-id' }));
 app.onError(onError);
-app.notFound((c) => c.json({ type: 'about:blank', title: 'Not Found', status: 404, detail: `no route for ${c.req.method} ${c.req.path}` }, 404, { 'content-type': 'application/problem+json' }));
+app.notFound((c) => problemResponse(c, { status: 404, title: 'Not Found', detail: `no route for ${c.req.method} ${c.req.path}` }));
 
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 app.route('/', openapi);

@@ -23,8 +23,8 @@ export const ProblemSchema = z
     detail: z.string().optional(),
     /** Validation failures: every offending field, by path. */
     errors: z.array(FieldErrorSchema).optional(),
-    instance: z.string().optional().meta({ description: 'The request path' }),
-    requestId: z.string().optional().meta({ description: 'The x-request-id of this request, for the server log' }),
+    instance: z.string().meta({ description: 'The request path' }),
+    requestId: z.string().meta({ description: 'The x-request-id of this request, for the server log' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details; further members may be added (extensions).' });
 export type Problem = z.infer<typeof ProblemSchema>;

@@ -2,7 +2,7 @@ import type { RouteDoc } from '../openapi/route-doc';
 import { CiHeadersSchema as CiHeaders, problem } from '../openapi/common';
 import { AbortRequestSchema, ListQuerySchema, RolloutIdParamsSchema, RolloutListSchema, RolloutRequestSchema, RolloutSchema, WaitQuerySchema } from './schema';
 
-const tags = ['rollouts'];
+const tags = ['Rollouts'];
 
 const action = (name: 'pause' | 'resume' | 'promote' | 'abort', summary: string, description: string): RouteDoc => ({
   method: 'post',
