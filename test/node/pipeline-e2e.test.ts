@@ -72,9 +72,9 @@ describe('a CI pipeline: stepped rollouts with automatic rollback, against npm s
       // The bridge reports its first clients within 2 s; until then the revision has no proxies to judge.
       await eventually(async () => ((await api('GET', `/api/v1/revisions/${v1.revision}/status?wait=5`)).phase === 'converged' ? true : undefined), 10_000, 250);
 
-      // Rollout 1: v1 → v2 in steps of 20, 50, 100; each step waits for both clients to ACK, then 4 s.
+      // Rollout 1: v1 → v2 in steps of 20, 50, 100; each step waits for both clients to ACK, then 6 s.
       const destination = (subset: string) => ({ host: HOST, subset });
-      const first: Rollout = await api('POST', '/api/v1/rollouts', { name: 'echo-v2', virtualService: { namespace: NS, name: 'echo' }, stable: destination('v1'), candidate: destination('v2'), steps: [20, 50, 100], pauseSeconds: 4, timeoutSeconds: 30 });
+      const first: Rollout = await api('POST', '/api/v1/rollouts', { name: 'echo-v2', virtualService: { namespace: NS, name: 'echo' }, stable: destination('v1'), candidate: destination('v2'), steps: [20, 50, 100], pauseSeconds: 6, timeoutSeconds: 30 });
       for (const [step, weight] of [[0, 20], [1, 50]] as const) {
         const seen = await eventually(async () => {
           const r = await rollout(first.id);
@@ -95,6 +95,17 @@ describe('a CI pipeline: stepped rollouts with automatic rollback, against npm s
       }, 30_000, 250);
       expect(done.history.map((h) => [h.weight, h.outcome])).toEqual([[20, 'converged'], [50, 'converged'], [100, 'converged']]);
       for (const c of clients) expect(await split(c.call, 100)).toEqual({ v2: 100 });
+
+      // Each step is a revision of its own in the history: who and which CI run started it, which
+      // rollout step made it, and what it changed, as intents and as rendered Envoy resources.
+      const step1 = await api('GET', `/api/v1/revisions/${done.history[1]!.revision}`);
+      expect(step1.author).toBe('admin');
+      expect(step1.source).toMatchObject({ ciRunId: 'pipeline-e2e-1', rollout: String(first.id), step: '1' });
+      expect(step1.diff.intents.map((d: { op: string; kind: string; name: string }) => `${d.op} ${d.kind}/${d.name}`)).toEqual(['updated VirtualService/echo']);
+      const routeWeights = step1.diff.intents[0].patch.filter((op: { path: string }) => op.path.endsWith('/weight'));
+      expect(routeWeights.map((op: { value: number }) => op.value).sort()).toEqual([50, 50]);
+      expect(step1.diff.rendered.length).toBeGreaterThan(0);
+      expect(step1.diff.rendered.every((r: { type: string; op: string }) => r.type.endsWith('RouteConfiguration') && r.op === 'changed')).toBe(true);
 
       // Rollout 2: v2 → v3, whose DestinationRule (carried by the rollout) asks for LEAST_REQUEST,
       // which gRPC clients reject. A gRPC client asks for a cluster only once a route names it, so the
