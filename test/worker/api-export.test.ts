@@ -1,34 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { checkConsistency, fileNameOf, RESOURCE_TYPES, SECRET_TYPE_URL, type ResourceType, type Snapshot } from '../../xds';
-import { CA_CERT, RSA_CERT, RSA_KEY_PKCS1 } from '../support/tls-fixtures';
 import { apply, callJson, envoy, REVIEWS } from './helpers';
+import { MUTUAL_DR, SECRET_YAML } from './tls-manifests';
 
 const DIR = '/var/lib/envoy/xds';
-const indent = (pem: string) => pem.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
-
 /** The reviews mesh plus an external host reached with mutual TLS from a stored Secret (so the view needs SDS). */
 async function setup(ns: string) {
   expect((await apply(REVIEWS([80, 20], ns))).status).toBe(201);
-  const secret = `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata: {name: ${ns}-client, namespace: ${ns}}\nstringData:\n  tls.crt: |\n${indent(RSA_CERT)}\n  tls.key: |\n${indent(RSA_KEY_PKCS1)}\n  ca.crt: |\n${indent(CA_CERT)}\n`;
-  expect((await callJson('PUT', `/api/v1/namespaces/${ns}/secrets/${ns}-client`, { body: secret })).status).toBe(201);
-  const bank = `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: bank, namespace: ${ns}}
-spec:
-  hosts: [bank.${ns}.example.com]
-  location: MESH_EXTERNAL
-  resolution: DNS
-  ports: [{number: 443, name: tls, protocol: TLS}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: bank, namespace: ${ns}}
-spec:
-  host: bank.${ns}.example.com
-  trafficPolicy: {tls: {mode: MUTUAL, credentialName: ${ns}-client}}
-`;
-  const applied = await apply(bank);
+  expect((await callJson('PUT', `/api/v1/namespaces/${ns}/secrets/${ns}-client`, { body: SECRET_YAML(`${ns}-client`, ns) })).status).toBe(201);
+  const applied = await apply(MUTUAL_DR(`${ns}-client`, ns));
   expect(applied.status, JSON.stringify(applied.body)).toBe(201);
 }
 

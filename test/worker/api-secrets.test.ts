@@ -5,41 +5,9 @@ import type { Env } from '../../functions/env';
 import { SECRET_TYPE_URL } from '../../xds';
 import { CA_CERT, EC_CERT, EC_KEY_SEC1, OTHER_KEY_PKCS8, RSA_CERT, RSA_KEY_PKCS1 } from '../support/tls-fixtures';
 import { apply, BASE, callJson, envoy, envoyNode } from './helpers';
-
-const indent = (pem: string) => pem.trimEnd().split('\n').map((l) => `      ${l}`).join('\n');
-const SECRET_YAML = (name: string, ns = 'shop', ca = true) => `
-apiVersion: v1
-kind: Secret
-type: kubernetes.io/tls
-metadata: {name: ${name}, namespace: ${ns}, labels: {team: payments}}
-stringData:
-  tls.crt: |
-${indent(RSA_CERT)}
-  tls.key: |
-${indent(RSA_KEY_PKCS1)}
-${ca ? `  ca.crt: |\n${indent(CA_CERT)}\n` : ''}`;
+import { MUTUAL_DR, SECRET_YAML } from './tls-manifests';
 
 const putSecret = (name: string, ns = 'shop', ca = true) => callJson('PUT', `/api/v1/namespaces/${ns}/secrets/${name}`, { body: SECRET_YAML(name, ns, ca) });
-
-/** A host reached with mutual TLS whose client certificate and CA come from the Secret `credential`. */
-const MUTUAL_DR = (credential: string, ns = 'shop') => `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: bank, namespace: ${ns}}
-spec:
-  hosts: [bank.${ns}.example.com]
-  location: MESH_EXTERNAL
-  resolution: DNS
-  ports: [{number: 443, name: tls, protocol: TLS}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: bank, namespace: ${ns}}
-spec:
-  host: bank.${ns}.example.com
-  trafficPolicy:
-    tls: {mode: MUTUAL, credentialName: ${credential}}
-`;
 
 async function token(name: string, scopes: string[]): Promise<string> {
   const res = await callJson('POST', '/api/v1/tokens', { body: { name, scopes } });
