@@ -60,7 +60,7 @@ app.get('/bootstrap', requireScope('config:read'), (c) => {
   c.header('cache-control', 'no-store');
   if (wantsJson(c)) return c.json(bootstrap);
   const header = [`# Envoy bootstrap for node ${q.node} (mode ${q.mode}), from xdsflare`, ...warnings.map((w) => `# WARNING: ${w}`)].join('\n');
-  return c.body(`${header}\n${stringify(bootstrap, { lineWidth: 0 })}`, 200, { 'content-type': 'application/yaml; charset=utf-8' });
+  return c.body(`${header}\n${stringify(bootstrap, { lineWidth: 0, aliasDuplicateObjects: false })}`, 200, { 'content-type': 'application/yaml; charset=utf-8' });
 });
 
 /**

@@ -22,7 +22,7 @@ describe('gRPC bootstrap', () => {
     const { validateBootstrapConfig } = await import('@grpc/grpc-js-xds/build/src/xds-bootstrap');
     const bare = buildGrpcBootstrap({ node: { id: 'c', labels: {} }, bridge: parseHostPort('[::1]:18000')! });
     expect(validateBootstrapConfig(bare).xdsServers[0]!.server_uri).toBe('[::1]:18000');
-    expect(bare.node).toEqual({ id: 'c', locality: {} });
+    expect(bare.node).toEqual({ id: 'c', cluster: 'c', locality: {} });
   });
 });
 

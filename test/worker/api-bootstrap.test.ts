@@ -61,13 +61,15 @@ describe('GET /api/v1/bootstrap', () => {
     expect(yaml.text).toMatch(/^# Envoy bootstrap for node sidecar-2 \(mode rest\)/);
     const json = await bootstrap('node=sidecar-2', { origin: 'http://127.0.0.1:8787', json: true });
     expect(yaml.body).toEqual(json.body);
+    // Plain YAML a person can read and any tool can patch: the shared config source is written out twice, not as an alias.
+    expect(yaml.text).not.toMatch(/[&*]a\d/);
     expectValidBootstrap(yaml.body);
     const [cluster] = yaml.body.static_resources.clusters;
     expect(cluster).toMatchObject({ name: '127.0.0.1:8787', type: 'STATIC' });
     expect(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address).toEqual({ address: '127.0.0.1', port_value: 8787 });
     expect(cluster.transport_socket).toBeUndefined();
     expect(yaml.body.dynamic_resources.cds_config.api_config_source.cluster_names).toEqual(['127.0.0.1:8787']);
-    expect(yaml.body.node).toEqual({ id: 'sidecar-2', locality: {} });
+    expect(yaml.body.node).toEqual({ id: 'sidecar-2', cluster: 'sidecar-2', locality: {} });
   });
 
   it('rest with anonymous xDS off: a clearly named placeholder token and a warning, never a real token', async () => {
@@ -115,7 +117,7 @@ describe('GET /api/v1/bootstrap', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.body).toEqual({
       xds_servers: [{ server_uri: '10.0.0.7:18000', channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
-      node: { id: 'reviews-client-1', locality: {}, metadata: { labels: { app: 'productpage' } } },
+      node: { id: 'reviews-client-1', cluster: 'productpage.default', locality: {}, metadata: { labels: { app: 'productpage' } } },
     });
     expect(res.body).toEqual(buildGrpcBootstrap({ node: { id: 'reviews-client-1', labels: { app: 'productpage' } }, bridge: { host: '10.0.0.7', port: 18000 } }));
   });
