@@ -60,7 +60,10 @@ app.get('/bootstrap', requireScope('config:read'), (c) => {
   c.header('cache-control', 'no-store');
   if (wantsJson(c)) return c.json(bootstrap);
   const header = [`# Envoy bootstrap for node ${q.node} (mode ${q.mode}), from xdsflare`, ...warnings.map((w) => `# WARNING: ${w}`)].join('\n');
-  return c.body(`${header}\n${stringify(bootstrap, { lineWidth: 0, aliasDuplicateObjects: false })}`, 200, { 'content-type': 'application/yaml; charset=utf-8' });
+  // Every string value quoted: Envoy's YAML loader reads plain y/n/yes/no/on/off as booleans and 0x…/0X… as numbers,
+  // so a node id, cluster or label value like `on` would otherwise stop being a string.
+  const yaml = stringify(bootstrap, { lineWidth: 0, aliasDuplicateObjects: false, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
+  return c.body(`${header}\n${yaml}`, 200, { 'content-type': 'application/yaml; charset=utf-8' });
 });
 
 /**

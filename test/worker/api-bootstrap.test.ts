@@ -72,6 +72,15 @@ describe('GET /api/v1/bootstrap', () => {
     expect(yaml.body.node).toEqual({ id: 'sidecar-2', cluster: 'sidecar-2', locality: {} });
   });
 
+  it('YAML: values Envoy would read as booleans stay strings (Envoy reads plain y/n/yes/no/on/off as true/false, as YAML 1.1 does)', async () => {
+    const res = await bootstrap('node=yes&cluster=off&label=canary=on&label=tier=N&namespace=no', { origin: 'http://127.0.0.1:8787' });
+    expect(res.status).toBe(200);
+    // Envoy's loader (yaml-cpp) types an unquoted scalar before it looks at the field; the yaml-1.1 schema reads it the same way.
+    const asEnvoyReadsIt = parse(res.text, { schema: 'yaml-1.1' });
+    expect(asEnvoyReadsIt.node).toEqual({ id: 'yes', cluster: 'off', locality: {}, metadata: { labels: { canary: 'on', tier: 'N' }, namespace: 'no' } });
+    expect(asEnvoyReadsIt.dynamic_resources).toEqual(res.body.dynamic_resources);
+  });
+
   it('rest with anonymous xDS off: a clearly named placeholder token and a warning, never a real token', async () => {
     const res = await bootstrap('node=sidecar-3', { env: { ALLOW_ANONYMOUS_XDS: 'false' } });
     expect(res.status).toBe(200);
