@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join, relative, resolve } from 'node:path';
+import { extname, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { CliError, EXIT, UsageError } from './exit-codes';
 
@@ -16,13 +16,27 @@ const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Every *.yaml, *.yml and *.json under a directory, recursively, in sorted order. */
+/**
+ * Every *.yaml, *.yml and *.json under a directory, recursively, in sorted order. Symbolic links to
+ * files are followed; a link that leads nowhere or to a directory is refused, never skipped (a
+ * skipped file's objects would be deleted by --prune). Hidden entries are skipped: a Kubernetes
+ * ConfigMap mount keeps its real files under `..<timestamp>/` and `..data`, beside links to them.
+ */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((e) => e.isFile() && MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase()))
-    .map((e) => join(e.parentPath, e.name))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const files: string[] = [];
+  for (const e of entries) {
+    const path = join(e.parentPath, e.name);
+    if (relative(dir, path).split(sep).some((segment) => segment.startsWith('.'))) continue;
+    const manifest = MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase());
+    if (e.isSymbolicLink()) {
+      const target = await stat(path).catch(() => undefined);
+      if (target?.isDirectory()) throw new UsageError(`${path}: a symbolic link to a directory; name it with its own -f`);
+      if (manifest && !target?.isFile()) throw new UsageError(`${path}: a symbolic link to nothing readable`);
+      if (manifest) files.push(path);
+    } else if (e.isFile() && manifest) files.push(path);
+  }
+  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /**

@@ -28,7 +28,8 @@ export const apply: Command = {
   summary: 'Apply manifests (YAML or JSON, several documents each) as one revision: all or nothing.',
   usage: '-f <file|dir|-> [-f ...] [--dry-run] [--prune -l <selector>] [--wait [<dur>]]',
   description: `
-Directories are read recursively (*.yaml, *.yml, *.json, in sorted order); "-" reads stdin. Every
+Directories are read recursively (*.yaml, *.yml, *.json, in sorted order; hidden entries skipped,
+symbolic links to files followed, links to directories refused); "-" reads stdin. Every
 object of every file is sent in one request and committed as one revision.
 --dry-run stores nothing and shows what would change: each object's diff (RFC 6902 paths) and the
 Envoy resources the change adds, changes or removes per view, plus the rules of Envoy's protos the

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -148,6 +148,31 @@ describe('manifests', () => {
     expect(docs[1]!.file).toBe(join(dir, 'b', 'two.yml'));
     expect((await readManifests(['-'], '/', async () => 'n: 4\n')).map((d) => d.object)).toEqual([{ n: 4 }]);
     await expect(readManifests([join(dir, 'missing.yaml')], '/', async () => '')).rejects.toThrow(UsageError);
+  });
+
+  it('follows symbolic links to files, reads a ConfigMap-style mount once, and refuses links it cannot read rather than skip them', async () => {
+    // A skipped file is a silent loss: with --prune its objects would be deleted.
+    const root = mkdtempSync(join(tmpdir(), 'xdsflare-cli-'));
+    const dir = join(root, 'mesh');
+    mkdirSync(join(root, 'shared'));
+    writeFileSync(join(root, 'shared', 'common.yaml'), 'n: 2\n');
+    mkdirSync(join(dir, '..2026_01_01_00_00_00.1'), { recursive: true });
+    writeFileSync(join(dir, 'a.yaml'), 'n: 1\n');
+    symlinkSync(join(root, 'shared', 'common.yaml'), join(dir, 'b-common.yaml'));
+    // Kubernetes mounts a ConfigMap as <file> -> ..data/<file>, ..data -> ..<timestamp>/ (hidden).
+    writeFileSync(join(dir, '..2026_01_01_00_00_00.1', 'c.yaml'), 'n: 3\n');
+    symlinkSync('..2026_01_01_00_00_00.1', join(dir, '..data'));
+    symlinkSync(join('..data', 'c.yaml'), join(dir, 'c.yaml'));
+    mkdirSync(join(dir, '.hidden'));
+    writeFileSync(join(dir, '.hidden', 'x.yaml'), 'n: 0\n');
+    const docs = await readManifests([dir], '/', async () => '');
+    expect(docs.map((d) => d.object)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+
+    symlinkSync(join(root, 'nowhere.yaml'), join(dir, 'gone.yaml'));
+    await expect(readManifests([dir], '/', async () => '')).rejects.toThrow(/gone\.yaml/);
+    rmSync(join(dir, 'gone.yaml'));
+    symlinkSync(join(root, 'shared'), join(dir, 'shared'));
+    await expect(readManifests([dir], '/', async () => '')).rejects.toThrow(UsageError);
   });
 
   it("maps a server's [i] path to the file and document", () => {
