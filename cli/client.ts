@@ -66,18 +66,21 @@ export class Client {
     for (let attempt = 1; ; attempt++) {
       // 0.5 s, 1 s, 2 s, 4 s, with jitter so parallel jobs do not retry in step.
       const backoff = () => sleep(Math.min(500 * 2 ** (attempt - 1), 8000) * (0.75 + Math.random() * 0.5));
-      let res: Response;
+      let res: Response | undefined;
+      let text: string;
       try {
         res = await fetch(url, { method, headers, ...(opts.body !== undefined ? { body: opts.body } : {}) });
+        // Inside the try: a connection that drops half-way through the body is a network error too.
+        text = await res.text();
       } catch (err) {
         if (attempt < attempts) {
           await backoff();
           continue;
         }
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        throw new CliError(EXIT.unexpected, `cannot reach ${this.options.server}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+        const why = cause?.code ?? cause?.message ?? (err as Error).message;
+        throw new CliError(EXIT.unexpected, res ? `lost the connection to ${this.options.server} while reading the answer to ${method} ${path}: ${why}` : `cannot reach ${this.options.server}: ${why}`);
       }
-      const text = await res.text();
       // A retried write whose first attempt is still running answers 409 with Retry-After: wait for it.
       const inProgress = write && attempt > 1 && res.status === 409 && res.headers.has('retry-after');
       if ((RETRIED_STATUS.has(res.status) || inProgress) && attempt < attempts) {
@@ -85,6 +88,8 @@ export class Client {
         continue;
       }
       if (res.status >= 200 && res.status < 300) return { status: res.status, headers: res.headers, text };
+      // Not the input's fault (3): the first attempt may still commit, so say so and exit 1.
+      if (inProgress) throw new CliError(EXIT.unexpected, `${method} ${path} is still in progress at the edge after ${attempts} attempts; it may yet commit: check before retrying (xdsflare get revisions)`);
       throw apiError(res.status, text, opts.describePath);
     }
   }

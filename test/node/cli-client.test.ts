@@ -6,7 +6,8 @@ import { CliError, EXIT } from '../../cli/exit-codes';
 
 // The CLI's HTTP client against a scripted server on 127.0.0.1: retries keep the Idempotency-Key.
 
-type Reply = { status: number; headers?: Record<string, string>; body?: string };
+/** `cut`: the connection drops after the headers and part of the body. */
+type Reply = { status: number; headers?: Record<string, string>; body?: string; cut?: boolean };
 let server: Server;
 let base: string;
 let script: Reply[] = [];
@@ -16,6 +17,12 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push(req);
     const reply = script.shift() ?? { status: 200, body: '{}' };
+    if (reply.cut) {
+      res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"revision"');
+      setTimeout(() => req.socket.destroy(), 20);
+      return;
+    }
     res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
     res.end(reply.body ?? '{}');
   });
@@ -76,6 +83,20 @@ describe('CLI client', () => {
     expect(err).toBeInstanceOf(CliError);
     expect(err).toMatchObject({ code: EXIT.unexpected, message: expect.stringContaining('cannot reach http://127.0.0.1:9') });
     expect(slept).toBe(1);
+  });
+
+  it('retries an answer whose connection drops half-way through the body, as any network error', async () => {
+    setup({ status: 200, cut: true }, { status: 201, body: '{"revision":5}' });
+    expect((await client().request('POST', '/api/v1/apply', { body: '[]' })).text).toBe('{"revision":5}');
+    expect(seen.map((r) => r.headers['idempotency-key'])).toEqual(['key-1', 'key-1']);
+    setup({ status: 200, cut: true }, { status: 200, cut: true });
+    await expect(client({ attempts: 2 }).request('GET', '/api/v1/revisions/3/status')).rejects.toMatchObject({ code: EXIT.unexpected, message: expect.stringContaining(`lost the connection to ${base}`) });
+  });
+
+  it('exits 1, not 3, when a retried write is still in progress at the edge after the last attempt: it may yet commit', async () => {
+    setup({ status: 503 }, { status: 409, headers: { 'retry-after': '1' }, body: '{"title":"Conflict","detail":"a request with this Idempotency-Key is still in progress; retry later"}' });
+    const err = await client({ attempts: 2 }).request('POST', '/x', { body: '{}' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: EXIT.unexpected, message: expect.stringContaining('still in progress') });
   });
 
   it('maps auth and not-found answers to their exit codes', async () => {
