@@ -39,9 +39,14 @@ export async function applyAction(env: Env, id: number, action: RolloutAction, a
       return { ok: true, rollout: await saveRollout(db, r, now), nextAt: now };
     }
     case 'promote': {
+      const wasPaused = r.state === 'paused';
       r.state = 'progressing';
       const last = r.steps.length - 1;
-      if (r.currentStep === last) return { ok: true, rollout: await saveRollout(db, r, now), nextAt: now };
+      if (r.currentStep === last) {
+        // Already at 100%, so promote is a resume: a paused step's timeout starts again, as resume does.
+        if (wasPaused && current.outcome === 'pending') current.deadline = iso(now + r.timeoutSeconds * 1000);
+        return { ok: true, rollout: await saveRollout(db, r, now), nextAt: now };
+      }
       // The steps jumped over stay in the history, marked skipped, so history[i] is always step i.
       if (current.outcome === 'pending') current.outcome = 'skipped';
       const skipped: StepRecord[] = r.steps.slice(r.currentStep + 1, last).map((weight, i) => ({ step: r.currentStep + 1 + i, weight, revision: null, startedAt: null, convergedAt: null, deadline: null, outcome: 'skipped' }));

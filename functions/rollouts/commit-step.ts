@@ -81,7 +81,8 @@ export async function commitStep(env: Env, r: Rollout, step: number, weight: num
       return { ok: true, revision: outcome.revision, committed: outcome.committed };
     } catch (err) {
       if (isRace(err) && attempt < ATTEMPTS) continue;
-      if (err instanceof ProblemError && err.problem.status < 500 && !opts.throwRefusals) return { ok: false, message: describeRefusal(err) };
+      // A race lost every time is no refusal: thrown, so the driver tries again later instead of aborting.
+      if (err instanceof ProblemError && err.problem.status < 500 && !opts.throwRefusals && !isRace(err)) return { ok: false, message: describeRefusal(err) };
       throw err;
     }
   }
@@ -130,7 +131,8 @@ export async function commitRollback(env: Env, r: Rollout, actor: Actor): Promis
         return error ? { revision, error } : { revision };
       } catch (err) {
         if (isRace(err) && attempt < ATTEMPTS) continue;
-        if (!(err instanceof ProblemError) || err.problem.status >= 500) throw err;
+        // Still racing: thrown (the driver retries), not mistaken for a refusal that skips the manifest or the route.
+        if (!(err instanceof ProblemError) || err.problem.status >= 500 || isRace(err)) throw err;
         if (!withManifest || !r.manifest.length) return { revision: null, error: `the rollback was refused, nothing was changed: ${describeRefusal(err)}` };
         error = `the manifest's objects could not be restored (${describeRefusal(err)}); only the route was put back on stable`;
         break;

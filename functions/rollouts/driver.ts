@@ -45,9 +45,18 @@ export class RolloutDriver extends DurableObject<Env> {
   async act(id: number, action: RolloutAction, actor: Actor, reason?: string): Promise<ActionResult> {
     await this.#remember(id);
     return this.#serial(async () => {
-      const result = await applyAction(this.env, id, action, actor, reason);
-      if (result.ok) await this.#arm(result.nextAt);
-      return result;
+      try {
+        const result = await applyAction(this.env, id, action, actor, reason);
+        if (result.ok) await this.#arm(result.nextAt);
+        return result;
+      } catch (err) {
+        // Maybe half done (an abort recorded, its rollback not committed): look again soon and carry on
+        // from D1, rather than at an alarm set for the end of a long pause (the sweep sees an alarm and waits).
+        const at = Date.now() + RETRY_MS;
+        const armed = await this.ctx.storage.getAlarm();
+        if (armed === null || armed > at) await this.ctx.storage.setAlarm(at);
+        throw err;
+      }
     });
   }
 
