@@ -31,7 +31,7 @@ export const bootstrapRouteDocs: RouteDoc[] = [
     operationId: 'getExport',
     summary: "A node's view as files for Envoy's filesystem subscription",
     description:
-      "One DiscoveryResponse per file: `cds.json`, `lds.json`, one ClusterLoadAssignment per `eds/` file and one RouteConfiguration per `rds/` file (Envoy rejects a file EDS or RDS update with more than one), and with scope secrets:read the SDS secrets in `sds/`. Config sources inside point at `path_config_source` files under `dir`, reloaded when a file is moved into their directory. `xdsflare export` writes them atomically.",
+      "One DiscoveryResponse per file: `cds.json`, `lds.json`, one ClusterLoadAssignment per `eds/` file and one RouteConfiguration per `rds/` file (Envoy rejects a file EDS or RDS update with more than one), and with scope secrets:read the SDS secrets in `sds/`. Config sources inside point at `path_config_source` files under `dir`, each reloaded when that file is renamed into place. `xdsflare export` writes them atomically.",
     tags,
     scope: 'config:read',
     query: ExportQuerySchema,

@@ -111,12 +111,12 @@ describe('GET /api/v1/bootstrap', () => {
     expect(delta.static_resources.clusters[0]).toMatchObject({ type: 'STRICT_DNS', load_assignment: { endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 'xdsflare-bridge.xdsflare-system.svc.cluster.local', port_value: 18000 } } } }] }] } });
   });
 
-  it('file: CDS and LDS from files under dir, each reloaded on moves into its watched directory', async () => {
+  it('file: CDS and LDS from files under dir, each reloaded when it is renamed into place (and not when another file is)', async () => {
     const b = (await bootstrap('node=edge-file&mode=file&dir=/etc/envoy/xds/', { json: true })).body;
     expectValidBootstrap(b);
     expect(b.dynamic_resources).toEqual({
-      cds_config: { path_config_source: { path: '/etc/envoy/xds/cds.json', watched_directory: { path: '/etc/envoy/xds' } }, resource_api_version: 'V3' },
-      lds_config: { path_config_source: { path: '/etc/envoy/xds/lds.json', watched_directory: { path: '/etc/envoy/xds' } }, resource_api_version: 'V3' },
+      cds_config: { path_config_source: { path: '/etc/envoy/xds/cds.json' }, resource_api_version: 'V3' },
+      lds_config: { path_config_source: { path: '/etc/envoy/xds/lds.json' }, resource_api_version: 'V3' },
     });
     expect(b.static_resources).toBeUndefined();
   });

@@ -14,12 +14,12 @@ async function setup(ns: string) {
 
 const TYPE_OF_URL = Object.fromEntries(Object.entries({ ...RESOURCE_TYPES, secrets: SECRET_TYPE_URL }).map(([t, url]) => [url, t]));
 
-/** Every `path_config_source.path` in a resource, with the directory watched for it. */
-function fileSources(json: unknown, out: { path: string; watched: string }[] = []) {
+/** Every `path_config_source` in a resource. */
+function fileSources(json: unknown, out: { path: string; watched_directory?: unknown }[] = []) {
   if (Array.isArray(json)) json.forEach((v) => fileSources(v, out));
   else if (json && typeof json === 'object') {
     const o = json as Record<string, any>;
-    if (o.path_config_source) out.push({ path: o.path_config_source.path, watched: o.path_config_source.watched_directory.path });
+    if (o.path_config_source) out.push(o.path_config_source);
     Object.values(o).forEach((v) => fileSources(v, out));
   }
   return out;
@@ -48,10 +48,11 @@ describe('GET /api/v1/export', () => {
       for (const r of f.content.resources) {
         expect(r['@type']).toBe(f.content.type_url);
         expect(() => envoy().decodeStrict(r)).not.toThrow();
-        // Every file another resource names exists, watched in its own directory.
+        // Every file another resource names exists, and only its own renames reload it (a watched
+        // directory would reload every file in it whenever any one is renamed).
         for (const s of fileSources(r)) {
           expect(written).toContain(s.path);
-          expect(s.path.startsWith(`${s.watched}/`)).toBe(true);
+          expect(s.watched_directory).toBeUndefined();
         }
       }
       const type = TYPE_OF_URL[f.content.type_url] as ResourceType | 'secrets';
@@ -72,7 +73,7 @@ describe('GET /api/v1/export', () => {
     // The clusters read EDS from files, not from a server.
     const cds = files.find((f) => f.name === 'cds.json')!.content.resources.filter((c) => c.type === 'EDS');
     expect(cds.length).toBeGreaterThan(0);
-    for (const c of cds) expect(c.eds_cluster_config.eds_config).toEqual({ path_config_source: { path: `${DIR}/eds/${fileNameOf(c.name)}`, watched_directory: { path: `${DIR}/eds` } }, resource_api_version: 'V3' });
+    for (const c of cds) expect(c.eds_cluster_config.eds_config).toEqual({ path_config_source: { path: `${DIR}/eds/${fileNameOf(c.name)}` }, resource_api_version: 'V3' });
     // The Secret the mutual-TLS cluster needs is exported to the admin (scope secrets:read).
     expect(files.filter((f) => f.name.startsWith('sds/')).map((f) => f.content.resources[0]!.name).sort()).toEqual(['kubernetes://exp-client', 'kubernetes://exp-client-cacert']);
   });

@@ -101,8 +101,8 @@ function fileBootstrap(o: FileBootstrapOptions): Json {
   return {
     node: bootstrapNode(o.node),
     dynamic_resources: {
-      cds_config: fileConfigSource(joinPath(o.dir, WILDCARD_FILES.clusters), o.dir),
-      lds_config: fileConfigSource(joinPath(o.dir, WILDCARD_FILES.listeners), o.dir),
+      cds_config: fileConfigSource(joinPath(o.dir, WILDCARD_FILES.clusters)),
+      lds_config: fileConfigSource(joinPath(o.dir, WILDCARD_FILES.listeners)),
     },
     admin: ADMIN,
   };

@@ -29,6 +29,8 @@ describe('fileNameOf', () => {
   });
 });
 
-it('pathConfigSource reads one file and watches its directory', () => {
-  expect(pathConfigSource('/x/', 'endpoints', 'outbound|80||h')).toEqual({ path_config_source: { path: '/x/eds/outbound__80____h.json', watched_directory: { path: '/x/eds' } }, resource_api_version: 'V3' });
+it('pathConfigSource reads one file, reloaded when that file (and no other) is renamed into place', () => {
+  // Envoy watches a plain path for moves onto it (inotify on the parent directory, filtered by name). A
+  // watched_directory would reload every file of that directory whenever any one of them is renamed.
+  expect(pathConfigSource('/x/', 'endpoints', 'outbound|80||h')).toEqual({ path_config_source: { path: '/x/eds/outbound__80____h.json' }, resource_api_version: 'V3' });
 });

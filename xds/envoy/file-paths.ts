@@ -7,7 +7,7 @@
  * REST) EDS or RDS answer holding more than one resource (xds-protocol.md §7).
  */
 
-/** The sub-directories of named resources, which are also the directories Envoy watches for them. */
+/** The sub-directories of named resources. */
 export const FILE_SUBSCRIPTION_DIRS = { endpoints: 'eds', routes: 'rds', secrets: 'sds' } as const;
 export type NamedFileType = keyof typeof FILE_SUBSCRIPTION_DIRS;
 
@@ -43,14 +43,18 @@ export const relativeFilePath = (type: NamedFileType, name: string) => `${FILE_S
 /** `dir` + a relative path, without doubling the separator. */
 export const joinPath = (dir: string, relative: string) => `${dir.replace(/\/+$/, '')}/${relative}`;
 
-/** The ConfigSource that reads one named resource from its file, reloading on moves into its directory. */
+/** The ConfigSource that reads one named resource from its file, reloading when that file is renamed into place. */
 export function pathConfigSource(dir: string, type: NamedFileType, name: string): Record<string, unknown> {
-  return fileConfigSource(joinPath(dir, relativeFilePath(type, name)), joinPath(dir, FILE_SUBSCRIPTION_DIRS[type]));
+  return fileConfigSource(joinPath(dir, relativeFilePath(type, name)));
 }
 
-/** A `path_config_source` ConfigSource: Envoy reloads `path` when an entry is moved into `watched`. */
-export function fileConfigSource(path: string, watched: string): Record<string, unknown> {
-  return { path_config_source: { path, watched_directory: { path: watched } }, resource_api_version: 'V3' };
+/**
+ * A `path_config_source` ConfigSource: Envoy reloads `path` when a file is moved onto it (it watches
+ * the parent directory, filtered by name). No `watched_directory`: with one, every move into the
+ * directory reloads every file read from it, so one changed EDS file would reload them all.
+ */
+export function fileConfigSource(path: string): Record<string, unknown> {
+  return { path_config_source: { path }, resource_api_version: 'V3' };
 }
 
 /** 64-bit FNV-1a as 16 hex digits: a stable suffix for cut names (not a security boundary). */
