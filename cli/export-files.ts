@@ -17,7 +17,7 @@ export interface WriteExportResult {
   written: string[];
   /** Files whose content was already on disk: not rewritten, so Envoy does not reload them. */
   unchanged: string[];
-  /** Files an earlier export wrote that this one no longer lists, removed last. */
+  /** Files an earlier export wrote that this one neither lists nor references, removed last. */
   removed: string[];
 }
 
@@ -85,10 +85,21 @@ async function readManifest(dir: string): Promise<string[]> {
   }
 }
 
+/** Every `path_config_source.path` the files' contents name: the files Envoy will read through them. */
+function referencedPaths(value: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) value.forEach((v) => referencedPaths(v, out));
+  else if (value && typeof value === 'object') {
+    const source = (value as { path_config_source?: { path?: unknown } }).path_config_source;
+    if (typeof source?.path === 'string') out.add(source.path);
+    Object.values(value).forEach((v) => referencedPaths(v, out));
+  }
+  return out;
+}
+
 /**
  * Writes an export into `dir` in the order given (the edge lists children before what references
- * them), each file atomically, then removes the files an earlier export wrote that this one no
- * longer lists — only after the new ones are in place. The manifest of what we wrote always covers
+ * them), each file atomically, then removes the files an earlier export wrote that this one
+ * neither lists nor references — only after the new ones are in place. The manifest of what we wrote always covers
  * every file of ours on disk, even after a crash half-way, so nothing of ours is ever left behind
  * and nothing of anyone else's is ever removed.
  */
@@ -113,7 +124,11 @@ export async function writeExport(dir: string, files: ExportFileToWrite[], optio
     result.written.push(file.name);
   }
 
-  const keep = new Set(names);
+  // A file the new config still reads stays (and stays ours): e.g. a secret the edge left out for a
+  // token without secrets:read, which the clusters and listeners written above still name.
+  const referenced = referencedPaths(files.map((f) => f.content));
+  const kept = previous.filter((n) => !names.includes(n) && referenced.has(join(dir, n)));
+  const keep = new Set([...names, ...kept]);
   for (const stale of previous.filter((n) => !keep.has(n))) {
     await unlink(join(dir, stale)).then(
       () => result.removed.push(stale),
@@ -122,6 +137,6 @@ export async function writeExport(dir: string, files: ExportFileToWrite[], optio
       },
     );
   }
-  await writeAtomically(join(dir, MANIFEST), JSON.stringify([...names].sort()), fsync);
+  await writeAtomically(join(dir, MANIFEST), JSON.stringify([...keep].sort()), fsync);
   return result;
 }

@@ -62,6 +62,23 @@ describe('writeExport', () => {
     expect(JSON.parse(await readFile(join(dir, MANIFEST), 'utf8'))).toEqual(['cds.json', 'eds/a.json']);
   });
 
+  it('never removes a file the new export still references (a secret left out for a token without secrets:read), until nothing does', async () => {
+    const dir = await tempDir();
+    const secret = 'sds/kubernetes_3a_2f_2fweb-cert.json';
+    const clusters = (version: string) => ({
+      version_info: version,
+      type_url: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+      resources: [{ name: 'tls', transport_socket: { typed_config: { common_tls_context: { tls_certificate_sds_secret_configs: [{ name: 'kubernetes://web-cert', sds_config: { path_config_source: { path: join(dir, secret) }, resource_api_version: 'V3' } }] } } } }],
+    });
+    await writeExport(dir, [{ name: secret, content: { version_info: '1', resources: [] } }, { name: 'cds.json', content: clusters('1') }]);
+    // The edge leaves the secret out (and warns); cds.json still reads it.
+    const second = await writeExport(dir, [{ name: 'cds.json', content: clusters('2') }]);
+    expect(second.removed).toEqual([]);
+    expect(existsSync(join(dir, secret))).toBe(true);
+    const third = await writeExport(dir, [{ name: 'cds.json', content: response('3') }]);
+    expect(third.removed).toEqual([secret]);
+  });
+
   it('refuses unsafe names before writing anything', async () => {
     const dir = await tempDir();
     for (const name of ['../escape.json', '/etc/passwd.json', 'eds/../../x.json', '.hidden.json', 'eds/.x.json', 'cds.yaml', 'a b.json', 'eds/', 'x|y.json']) {
