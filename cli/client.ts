@@ -69,7 +69,8 @@ export class Client {
       let res: Response | undefined;
       let text: string;
       try {
-        res = await fetch(url, { method, headers, ...(opts.body !== undefined ? { body: opts.body } : {}) });
+        // No redirects: fetch would turn a redirected POST into a GET and drop the token across origins.
+        res = await fetch(url, { method, headers, redirect: 'manual', ...(opts.body !== undefined ? { body: opts.body } : {}) });
         // Inside the try: a connection that drops half-way through the body is a network error too.
         text = await res.text();
       } catch (err) {
@@ -88,6 +89,9 @@ export class Client {
         continue;
       }
       if (res.status >= 200 && res.status < 300) return { status: res.status, headers: res.headers, text };
+      if (res.status >= 300 && res.status < 400) {
+        throw new CliError(EXIT.unexpected, `the server redirected ${method} ${path} to ${res.headers.get('location') ?? '(nowhere)'} (${res.status}); point --server (XDSFLARE_SERVER) at the edge itself`);
+      }
       // Not the input's fault (3): the first attempt may still commit, so say so and exit 1.
       if (inProgress) throw new CliError(EXIT.unexpected, `${method} ${path} is still in progress at the edge after ${attempts} attempts; it may yet commit: check before retrying (xdsflare get revisions)`);
       throw apiError(res.status, text, opts.describePath);

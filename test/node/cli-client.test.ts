@@ -99,6 +99,13 @@ describe('CLI client', () => {
     expect(err).toMatchObject({ code: EXIT.unexpected, message: expect.stringContaining('still in progress') });
   });
 
+  it('follows no redirect: fetch would turn a redirected write into a GET (and drop the token across origins)', async () => {
+    setup({ status: 301, headers: { location: '/moved/api/v1/apply' } }, { status: 200, body: '{"revision":3}' });
+    const err = await client().request('POST', '/api/v1/apply', { body: '[]' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: EXIT.unexpected, message: expect.stringContaining('redirected POST /api/v1/apply to /moved/api/v1/apply') });
+    expect(seen.map((r) => r.method)).toEqual(['POST']);
+  });
+
   it('maps auth and not-found answers to their exit codes', async () => {
     setup({ status: 401, body: '{"title":"Unauthorized","detail":"invalid token"}' }, { status: 404, body: '{"title":"Not Found"}' });
     await expect(client().request('GET', '/x')).rejects.toMatchObject({ code: EXIT.auth });
