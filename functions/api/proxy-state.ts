@@ -26,6 +26,15 @@ const nackOf = (s: ProxyTypeStatus) => s.nack ?? undefined;
 const reached = (s: ProxyTypeStatus, revision: number) => s.servedRevision !== undefined && s.servedRevision >= revision;
 
 /**
+ * A REST poller's EDS or RDS subscription (`typeUrl#names`) that has not reached n and has not been
+ * heard of within the stale bound: Envoy dropped it (its cluster or route config went away) and will
+ * never poll it again, so it must not hold the proxy pending forever. A live one is heard of at least
+ * every heartbeat (30 s), whether or not it changed.
+ */
+const dropped = (key: string, s: ProxyTypeStatus, revision: number, now: number, staleMs: number) =>
+  key.includes('#') && !reached(s, revision) && now - Date.parse(s.seenAt ?? s.updatedAt) > staleMs;
+
+/**
  * Where one proxy stands on `revision`. Rejected: some subscription NACKed what it was last served,
  * from this revision or later. Converged: every subscription acknowledged what it was served, from
  * this revision or later. Otherwise pending (also with no subscriptions yet: nothing is delivered).
@@ -39,6 +48,7 @@ export function judgeProxy(row: Pick<ProxyRow, 'lastSeen' | 'versions'>, revisio
     if (nack && nack.version === s.served && reached(s, revision)) rejections.push({ type, version: nack.version, message: nack.message, inferred: nack.inferred });
   }
   if (rejections.length) return { state: 'rejected', rejections };
-  const converged = entries.length > 0 && entries.every(([, s]) => s.acked === s.served && reached(s, revision));
+  const live = entries.filter(([key, s]) => !dropped(key, s, revision, now, staleMs));
+  const converged = live.length > 0 && live.every(([, s]) => s.acked === s.served && reached(s, revision));
   return { state: converged ? 'converged' : 'pending', rejections };
 }

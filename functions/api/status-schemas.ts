@@ -11,6 +11,7 @@ export const SubscriptionStatusSchema = z
     servedRevision: z.int().optional().meta({ description: 'The revision `served` was rendered from' }),
     nack: NackSchema.optional().meta({ description: 'Present while the proxy rejects `served`' }),
     updatedAt: z.string(),
+    seenAt: z.string().optional().meta({ description: 'REST pollers: when the edge last heard this subscription polled (refreshed about every 30 s)' }),
   })
   .meta({ id: 'SubscriptionStatus' });
 

@@ -94,6 +94,11 @@ export interface ProxyTypeStatus {
   /** NACK detail, when the node rejected `served` (bridge clients) or is inferred to have. */
   nack?: { version: string; message: string; inferred: boolean; at: string };
   updatedAt: string;
+  /**
+   * REST pollers: when an edge isolate last heard this subscription polled (written with the node's
+   * heartbeat, so a subscription Envoy dropped can be told from one that is polling unchanged).
+   */
+  seenAt?: string;
 }
 
 /**

@@ -107,13 +107,16 @@ export function reportedVersion(nodeId: string, subscription: string, maxAgeMs: 
 
 /** True when something was written. */
 async function flush(env: Env, now: number): Promise<boolean> {
-  // Bounded batches; whatever is left stays dirty for the next flush.
-  const due = [...nodes.values()].filter((n) => n.identityDirty || n.dirty.size || now - n.persistedAt >= HEARTBEAT_MS).slice(0, MAX_NODES_PER_FLUSH);
+  // Bounded batches; whatever is left stays dirty for the next flush. A heartbeat only for a node heard
+  // since the last write: another isolate may hold a fresher lastSeen, not to be overwritten with ours.
+  const due = [...nodes.values()].filter((n) => n.identityDirty || n.dirty.size || (now - n.persistedAt >= HEARTBEAT_MS && n.lastSeen > n.persistedAt)).slice(0, MAX_NODES_PER_FLUSH);
   if (!due.length) return false;
   const db = openDatabase(env.DB);
   const statements = due.map((n) => {
-    // (Typed as stored rows are read; the null nacks only exist for the merge.)
-    const versions = Object.fromEntries([...n.dirty].map((k) => [k, publicStatus(n.statuses.get(k)!)])) as Record<string, ProxyTypeStatus>;
+    // (Typed as stored rows are read; the null nacks only exist for the merge.) Subscriptions heard since
+    // the last write but unchanged get only seenAt, merged into what is stored: proof they are still polled.
+    const heard = [...n.statuses].filter(([k, s]) => !n.dirty.has(k) && s.reportedAt > n.persistedAt).map(([k, s]) => [k, { seenAt: new Date(s.reportedAt).toISOString() }]);
+    const versions = Object.fromEntries([...heard, ...[...n.dirty].map((k) => [k, publicStatus(n.statuses.get(k)!)])]) as Record<string, ProxyTypeStatus>;
     const row = {
       nodeId: n.info.id,
       cluster: n.info.cluster ?? '',
@@ -145,7 +148,7 @@ async function flush(env: Env, now: number): Promise<boolean> {
 }
 
 /** As stored; `nack: null` so the json_patch merge removes a rejection that no longer holds. */
-const publicStatus = ({ behind: _behind, reportedAt: _reportedAt, ...status }: TrackedStatus) => ({ ...status, nack: status.nack ?? null });
+const publicStatus = ({ behind: _behind, reportedAt, ...status }: TrackedStatus) => ({ ...status, nack: status.nack ?? null, seenAt: new Date(reportedAt).toISOString() });
 
 /**
  * Writes what changed, at most every XDS_STATUS_FLUSH_MS (default 5 s) per isolate, after the response (waitUntil). A failed
