@@ -2,10 +2,11 @@ import type { Context } from './command';
 import { CliError, EXIT } from './exit-codes';
 
 /**
- * The longest single held request. The edge holds up to 300 s; shorter chunks stay clear of fetch's
- * 300 s header timeout and of proxies that drop quiet connections.
+ * The longest single held request. The edge holds up to 300 s, but a proxy on the way answers 504
+ * to a quiet request long before that (GCP's load balancer at 30 s, nginx and AWS ALB at 60 s), and
+ * that 504 would come back on every retry: stay under the shortest of them.
  */
-export const WAIT_CHUNK_MS = 120_000;
+export const WAIT_CHUNK_MS = 25_000;
 
 /** What the edge answers for GET /revisions/{n}/status. */
 export interface RevisionStatus {

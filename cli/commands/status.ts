@@ -17,7 +17,7 @@ export const status: Command = {
   description: `
 Without --wait, one look (exit 0 unless rejected). With --wait, holds until every live proxy has
 acknowledged the revision or one rejected it, for at most the duration (default 5m), asking the edge
-in chunks of at most two minutes.
+in chunks of at most 25 seconds (under any proxy's idle timeout).
 Exit codes: 0 converged (or no proxies), 4 rejected by a proxy, 5 still pending when the wait ended.`,
   options: {
     wait: { type: 'string', value: '<dur>', bareValue: '5m', description: 'wait for convergence, e.g. 30s, 5m' },

@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../../cli/client';
+import type { Context } from '../../cli/command';
 import { CliError, EXIT } from '../../cli/exit-codes';
+import { waitForRevision } from '../../cli/wait';
 
 // The CLI's HTTP client against a scripted server on 127.0.0.1: retries keep the Idempotency-Key.
 
@@ -104,6 +106,35 @@ describe('CLI client', () => {
     const err = await client().request('POST', '/api/v1/apply', { body: '[]' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: EXIT.unexpected, message: expect.stringContaining('redirected POST /api/v1/apply to /moved/api/v1/apply') });
     expect(seen.map((r) => r.method)).toEqual(['POST']);
+  });
+
+  it("holds each waiting request under the 30 s a load balancer commonly allows (GCP's default; nginx and ALB cut at 60 s)", async () => {
+    // What such a proxy does to a request the edge holds longer: a 504 after its timeout.
+    const converged = '{"revision":3,"head":3,"phase":"converged","counts":{"converged":1,"rejected":0,"pending":0,"stale":0},"proxies":[]}';
+    const held: number[] = [];
+    const proxy = createServer((req, res) => {
+      const wait = Number(new URL(req.url!, 'http://x').searchParams.get('wait'));
+      held.push(wait);
+      res.writeHead(wait >= 30 ? 504 : 200, { 'content-type': 'application/json' }).end(wait >= 30 ? '' : converged);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const out: string[] = [];
+    const ctx = {
+      client: new Client({ server: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, idempotencyKey: 'k', sleep: noSleep }),
+      json: false,
+      output: 'text',
+      out: (t: string) => out.push(t),
+      err: (t: string) => out.push(t),
+      env: {},
+      cwd: '/',
+      readStdin: async () => '',
+    } satisfies Context;
+    try {
+      expect(await waitForRevision(ctx, 3, 10 * 60_000)).toBe(EXIT.ok);
+      expect(held).toHaveLength(1);
+    } finally {
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
   });
 
   it('maps auth and not-found answers to their exit codes', async () => {
