@@ -10,6 +10,10 @@ import { findCommittedRevision, loadRollout, saveRollout } from './store';
 export const DEFAULT_TICK_MS = 1000;
 /** A rollout whose creating request never recorded its first step is given up after this. */
 const START_GRACE_MS = 60_000;
+/** An abort keeps the first rejections, clipped (revision status has them all): a D1 row is at most 2 MB. */
+const MAX_REJECTIONS = 20;
+const MAX_REJECTION_MESSAGE = 1024;
+const clip = (s: string) => (s.length > MAX_REJECTION_MESSAGE ? `${s.slice(0, MAX_REJECTION_MESSAGE - 1)}…` : s);
 
 /** How often the driver looks at a step's convergence (ROLLOUT_TICK_MS). */
 export function tickMs(env: Env): number {
@@ -46,7 +50,7 @@ async function judgeStep(env: Env, r: Rollout, entry: StepRecord, now: number): 
   const status = await statusOf(db, entry.revision!, staleBoundMs(env));
   const what = `revision ${entry.revision} (step ${entry.step}, ${entry.weight}% to the candidate)`;
   if (status.phase === 'rejected') {
-    const rejections = status.proxies.flatMap((p) => p.rejections.map((x) => ({ node_id: p.node_id, type: x.type, message: x.message, inferred: x.inferred })));
+    const rejections = status.proxies.flatMap((p) => p.rejections.map((x) => ({ node_id: p.node_id, type: x.type, message: clip(x.message), inferred: x.inferred }))).slice(0, MAX_REJECTIONS);
     const n = status.counts.rejected;
     const first = rejections[0];
     const message = `${what} was rejected by ${n} prox${n === 1 ? 'y' : 'ies'}${first ? `: ${first.node_id} ${first.inferred ? '(inferred) ' : ''}${first.message}` : ''}`;

@@ -117,3 +117,20 @@ describe('an action that fails half-way', () => {
     expect(await weightsAt(ns, r.abort.rollbackRevision)).toEqual({ v1: 100 });
   });
 });
+
+describe('an abort with many rejections', () => {
+  it('records the first 20, each message clipped, so the rollout row stays far below D1 row limits (2 MB); the message counts them all', async () => {
+    const ns = await setUp('manynacks');
+    const { body } = await start(request(ns));
+    const id = body.id;
+    const long = `Error adding/updating cluster(s) outbound|9080|v2|${ns}: ${'x'.repeat(4000)}`;
+    await report(Array.from({ length: 30 }, (_, i) => ({ node: `manynacks-${i}`, revision: body.history[0].revision, nack: long })));
+    await tick(id);
+    const r = await read(id);
+    expect(r.state).toBe('aborted');
+    expect(r.abort.message).toContain('was rejected by 30 proxies');
+    expect(r.abort.rejections).toHaveLength(20);
+    for (const x of r.abort.rejections) expect(x.message.length).toBeLessThanOrEqual(1024);
+    expect(r.abort.rejections[0].message.startsWith('Error adding/updating cluster(s)')).toBe(true);
+  });
+});
