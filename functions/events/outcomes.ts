@@ -67,7 +67,10 @@ async function detectOnce(env: Env): Promise<void> {
 }
 
 let running: Promise<void> | undefined;
+let runningSince = 0;
 let again = false;
+/** A run still going after this is given up on: its request's waitUntil was cut short and it will never settle. */
+const STUCK_MS = 60_000;
 
 /**
  * Judges the recent revisions that have no outcome yet, as GET /revisions/{n}/status would, and
@@ -77,11 +80,12 @@ let again = false;
  * Never rejects.
  */
 export function detectOutcomes(env: Env): Promise<void> {
-  if (running) {
+  if (running && Date.now() - runningSince < STUCK_MS) {
     again = true;
     return running;
   }
-  running = (async () => {
+  runningSince = Date.now();
+  const run: Promise<void> = (async () => {
     do {
       again = false;
       await detectOnce(env);
@@ -89,7 +93,8 @@ export function detectOutcomes(env: Env): Promise<void> {
   })()
     .catch((err) => console.warn(JSON.stringify({ msg: 'could not judge revision outcomes', error: String(err) })))
     .finally(() => {
-      running = undefined;
+      if (running === run) running = undefined;
     });
-  return running;
+  running = run;
+  return run;
 }

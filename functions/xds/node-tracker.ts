@@ -32,10 +32,16 @@ const HEARTBEAT_MS = 30_000;
 export const INFERRED_NACK_POLLS = 3;
 const MAX_NODES = 10_000;
 const MAX_NODES_PER_FLUSH = 500;
+/**
+ * A flush still running after this is given up on: its request's waitUntil was cut short (at 30 s)
+ * and it will never settle, which must not stop this isolate from ever writing status again.
+ */
+const STUCK_FLUSH_MS = 60_000;
 
 const nodes = new Map<string, TrackedNode>();
 let lastFlush = 0;
 let flushing: Promise<void> | undefined;
+let flushStartedAt = 0;
 
 export interface PollReport {
   node: NodeInfo;
@@ -138,12 +144,24 @@ async function flush(env: Env, now: number): Promise<boolean> {
         set: { cluster: row.cluster, userAgent: row.userAgent, labels: row.labels, view: row.view, transport: row.transport, lastSeen: row.lastSeen, bridge: null, versions: sql`json_patch(${proxies.versions}, excluded.versions)` },
       });
   });
+  // Cleared now (polls meanwhile mark them again); put back if the write fails, or a change a node
+  // reported once (an ACK, a servedRevision) would be lost: its later polls answer 304 and change nothing.
+  const before = due.map((n) => ({ n, dirty: [...n.dirty], identityDirty: n.identityDirty, persistedAt: n.persistedAt }));
   for (const n of due) {
     n.dirty.clear();
     n.identityDirty = false;
     n.persistedAt = now;
   }
-  await db.batch(statements as [ (typeof statements)[number], ...(typeof statements)[number][] ]);
+  try {
+    await db.batch(statements as [ (typeof statements)[number], ...(typeof statements)[number][] ]);
+  } catch (err) {
+    for (const b of before) {
+      for (const k of b.dirty) b.n.dirty.add(k);
+      b.n.identityDirty ||= b.identityDirty;
+      if (b.n.persistedAt === now) b.n.persistedAt = b.persistedAt;
+    }
+    throw err;
+  }
   return true;
 }
 
@@ -152,21 +170,22 @@ const publicStatus = ({ behind: _behind, reportedAt, ...status }: TrackedStatus)
 
 /**
  * Writes what changed, at most every XDS_STATUS_FLUSH_MS (default 5 s) per isolate, after the response (waitUntil). A failed
- * flush is logged and dropped: status is advisory and the next report carries it again.
+ * flush is logged; what it held is written by the next one.
  */
 export function flushNodesIfDue(env: Env, waitUntil: (p: Promise<unknown>) => void): void {
   const now = Date.now();
   const interval = Number(env.XDS_STATUS_FLUSH_MS ?? DEFAULT_FLUSH_MS);
-  if (flushing || now - lastFlush < (Number.isFinite(interval) ? interval : DEFAULT_FLUSH_MS)) return;
-  lastFlush = now;
-  flushing = flush(env, now)
+  if ((flushing && now - flushStartedAt < STUCK_FLUSH_MS) || now - lastFlush < (Number.isFinite(interval) ? interval : DEFAULT_FLUSH_MS)) return;
+  lastFlush = flushStartedAt = now;
+  const run: Promise<void> = flush(env, now)
     // What was written may settle a revision: judge it (and emit its event) in the same waitUntil.
     .then((wrote) => (wrote ? detectOutcomes(env) : undefined))
     .catch((err) => console.warn(JSON.stringify({ msg: 'could not record proxy status', error: String(err) })))
     .finally(() => {
-      flushing = undefined;
+      if (flushing === run) flushing = undefined;
     });
-  waitUntil(flushing);
+  flushing = run;
+  waitUntil(run);
 }
 
 /** Forget everything (tests whose storage is reset between cases). */

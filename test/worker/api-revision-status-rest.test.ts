@@ -137,3 +137,48 @@ describe('the REST status heartbeat', () => {
     expect(row!.last_seen).toBe(fresher);
   });
 });
+
+describe('the REST status flush', () => {
+  it('is not blocked for good by a flush that never settled (its waitUntil cut short while D1 hung)', async () => {
+    await applyYaml(REVIEWS([80, 20], ns));
+    // A D1 whose writes never answer: the flush started with it never settles, as when the runtime
+    // cancels a request's waitUntil work mid-way.
+    const hung = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === 'batch') return () => new Promise(() => {});
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const ctx = createExecutionContext();
+    const body = JSON.stringify({ node: envoyNode('stuck-1'), type_url: RESOURCE_TYPES.clusters });
+    const res = await app.fetch(new Request(`${BASE}/v3/discovery:clusters`, { method: 'POST', headers: { host: 'xds_cluster', 'content-type': 'application/json' }, body }), { ...env, DB: hung, XDS_STATUS_FLUSH_MS: '0', XDS_FRESHNESS_MS: '0' }, ctx);
+    expect(res.status).toBe(200);
+    // A minute later, with D1 answering again, this isolate still records what pollers report.
+    const t0 = Date.now();
+    vi.spyOn(Date, 'now').mockImplementation(() => t0 + 61_000);
+    await poll('clusters', { node: envoyNode('stuck-2') }, edge);
+    const { results } = await env.DB.prepare("select node_id from proxies where node_id like 'stuck-%' order by node_id").all<{ node_id: string }>();
+    expect(results.map((r) => r.node_id)).toContain('stuck-2');
+  });
+
+  it('writes again what a failed flush could not write, although the poller now only gets 304s', async () => {
+    const revision = await applyYaml(REVIEWS([80, 20], ns));
+    const node = envoyNode('lost-1');
+    const served = await poll('clusters', { node }, edge);
+    // The poller's ACK arrives while D1 refuses writes: that flush fails.
+    const failing = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === 'batch') return () => Promise.reject(new Error('D1_ERROR: simulated outage'));
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    expect((await poll('clusters', { node, version: served.body!.version_info }, via({ DB: failing } as unknown as Record<string, string>))).status).toBe(304);
+    // D1 is back; the poller polls again, unchanged.
+    expect((await poll('clusters', { node, version: served.body!.version_info }, edge)).status).toBe(304);
+    const row = await env.DB.prepare('select versions from proxies where node_id = ?').bind('lost-1').first<{ versions: string }>();
+    expect(JSON.parse(row!.versions)[RESOURCE_TYPES.clusters]).toMatchObject({ acked: served.body!.version_info, served: served.body!.version_info, servedRevision: revision });
+    expect(await statusOf(revision)).toMatchObject({ phase: 'converged' });
+  });
+});
