@@ -19,7 +19,8 @@ export const exportCommand: Command = {
   description: `
 Each file is written to a temporary name and renamed into place, as Envoy's file watcher requires,
 endpoints and routes before the clusters and listeners that reference them. Pair it with
-"xdsflare bootstrap --mode file --dir <dir>"; run it again after each change.`,
+"xdsflare bootstrap --mode file --dir <dir>"; run it again after each change. With -o json it prints
+what it wrote ({revision, dir, written, unchanged, removed, warnings}), never the files' contents.`,
   options: {
     ...NODE_OPTIONS,
     dir: { type: 'string', value: '<dir>', description: 'where to write the files (required)' },
@@ -27,10 +28,11 @@ endpoints and routes before the clusters and listeners that reference them. Pair
   positionals: { min: 0, max: 0 },
   async run(ctx, values) {
     const dir = resolve(ctx.cwd, stringOption(values, 'dir', true));
-    const { body, answer } = await ctx.client.json<ExportAnswer>('GET', '/api/v1/export', { query: { ...nodeQuery(values), dir } });
+    const { body } = await ctx.client.json<ExportAnswer>('GET', '/api/v1/export', { query: { ...nodeQuery(values), dir } });
     for (const w of body.warnings ?? []) ctx.err(`warning: ${w}`);
     const result = await writeExport(dir, body.files);
-    if (ctx.json) ctx.out(answer.text.trim());
+    // Not the edge's answer: its sds/ files hold private keys, and CI logs keep what a job prints.
+    if (ctx.json) ctx.out(JSON.stringify({ revision: body.revision, dir, ...result, warnings: body.warnings ?? [] }));
     else {
       for (const name of result.written) ctx.out(`wrote ${name}`);
       for (const name of result.removed) ctx.out(`removed ${name}`);
