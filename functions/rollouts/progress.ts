@@ -57,7 +57,11 @@ async function judgeStep(env: Env, r: Rollout, entry: StepRecord, now: number): 
     await abortRollout(env, r, { reason: 'rejected', message, rejections }, ownActor(r), now);
     return null;
   }
-  if (status.phase === 'converged' || status.phase === 'no-proxies') {
+  // No proxy at all: nothing can confirm or reject the step, so it stands, and says so. Every proxy
+  // stale (a bridge cut off from the edge, say) is different: nobody is known to have it, so the
+  // step waits, and times out if they never come back.
+  const blind = status.phase === 'no-proxies' && status.counts.stale > 0;
+  if (status.phase === 'converged' || (status.phase === 'no-proxies' && !blind)) {
     entry.outcome = 'converged';
     entry.convergedAt = iso(now);
     // Nothing connected to judge it: converged by definition, and said so.
@@ -72,7 +76,9 @@ async function judgeStep(env: Env, r: Rollout, entry: StepRecord, now: number): 
   }
   const deadline = Date.parse(entry.deadline!);
   if (now >= deadline) {
-    const message = `${what} did not converge within ${r.timeoutSeconds}s: ${status.counts.pending} of ${status.counts.pending + status.counts.converged} proxies pending`;
+    const message = blind
+      ? `${what} could not be confirmed within ${r.timeoutSeconds}s: every proxy is stale (${status.counts.stale} not seen for ${staleBoundMs(env) / 1000}s; is the bridge cut off from the edge?)`
+      : `${what} did not converge within ${r.timeoutSeconds}s: ${status.counts.pending} of ${status.counts.pending + status.counts.converged} proxies pending`;
     await abortRollout(env, r, { reason: 'timeout', message, rejections: [] }, ownActor(r), now);
     return null;
   }

@@ -77,6 +77,21 @@ describe('a rollout steps through its weights', () => {
     expect(r.history.map((h: any) => h.noProxies)).toEqual([true, true]);
   });
 
+  it('does not take proxies that all went stale for none: the step waits, and times out', async () => {
+    const ns = await setUp('allstale');
+    const { body } = await start(request(ns, { steps: [50, 100], timeoutSeconds: 1 }));
+    // The only proxy was last heard long ago (its bridge cut off from the edge, say).
+    await report([{ node: 'allstale-1', revision: body.history[0].revision - 1, lastSeen: new Date(Date.now() - 3_600_000).toISOString() }]);
+    await runAlarm(body.id);
+    expect((await read(body.id)).history[0].outcome).toBe('pending');
+    await new Promise((r) => setTimeout(r, 1100));
+    await runAlarm(body.id);
+    const r = await read(body.id);
+    expect(r.state).toBe('aborted');
+    expect(r.abort).toMatchObject({ reason: 'timeout', message: expect.stringMatching(/every proxy is stale/) });
+    expect(r.history[0]).toMatchObject({ outcome: 'timeout' });
+  });
+
   it('waits pauseSeconds after a step converged before the next', async () => {
     const ns = await setUp('pause');
     const { body } = await start(request(ns, { pauseSeconds: 3600 }));
