@@ -22,19 +22,8 @@ const api = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 // plaintext (the token, a generated signing secret); a webhook PUT or DELETE is idempotent as it is.
 // '/rollouts/*' also matches '/rollouts': listing both ran the middleware twice, and the second saw its own claim (409).
 for (const path of ['/apply', '/namespaces/*', '/revisions/*', '/rollouts/*']) api.use(path, idempotency());
-api.route('/', apply);
-api.route('/', revisions);
-api.route('/', revisionStatus);
-api.route('/', rollouts);
-api.route('/', tokens);
-api.route('/', webhooks);
-api.route('/', proxies);
-api.route('/', proxyStatus);
-api.route('/', snapshots);
-api.route('/', configDump);
-api.route('/', bootstrap);
-// Before objects: its /namespaces/:namespace/:plural routes would otherwise take secrets as an unknown plural.
-api.route('/', secrets);
-api.route('/', objects);
+// In order: secrets before objects, whose /namespaces/:namespace/:plural routes would otherwise take
+// secrets as an unknown plural.
+for (const routes of [apply, revisions, revisionStatus, rollouts, tokens, webhooks, proxies, proxyStatus, snapshots, configDump, bootstrap, secrets, objects]) api.route('/', routes);
 
 export default api;
