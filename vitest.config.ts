@@ -16,8 +16,8 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['xds/**/*.test.ts', 'gateway/**/*.test.ts', 'test/node/**/*.test.ts'],
-          globalSetup: ['./test/node/global-setup.ts'],
+          include: ['xds/**/*.test.ts', 'gateway/**/*.test.ts', 'cli/**/*.test.ts', 'test/{bridge,cli,docs,e2e,golden}/**/*.test.ts'],
+          globalSetup: ['./test/support/global-setup.ts'],
           testTimeout: 30_000,
         },
       },
@@ -43,8 +43,8 @@ export default defineConfig({
         ],
         test: {
           name: 'worker',
-          include: ['test/worker/**/*.test.ts', 'functions/**/*.test.ts'],
-          setupFiles: ['./test/worker/apply-migrations.ts'],
+          include: ['test/edge/**/*.test.ts', 'functions/**/*.test.ts'],
+          setupFiles: ['./test/edge/apply-migrations.ts'],
         },
       },
     ],

@@ -1,14 +1,14 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
-import api from './api';
+import api from './app';
 import type { Env } from './env';
 import { sweepEvents } from './events/sweep';
 import { onError } from './http/on-error';
 import { problemResponse } from './http/problem';
 import { sweepRollouts } from './rollouts/sweep';
 import openapi from './openapi/serve';
-import sds from './secrets/sds';
-import discovery from './xds/discovery';
+import sds from './discovery/sds';
+import discovery from './discovery/rest-discovery';
 
 export { RolloutDriver } from './rollouts/driver';
 export { EventDispatcher } from './events/dispatcher';

@@ -1,14 +1,14 @@
 import { Hono } from 'hono';
 import { parseManifest, validateIntent, type FieldError, type IntentObject } from '../../xds';
-import { requireScope, type AuthVariables } from '../auth/require-scope';
-import { objects } from '../db/schema';
-import { openDatabase } from '../db/store';
+import { requireScope, type AuthVariables } from '../http/require-scope';
+import { objects } from '../domain/db/schema';
+import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
 import { limitBody, readTextBody, requestSource } from '../http/body';
 import { badRequest } from '../http/problem';
 import { setWarningHeaders } from '../http/warnings';
-import { keyOf, parseLabelSelector, type ObjectKey } from './api-object';
-import { commitChanges, type Change } from './commit';
+import { keyOf, parseLabelSelector, type ObjectKey } from '../domain/config/object-key';
+import { commitChanges, type Change } from '../domain/config/commit';
 
 /** POST /apply: a multi-document manifest committed atomically as one revision (or a dry run). */
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();

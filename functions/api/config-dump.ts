@@ -1,13 +1,13 @@
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { RESOURCE_TYPES, selectView, toProtoDuration, type NodeInfo, type ResourceType } from '../../xds';
-import { requireScope, type AuthVariables } from '../auth/require-scope';
-import { proxies } from '../db/schema';
-import { openDatabase } from '../db/store';
+import { requireScope, type AuthVariables } from '../http/require-scope';
+import { proxies } from '../domain/db/schema';
+import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
 import { notFound } from '../http/problem';
-import { currentConfig, snapshotFor } from '../xds/snapshot-cache';
-import { parseLabelSelector } from './api-object';
+import { currentConfig, snapshotFor } from '../domain/config/config-cache';
+import { parseLabelSelector } from '../domain/config/object-key';
 import type { ConfigDump } from './status-schemas';
 
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { problem } from '../openapi/common';
 import type { RouteDoc } from '../openapi/route-doc';
 import { StatusReport } from './proxy-status';
-import { SnapshotsRequest } from './snapshots';
+import { SnapshotsRequest } from '../discovery/bridge-snapshots';
 import { ConfigDumpSchema, ProxyListSchema, SnapshotsResponseSchema } from './status-schemas';
 import { CreateTokenSchema, TokenCreatedSchema, TokenListSchema } from './token-schemas';
 

@@ -1,10 +1,10 @@
 import { desc } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { requireScope, type AuthVariables } from '../auth/require-scope';
-import { proxies, type ProxyRow } from '../db/schema';
-import { openDatabase } from '../db/store';
+import { requireScope, type AuthVariables } from '../http/require-scope';
+import { proxies, type ProxyRow } from '../domain/db/schema';
+import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
-import { isStale, staleBoundMs } from './proxy-state';
+import { isStale, staleBoundMs } from '../domain/status/proxy-state';
 import type { Proxy } from './status-schemas';
 
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();

@@ -2,13 +2,13 @@ import { sql } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { RESOURCE_TYPES, SECRET_TYPE_URL } from '../../xds';
-import { requireScope, type AuthVariables } from '../auth/require-scope';
-import { proxies, type ProxyTypeStatus } from '../db/schema';
-import { openDatabase } from '../db/store';
+import { requireScope, type AuthVariables } from '../http/require-scope';
+import { proxies, type ProxyTypeStatus } from '../domain/db/schema';
+import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
 import { limitBody } from '../http/body';
 import { parseJsonBody } from '../http/json-body';
-import { detectOutcomes } from '../events/outcomes';
+import { detectOutcomes } from '../domain/status/outcomes';
 
 const MAX_PROXIES = 1000;
 /** NACK details can list every rejected resource; a few KB tell what went wrong. */

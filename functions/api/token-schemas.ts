@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SCOPES } from '../auth/tokens';
+import { SCOPES } from '../domain/auth/tokens';
 
 /** POST /tokens: what it takes and returns, and what GET /tokens lists. */
 

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { requireScope, type AuthVariables } from '../auth/require-scope';
-import { forgetTokenCache, sha256Hex } from '../auth/tokens';
-import { tokens } from '../db/schema';
-import { openDatabase } from '../db/store';
+import { requireScope, type AuthVariables } from '../http/require-scope';
+import { forgetTokenCache, sha256Hex } from '../domain/auth/tokens';
+import { tokens } from '../domain/db/schema';
+import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
 import { limitBody } from '../http/body';
 import { badRequest, conflict, notFound } from '../http/problem';

@@ -2,8 +2,8 @@ import { buildExportFiles, checkConsistency, fileNameOf, FILE_SUBSCRIPTION_DIRS,
 import { sdsNamesOf } from '../../xds/secrets/references';
 import type { Env } from '../env';
 import { ProblemError } from '../http/problem';
-import { secretsForView } from '../secrets/serve';
-import { snapshotFor, type CachedConfig } from '../xds/snapshot-cache';
+import { secretsForView } from '../domain/secrets/view-secrets';
+import { snapshotFor, type CachedConfig } from '../domain/config/config-cache';
 import type { Export } from './schemas';
 
 export type ExportResult = Export & { files: ExportFile[] };

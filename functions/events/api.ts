@@ -1,14 +1,14 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { requireScope, type AuthVariables } from '../auth/require-scope';
-import { deliveries, webhooks, type DeliveryRow, type WebhookRow } from '../db/schema';
-import { openDatabase } from '../db/store';
+import { requireScope, type AuthVariables } from '../http/require-scope';
+import { deliveries, webhooks, type DeliveryRow, type WebhookRow } from '../domain/db/schema';
+import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
 import { limitBody } from '../http/body';
 import { parseJsonBody } from '../http/json-body';
 import { parseQuery } from '../http/query';
 import { badRequest, notFound } from '../http/problem';
-import { EVENT_TYPES, type EventType } from './emit';
+import { EVENT_TYPES, type EventType } from '../domain/events/emit';
 import { DeliveryQuerySchema, WebhookNameSchema, WebhookPutSchema, type Webhook } from './schemas';
 import { decryptWebhookSecret, encryptWebhookSecret } from './secret-store';
 import { generateSecret } from './signing';

@@ -1,6 +1,6 @@
 import { and, eq, lte, min } from 'drizzle-orm';
-import { deliveries, webhooks } from '../db/schema';
-import { openDatabase } from '../db/store';
+import { deliveries, webhooks } from '../domain/db/schema';
+import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
 import { decryptWebhookSecret } from './secret-store';
 import { signedHeaders } from './signing';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_TYPES } from './emit';
+import { EVENT_TYPES } from '../domain/events/emit';
 import { MAX_SECRET_BYTES, MIN_SECRET_BYTES, secretBytes } from './signing';
 
 const isHttpUrl = (s: string) => {

@@ -1,7 +1,7 @@
 import { decodeBase64, encodeBase64 } from '../../xds/secrets/pem';
 import type { Env } from '../env';
 import { serviceUnavailable } from '../http/problem';
-import { secretKeys, type EncryptedBlob } from '../secrets/crypto';
+import { secretKeys, type EncryptedBlob } from '../domain/secrets/crypto';
 
 /**
  * Webhook signing secrets at rest: AES-256-GCM under the same SECRETS_KEY as TLS Secrets, bound to

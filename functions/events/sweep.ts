@@ -1,10 +1,10 @@
 import { and, lt, ne } from 'drizzle-orm';
-import { deliveries } from '../db/schema';
-import { openDatabase } from '../db/store';
+import { deliveries } from '../domain/db/schema';
+import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
 import { nextDueAt } from './deliver';
-import { detectOutcomes } from './outcomes';
-import { wakeDispatcher } from './outbox';
+import { detectOutcomes } from '../domain/status/outcomes';
+import { wakeDispatcher } from '../domain/events/outbox';
 
 /** Finished deliveries stay listed this long (GET /webhooks/{name}/deliveries), then go. */
 const RETENTION_MS = 7 * 24 * 60 * 60_000;

@@ -1,9 +1,9 @@
 import { compare } from 'fast-json-patch';
 import type { IntentObject } from '../../xds';
-import { keyOf, type ObjectKey } from '../api/api-object';
-import type { ObjectRow } from '../db/schema';
-import { rowToIntent } from '../db/store';
-import { isSecret, type StoredSecretSpec } from '../secrets/stored';
+import { keyOf, type ObjectKey } from '../domain/config/object-key';
+import type { ObjectRow } from '../domain/db/schema';
+import { rowToIntent } from '../domain/db/store';
+import { isSecret, type StoredSecretSpec } from '../domain/secrets/stored';
 import type { IntentDiff, PatchOperation } from './schemas';
 
 /**

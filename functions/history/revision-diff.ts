@@ -1,5 +1,5 @@
-import { keyOf, type ObjectKey } from '../api/api-object';
-import { rowToIntent, type Database } from '../db/store';
+import { keyOf, type ObjectKey } from '../domain/config/object-key';
+import { rowToIntent, type Database } from '../domain/db/store';
 import { diffIntents } from './diff-intents';
 import { diffRendered } from './diff-rendered';
 import { DIFF_LIMITS, type RevisionDiff } from './schemas';

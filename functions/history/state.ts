@@ -1,7 +1,7 @@
 import { and, eq, lte, sql } from 'drizzle-orm';
-import { objectHistory, type ObjectRow } from '../db/schema';
-import type { Database } from '../db/store';
-import { keyOf, type ObjectKey } from '../api/api-object';
+import { objectHistory, type ObjectRow } from '../domain/db/schema';
+import type { Database } from '../domain/db/store';
+import { keyOf, type ObjectKey } from '../domain/config/object-key';
 
 /** One object's history row: the object as stored, or null when that revision deleted it. */
 export interface HistoryRow extends ObjectKey {

@@ -1,8 +1,8 @@
 import { and, eq, lt } from 'drizzle-orm';
 import type { MiddlewareHandler } from 'hono';
-import { sha256Hex } from '../auth/tokens';
-import { idempotencyKeys } from '../db/schema';
-import { openDatabase } from '../db/store';
+import { sha256Hex } from '../domain/auth/tokens';
+import { idempotencyKeys } from '../domain/db/schema';
+import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
 import { MAX_BODY_BYTES } from './body';
 import { badRequest, ProblemError } from './problem';

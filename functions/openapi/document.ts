@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { SCOPES } from '../auth/tokens';
+import { SCOPES } from '../domain/auth/tokens';
 import { ProblemSchema } from '../http/problem-schema';
 import { REQUEST_HEADERS, RESPONSE_HEADERS } from './headers';
 import { SchemaConverter } from './json-schema';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Scope } from '../auth/tokens';
+import type { Scope } from '../domain/auth/tokens';
 import type { ResponseHeaderName } from './headers';
 
 /**

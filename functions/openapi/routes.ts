@@ -2,7 +2,7 @@ import { apiRouteDocs } from '../api/openapi';
 import { webhookRouteDocs } from '../events/openapi';
 import { rolloutRoutes } from '../rollouts/openapi';
 import { secretRouteDocs } from '../secrets/openapi';
-import { xdsRouteDocs } from '../xds/openapi';
+import { xdsRouteDocs } from '../discovery/openapi';
 import { operationsRouteDocs } from './openapi';
 import type { RouteDoc } from './route-doc';
 

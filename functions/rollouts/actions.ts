@@ -1,4 +1,4 @@
-import { openDatabase } from '../db/store';
+import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
 import type { Actor } from './commit-step';
 import { abortRollout, advance } from './progress';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { requireScope, type AuthVariables } from '../auth/require-scope';
-import { openDatabase } from '../db/store';
+import { requireScope, type AuthVariables } from '../http/require-scope';
+import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
 import { limitBody, requestSource } from '../http/body';
 import { holdWhile, waitParam } from '../http/hold';

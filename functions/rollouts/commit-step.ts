@@ -1,9 +1,9 @@
 import { and, eq, lte, desc } from 'drizzle-orm';
 import type { IntentKind, VirtualServiceSpec } from '../../xds';
-import { etagOf, keyOf, type ObjectKey } from '../api/api-object';
-import { commitChanges, type Change, type CommitOutcome } from '../api/commit';
-import { objectHistory, objects, type ObjectRow } from '../db/schema';
-import { openDatabase, rowToIntent, type Database } from '../db/store';
+import { etagOf, keyOf, type ObjectKey } from '../domain/config/object-key';
+import { commitChanges, type Change, type CommitOutcome } from '../domain/config/commit';
+import { objectHistory, objects, type ObjectRow } from '../domain/db/schema';
+import { openDatabase, rowToIntent, type Database } from '../domain/db/store';
 import type { Env } from '../env';
 import { ProblemError } from '../http/problem';
 import { findRoute, foreignDestination, withCandidateWeight } from './route-weights';

@@ -1,5 +1,5 @@
 import type { Env } from '../env';
-import { emitEvent } from '../events/emit';
+import { emitEvent } from '../domain/events/emit';
 import type { Rollout, StepRecord } from './schema';
 
 const about = (r: Rollout) => ({ rollout: r.id, name: r.name, virtualService: r.virtualService, route: r.route });

@@ -1,6 +1,6 @@
-import { staleBoundMs } from '../api/proxy-state';
-import { statusOf } from '../api/revision-phase';
-import { openDatabase } from '../db/store';
+import { staleBoundMs } from '../domain/status/proxy-state';
+import { statusOf } from '../domain/status/revision-phase';
+import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
 import { commitRollback, commitStep, type Actor, type RollbackResult } from './commit-step';
 import { emitAborted, emitStep, emitSucceeded } from './events';

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, sql } from 'drizzle-orm';
-import { revisions, rollouts, type RolloutRow, type RolloutStateName } from '../db/schema';
-import type { Database } from '../db/store';
+import { revisions, rollouts, type RolloutRow, type RolloutStateName } from '../domain/db/schema';
+import type { Database } from '../domain/db/store';
 import type { Rollout, RolloutBody } from './schema';
 
 /** The states in which a rollout still owns its route: at most one per VirtualService. */

@@ -2,17 +2,17 @@ import { and, eq } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { parseObjectBody } from '../../xds';
 import { validateTlsSecret } from '../../xds/secrets/tls-secret';
-import { commitChanges } from '../api/commit';
-import { etagOf } from '../api/api-object';
-import { requireScope, type AuthVariables } from '../auth/require-scope';
-import { objects } from '../db/schema';
-import { openDatabase, readHeadRevision } from '../db/store';
+import { commitChanges } from '../domain/config/commit';
+import { etagOf } from '../domain/config/object-key';
+import { requireScope, type AuthVariables } from '../http/require-scope';
+import { objects } from '../domain/db/schema';
+import { openDatabase, readHeadRevision } from '../domain/db/store';
 import type { Env } from '../env';
 import { limitBody, readTextBody, requestSource } from '../http/body';
 import { badRequest, notFound } from '../http/problem';
 import { setWarningHeaders } from '../http/warnings';
-import { digestMaterial, encryptMaterial, secretKeys } from './crypto';
-import { SECRET_KIND, secretAad, secretApiObject, secretObject, type StoredSecretSpec } from './stored';
+import { digestMaterial, encryptMaterial, secretKeys } from '../domain/secrets/crypto';
+import { SECRET_KIND, secretAad, secretApiObject, secretObject, type StoredSecretSpec } from '../domain/secrets/stored';
 
 type App = { Bindings: Env; Variables: AuthVariables };
 

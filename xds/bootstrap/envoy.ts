@@ -1,6 +1,6 @@
 import { HTTP_PROTOCOL_OPTIONS_TYPE } from '../envoy/extensions';
 import { fileConfigSource, joinPath, WILDCARD_FILES } from '../envoy/file-paths';
-import { SYSTEM_CA_BUNDLE } from '../translate/build-upstream-tls';
+import { SYSTEM_CA_BUNDLE } from '../render/build-upstream-tls';
 import { isIpAddress, parseHostPort } from './address';
 import { bootstrapNode } from './node';
 import type { AdsBootstrapOptions, EnvoyBootstrapOptions, FileBootstrapOptions, HostPort, RestBootstrapOptions } from './types';

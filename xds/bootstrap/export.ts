@@ -1,7 +1,7 @@
 import { relativeFilePath, WILDCARD_FILES } from '../envoy/file-paths';
 import { RESOURCE_TYPES } from '../envoy/type-urls';
-import { versionFor } from '../snapshot/render';
-import type { Snapshot } from '../snapshot/types';
+import { versionFor } from '../render/render';
+import type { Snapshot } from '../render/types';
 
 /** A DiscoveryResponse as Envoy's filesystem subscription reads it (proto3 JSON, each resource with `@type`). */
 export interface DiscoveryResponseFile {

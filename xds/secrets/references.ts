@@ -1,5 +1,5 @@
 import type { IntentObject } from '../intent/types';
-import type { Snapshot, View } from '../snapshot/types';
+import type { Snapshot, View } from '../render/types';
 import { CA_SUFFIX, SDS_PREFIX } from './envoy-secret';
 
 /** One `credentialName` in an intent, resolved to the namespace its Secret must live in. */

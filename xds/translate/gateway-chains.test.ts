@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../intent/manifest';
 import { validateIntent } from '../intent/validate';
-import { renderView } from '../snapshot/render';
+import { renderView } from '../render/render';
 import { translateIntents } from './to-ir';
 
 type Json = Record<string, any>;

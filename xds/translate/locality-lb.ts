@@ -1,6 +1,6 @@
 import { LOCALITY_LABEL_KEYS, splitPriorityLabel, type LocalityLbSetting } from '../intent/locality-lb';
 import type { ClusterEndpointIR, ClusterIR, LocalityLbIR, ServiceIR } from '../ir/types';
-import type { View } from '../snapshot/types';
+import type { View } from '../render/types';
 
 type Json = Record<string, any>;
 

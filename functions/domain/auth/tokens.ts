@@ -1,0 +1,56 @@
+import { eq } from 'drizzle-orm';
+import { openDatabase } from '../db/store';
+import { tokens } from '../db/schema';
+import type { Env } from '../../env';
+
+export const SCOPES = ['config:read', 'config:write', 'xds:read', 'secrets:read', 'status:write', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** Who is calling: the admin (the ADMIN_TOKEN secret) or a named, scoped token. */
+export interface Principal {
+  name: string;
+  scopes: ReadonlySet<string>;
+}
+
+export const hasScope = (p: Principal, scope: Scope) => p.scopes.has('admin') || p.scopes.has(scope);
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Equal-length hex digests compared without an early exit. */
+function sameDigest(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+// Per isolate: token hash → principal (or null for unknown), so steady polling does not hit D1.
+const CACHE_MS = 30_000;
+const cache = new Map<string, { principal: Principal | null; until: number }>();
+
+/** Forget cached lookups (after a token is created or deleted in this isolate). */
+export function forgetTokenCache(): void {
+  cache.clear();
+}
+
+export async function authenticate(env: Env, bearer: string | undefined): Promise<Principal | null> {
+  if (!bearer) return null;
+  const hash = await sha256Hex(bearer);
+  if (env.ADMIN_TOKEN && sameDigest(hash, await sha256Hex(env.ADMIN_TOKEN))) return { name: 'admin', scopes: new Set(['admin']) };
+  const hit = cache.get(hash);
+  if (hit && hit.until > Date.now()) return hit.principal;
+  const row = await openDatabase(env.DB).select().from(tokens).where(eq(tokens.hash, hash)).get();
+  const principal = row ? { name: row.name, scopes: new Set(row.scopes) } : null;
+  if (cache.size > 10_000) cache.clear();
+  cache.set(hash, { principal, until: Date.now() + CACHE_MS });
+  return principal;
+}
+
+/** `Authorization: Bearer <token>` → the token. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m?.[1];
+}

@@ -1,0 +1,70 @@
+import { decodeBase64, encodeBase64 } from '../../../xds/secrets/pem';
+import type { TlsMaterial } from '../../../xds/secrets/tls-secret';
+import type { Env } from '../../env';
+import { ProblemError, serviceUnavailable } from '../../http/problem';
+
+/** A secret's PEM texts as stored: AES-256-GCM, bound to its `namespace/name` as additional data. */
+export interface EncryptedBlob {
+  alg: 'AES-256-GCM';
+  /** Which SECRETS_KEY encrypted it (a keyed fingerprint, not the key): tells a rotated key from corruption. */
+  keyId: string;
+  iv: string;
+  data: string;
+}
+
+export interface SecretKeys {
+  aes: CryptoKey;
+  hmac: CryptoKey;
+  id: string;
+}
+
+const enc = new TextEncoder();
+let cached: { raw: string; keys: Promise<SecretKeys> } | undefined;
+
+async function deriveKeys(raw: Uint8Array): Promise<SecretKeys> {
+  // Separate keys for encryption and digests, derived from the one Worker secret (HKDF, RFC 5869).
+  const master = await crypto.subtle.importKey('raw', raw, 'HKDF', false, ['deriveKey']);
+  const params = (info: string) => ({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: enc.encode(info) });
+  const aes = await crypto.subtle.deriveKey(params('xdsflare secrets aes-256-gcm'), master, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+  const hmac = await crypto.subtle.deriveKey(params('xdsflare secrets digest'), master, { name: 'HMAC', hash: 'SHA-256', length: 256 }, false, ['sign']);
+  const id = hex(await crypto.subtle.sign('HMAC', hmac, enc.encode('key-id'))).slice(0, 16);
+  return { aes, hmac, id };
+}
+
+const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+/** The keys from the SECRETS_KEY Worker secret; a problem (never the value) when it is missing or malformed. */
+export function secretKeys(env: Env): Promise<SecretKeys> {
+  const raw = env.SECRETS_KEY?.trim();
+  if (!raw) throw serviceUnavailable('SECRETS_KEY is not configured: TLS secrets are stored encrypted with it. Set the Worker secret SECRETS_KEY to base64 of 32 random bytes (openssl rand -base64 32 | wrangler secret put SECRETS_KEY)');
+  if (cached?.raw !== raw) {
+    const bytes = decodeBase64(raw);
+    if (bytes?.length !== 32) throw new ProblemError({ status: 500, title: 'Internal Server Error', detail: 'SECRETS_KEY is malformed: it must be base64 of exactly 32 bytes (openssl rand -base64 32)' });
+    cached = { raw, keys: deriveKeys(bytes) };
+  }
+  return cached.keys;
+}
+
+const canonical = (m: TlsMaterial) => JSON.stringify([m['tls.crt'], m['tls.key'], m['ca.crt'] ?? null]);
+
+export async function encryptMaterial(keys: SecretKeys, aad: string, material: TlsMaterial): Promise<EncryptedBlob> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const data = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: enc.encode(aad) }, keys.aes, enc.encode(canonical(material)));
+  return { alg: 'AES-256-GCM', keyId: keys.id, iv: encodeBase64(iv), data: encodeBase64(new Uint8Array(data)) };
+}
+
+export async function decryptMaterial(keys: SecretKeys, aad: string, blob: EncryptedBlob): Promise<TlsMaterial> {
+  if (blob.keyId !== keys.id) throw serviceUnavailable(`secret ${aad} was encrypted with another SECRETS_KEY (key id ${blob.keyId}, configured ${keys.id}); restore that key or PUT the secret again`);
+  try {
+    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: decodeBase64(blob.iv)!, additionalData: enc.encode(aad) }, keys.aes, decodeBase64(blob.data)!);
+    const [crt, key, ca] = JSON.parse(new TextDecoder().decode(plain)) as [string, string, string | null];
+    return { 'tls.crt': crt, 'tls.key': key, ...(ca ? { 'ca.crt': ca } : {}) };
+  } catch {
+    throw serviceUnavailable(`secret ${aad} cannot be decrypted: it was altered or stored under another name`);
+  }
+}
+
+/** A keyed digest of the material: detects a no-op PUT and versions SDS answers without hashing key material in the clear. */
+export async function digestMaterial(keys: SecretKeys, aad: string, material: TlsMaterial): Promise<string> {
+  return hex(await crypto.subtle.sign('HMAC', keys.hmac, enc.encode(`${aad}\n${canonical(material)}`))).slice(0, 32);
+}

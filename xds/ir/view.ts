@@ -1,0 +1,61 @@
+import type { MeshIR } from './types';
+import type { LocalityInfo, NodeInfo, View } from '../render/types';
+
+export { parseView, viewKey } from './view-key';
+
+/** Envoy says `envoy`; gRPC's xDS clients say e.g. `gRPC Node Pure JS`, `gRPC Go`, `gRPC Java`. */
+export const isGrpcClient = (node: NodeInfo) => /grpc/i.test(node.userAgentName ?? '');
+
+const matchesLabels = (labels: Record<string, string>, selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** The IR a view renders from: its namespace's own when exportTo sets that namespace apart, else the shared one. */
+export const scopeOf = (ir: MeshIR, view: View): MeshIR => (view.namespace ? ir.namespaceScopes?.[view.namespace] : undefined) ?? ir;
+
+/** region, zone, sub-zone cut to `depth`, without trailing empty parts. */
+function localityParts(locality: LocalityInfo | undefined, depth: number): string[] {
+  const parts = [locality?.region ?? '', locality?.zone ?? '', locality?.subZone ?? ''].slice(0, depth);
+  while (parts.length && !parts.at(-1)) parts.pop();
+  return parts;
+}
+
+/**
+ * The view of a proxy: gRPC clients get the mesh view; an Envoy whose labels match Gateway selectors
+ * gets those Gateways. The namespace, locality, sourceLabels and failoverPriority label dimensions are added only when the
+ * config makes them matter, and only as finely as it does, so proxies keep sharing snapshots.
+ */
+export function selectView(ir: MeshIR, node: NodeInfo): View {
+  const namespace = node.namespace && ir.namespaceScopes?.[node.namespace] ? node.namespace : undefined;
+  const scope = namespace ? ir.namespaceScopes![namespace]! : ir;
+  const view: View = isGrpcClient(node)
+    ? { client: 'grpc', gateways: [] }
+    : { client: 'envoy', gateways: scope.gateways.filter((gw) => matchesLabels(node.labels, gw.selector)).map((gw) => gw.key).sort() };
+  if (namespace) view.namespace = namespace;
+  const locality = scope.localityDepth ? localityParts(node.locality, scope.localityDepth) : [];
+  if (locality.length) view.locality = locality;
+  const sources = (scope.sourceSelectors ?? []).flatMap((selector, i) => (matchesLabels(node.labels, selector) ? [i] : []));
+  if (sources.length) view.sources = sources;
+  // failoverPriority: the proxy's values of the labels it compares (a missing or empty one is empty, as in Istio).
+  const labels = (scope.priorityLabelKeys ?? []).flatMap((k) => (node.labels[k] ? [[k, node.labels[k]] as const] : []));
+  if (labels.length) view.labels = Object.fromEntries(labels);
+  return view;
+}
+
+/**
+ * The label keys selectView reads (Gateway selectors, sourceLabels selectors and the labels
+ * failoverPriority compares, in every namespace scope). Proxies whose labels agree on these keys get the same view, so a bridge can group them by
+ * these labels alone: a StatefulSet's per-pod labels do not split its proxies into classes.
+ */
+export function viewLabelKeys(ir: MeshIR): string[] {
+  const keys = new Set<string>();
+  for (const scope of [ir, ...Object.values(ir.namespaceScopes ?? {})]) {
+    for (const gw of scope.gateways) for (const k of Object.keys(gw.selector)) keys.add(k);
+    for (const selector of scope.sourceSelectors ?? []) for (const k of Object.keys(selector)) keys.add(k);
+    for (const k of scope.priorityLabelKeys ?? []) keys.add(k);
+  }
+  return [...keys].sort();
+}
+
+/** The views every write renders: mesh Envoy, mesh gRPC, and each Gateway on its own. */
+export function defaultViews(ir: MeshIR): View[] {
+  return [{ client: 'envoy', gateways: [] }, { client: 'grpc', gateways: [] }, ...ir.gateways.map((gw) => ({ client: 'envoy' as const, gateways: [gw.key] }))];
+}

@@ -1,0 +1,51 @@
+import { HTTP_PROTOCOL_OPTIONS_TYPE } from '../envoy/extensions';
+import { RESOURCE_TYPES } from '../envoy/type-urls';
+import type { ClusterEndpointIR, ClusterIR } from '../ir/types';
+import type { Subscriber, View } from './types';
+import { buildConnectionPoolFields, buildLbFields, buildOutlierFields, commonHttpOptions } from './build-cluster-policy';
+import { viewLoadAssignment } from './build-endpoints';
+import { buildUpstreamTls } from './build-upstream-tls';
+import { configSource } from './config-source';
+
+type Json = Record<string, unknown>;
+
+/** Istio's default connect timeout. */
+const CONNECT_TIMEOUT = '10s';
+
+/** One Cluster. STATIC services use EDS; DNS services resolve in the proxy (STRICT_DNS, or LOGICAL_DNS for gRPC, which lacks STRICT_DNS). */
+export function buildCluster(cluster: ClusterIR, view: View, subscriber: Subscriber): Json {
+  const json: Json = { '@type': RESOURCE_TYPES.clusters, name: cluster.name, connect_timeout: CONNECT_TIMEOUT };
+  if (cluster.resolution === 'STATIC') {
+    json.type = 'EDS';
+    json.eds_cluster_config = { eds_config: configSource(subscriber, 'endpoints', cluster.name), service_name: cluster.name };
+  } else if (view.client === 'grpc') {
+    json.type = 'LOGICAL_DNS';
+    json.load_assignment = viewLoadAssignment(cluster.name, dnsEndpoints(cluster).slice(0, 1), cluster.localityLb, view);
+  } else {
+    json.type = 'STRICT_DNS';
+    json.dns_lookup_family = 'V4_ONLY';
+    json.load_assignment = viewLoadAssignment(cluster.name, dnsEndpoints(cluster), cluster.localityLb, view);
+  }
+  Object.assign(json, buildLbFields(cluster));
+  if (cluster.connectionPool) Object.assign(json, buildConnectionPoolFields(cluster.connectionPool));
+  if (cluster.outlierDetection) Object.assign(json, buildOutlierFields(cluster.outlierDetection, view));
+  // Envoy ignores locality weights unless told to use them (gRPC always does).
+  if (cluster.localityLb?.distribute) json.common_lb_config = { ...(json.common_lb_config as Json | undefined), locality_weighted_lb_config: {} };
+  // h2 for HTTP2/GRPC ports, and for any port whose pool says h2UpgradePolicy: UPGRADE.
+  const http2 = cluster.protocol === 'HTTP2' || cluster.protocol === 'GRPC' || cluster.connectionPool?.h2Upgrade === true;
+  if (cluster.tls) json.transport_socket = buildUpstreamTls(cluster.tls, subscriber, http2);
+  const common = commonHttpOptions(cluster.connectionPool);
+  if (view.client === 'envoy' && (http2 || common)) {
+    const streams = cluster.connectionPool?.maxConcurrentStreams;
+    const explicit = http2 ? { http2_protocol_options: streams ? { max_concurrent_streams: streams } : {} } : { http_protocol_options: {} };
+    json.typed_extension_protocol_options = {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': HTTP_PROTOCOL_OPTIONS_TYPE, ...(common ? { common_http_protocol_options: common } : {}), explicit_http_config: explicit },
+    };
+  }
+  return json;
+}
+
+/** A DNS service without endpoints resolves its own host name. */
+function dnsEndpoints(cluster: ClusterIR): ClusterEndpointIR[] {
+  return cluster.endpoints.length ? cluster.endpoints : [{ address: cluster.host, port: cluster.port }];
+}
