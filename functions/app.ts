@@ -1,29 +1,89 @@
-import { Hono } from 'hono';
-import type { AuthVariables } from './http/require-scope';
-import type { Env } from './env';
-import { idempotency } from './http/idempotency';
-import apply from './api/apply';
-import bootstrap from './bootstrap/api';
+import { Hono, type Hono as HonoApp } from 'hono';
+import { requestId } from 'hono/request-id';
+import packageJson from '../package.json';
 import configDump from './api/config-dump';
+import apply from './api/apply';
+import { INTENT_COMPONENT_NAMES } from './api/object-schemas';
+import { objectRouteDocs } from './api/objects-openapi';
 import objects from './api/objects';
 import proxies from './api/proxies';
 import proxyStatus from './api/proxy-status';
-import revisionStatus from './history/status-api';
-import revisions from './history/api';
-import rollouts from './rollouts/api';
-import secrets from './secrets/api';
-import snapshots from './discovery/bridge-snapshots';
 import tokens from './api/tokens';
+import { tokenAndProxyRouteDocs } from './api/tokens-proxies-openapi';
+import bootstrap from './bootstrap/api';
+import { bootstrapRouteDocs } from './bootstrap/openapi';
+import bridgeSnapshots from './discovery/bridge-snapshots';
+import { discoveryRouteDocs } from './discovery/openapi';
+import discovery from './discovery/rest-discovery';
+import sds from './discovery/sds';
+import type { Env } from './env';
 import webhooks from './events/api';
+import { webhookRouteDocs } from './events/openapi';
+import revisions from './history/api';
+import { revisionRouteDocs } from './history/openapi';
+import revisionStatus from './history/status-api';
+import { idempotency } from './http/idempotency';
+import { onError } from './http/on-error';
+import { problemResponse } from './http/problem';
+import type { AuthVariables } from './http/require-scope';
+import { buildOpenApiDocument, type OpenApiDocument } from './openapi/document';
+import type { RouteDoc } from './openapi/route-doc';
+import { workerRouteDocs } from './openapi/worker-routes';
+import rollouts from './rollouts/api';
+import { rolloutRouteDocs } from './rollouts/openapi';
+import secrets from './secrets/api';
+import { secretRouteDocs } from './secrets/openapi';
 
-/** The config API, mounted at /api/v1. */
+/**
+ * The config API's sub-apps, mounted at /api/v1 in this order: secrets before objects, whose
+ * /namespaces/:namespace/:plural routes would otherwise take secrets as an unknown plural.
+ */
+const API_ROUTES: HonoApp<{ Bindings: Env; Variables: AuthVariables }>[] = [apply, revisions, revisionStatus, rollouts, tokens, webhooks, proxies, proxyStatus, bridgeSnapshots, configDump, bootstrap, secrets, objects];
+
+/**
+ * Every config write honours Idempotency-Key. Not tokens nor webhooks: a replay would have to store the
+ * plaintext (the token, a generated signing secret); a webhook PUT or DELETE is idempotent as it is.
+ * '/rollouts/*' also matches '/rollouts': listing both ran the middleware twice, and the second saw its own claim (409).
+ */
+const IDEMPOTENT_WRITES = ['/apply', '/namespaces/*', '/revisions/*', '/rollouts/*'];
+
+/** Every route's documentation, in the document's order: a route added above and not here fails the OpenAPI test. */
+export const ROUTE_DOCS: readonly RouteDoc[] = [
+  ...workerRouteDocs,
+  ...objectRouteDocs,
+  ...revisionRouteDocs,
+  ...tokenAndProxyRouteDocs,
+  ...bootstrapRouteDocs,
+  ...rolloutRouteDocs,
+  ...secretRouteDocs,
+  ...webhookRouteDocs,
+  ...discoveryRouteDocs,
+];
+
+let openApiMemo: { document: OpenApiDocument; body: string } | undefined;
+
+/** The document for this build, made once per isolate (z.toJSONSchema over every schema takes milliseconds). */
+export function openApiDocument(): { document: OpenApiDocument; body: string } {
+  if (!openApiMemo) {
+    const document = buildOpenApiDocument(ROUTE_DOCS, { version: packageJson.version, componentNames: INTENT_COMPONENT_NAMES });
+    openApiMemo = { document, body: JSON.stringify(document) };
+  }
+  return openApiMemo;
+}
+
 const api = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
-// Every config write honours Idempotency-Key. Not tokens nor webhooks: a replay would have to store the
-// plaintext (the token, a generated signing secret); a webhook PUT or DELETE is idempotent as it is.
-// '/rollouts/*' also matches '/rollouts': listing both ran the middleware twice, and the second saw its own claim (409).
-for (const path of ['/apply', '/namespaces/*', '/revisions/*', '/rollouts/*']) api.use(path, idempotency());
-// In order: secrets before objects, whose /namespaces/:namespace/:plural routes would otherwise take
-// secrets as an unknown plural.
-for (const routes of [apply, revisions, revisionStatus, rollouts, tokens, webhooks, proxies, proxyStatus, snapshots, configDump, bootstrap, secrets, objects]) api.route('/', routes);
+for (const path of IDEMPOTENT_WRITES) api.use(path, idempotency());
+for (const routes of API_ROUTES) api.route('/', routes);
 
-export default api;
+/** The Worker's HTTP app: request ids, the one error boundary, health, the document, the API and discovery. */
+export const app = new Hono<{ Bindings: Env }>();
+app.use(requestId({ headerName: 'x-request-id' }));
+app.onError(onError);
+app.notFound((c) => problemResponse(c, { status: 404, title: 'Not Found', detail: `no route for ${c.req.method} ${c.req.path}` }));
+app.get('/healthz', (c) => c.json({ status: 'ok' }));
+// Without a token: the API's description is not a secret.
+app.get('/openapi.json', (c) => c.body(openApiDocument().body, 200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' }));
+app.route('/api/v1', api);
+// SDS first: it answers only /v3/discovery:secrets and passes every other type on.
+app.route('/', sds);
+app.route('/', discovery);

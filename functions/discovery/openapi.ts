@@ -14,7 +14,7 @@ const WHAT: Record<AdsType, string> = {
 };
 
 /** One operation per type this control plane serves, so a new type without a doc fails the OpenAPI test. */
-export const xdsRouteDocs: RouteDoc[] = (Object.keys(ADS_TYPE_URLS) as AdsType[]).map((type): RouteDoc => {
+export const discoveryRouteDocs: RouteDoc[] = (Object.keys(ADS_TYPE_URLS) as AdsType[]).map((type): RouteDoc => {
   const sds = type === 'secrets';
   return {
     method: 'post',

@@ -17,7 +17,7 @@ export interface ProblemOptions {
   headers?: Record<string, string>;
 }
 
-/** Thrown by handlers; turned into application/problem+json in exactly one place (onProblem). */
+/** Thrown by handlers; turned into application/problem+json in exactly one place (onError, functions/http/on-error.ts). */
 export class ProblemError extends Error {
   constructor(readonly problem: ProblemOptions) {
     super(problem.detail ?? problem.title);

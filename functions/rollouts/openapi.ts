@@ -23,7 +23,7 @@ const action = (name: 'pause' | 'resume' | 'promote' | 'abort', summary: string,
 });
 
 /** The rollout routes, from the schemas their handlers parse with. */
-export const rolloutRoutes: RouteDoc[] = [
+export const rolloutRouteDocs: RouteDoc[] = [
   {
     method: 'post',
     path: '/api/v1/rollouts',

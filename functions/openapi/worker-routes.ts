@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { RouteDoc } from './route-doc';
 
-/** The Worker's own routes (functions/index.ts): health and this document. */
+/** The Worker's own routes (functions/app.ts): health and this document. */
 
 export const HealthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 
-export const operationsRouteDocs: RouteDoc[] = [
+export const workerRouteDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/healthz',

@@ -10,7 +10,7 @@ import { CreateTokenSchema, TokenCreatedSchema, TokenListSchema } from './token-
 
 const badJson = problem('The body is not JSON or breaks the schema; `errors` names each field');
 
-export const operationRouteDocs: RouteDoc[] = [
+export const tokenAndProxyRouteDocs: RouteDoc[] = [
   {
     method: 'post',
     path: '/api/v1/tokens',
