@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { hashContent } from '../render/hash';
 import { buildCollection, chooseK, collectionItems, emptyCollection, findItems, MAX_CHUNK_CHARS, spliceCollection } from './collection';
+import { MemoryBlobStore as MemoryStore } from './memory-store';
 import type { BlobStore, Collection, Item } from './types';
-
-class MemoryStore implements BlobStore {
-  readonly blobs = new Map<string, string>();
-  gets = 0;
-  puts = 0;
-  async get(key: string) {
-    this.gets++;
-    return this.blobs.get(key);
-  }
-  async put(key: string, text: string) {
-    this.puts++;
-    this.blobs.set(key, text);
-  }
-}
 
 const item = (name: string, body = `{"name":${JSON.stringify(name)}}`): Item => ({ name, text: body, hash: hashContent(body) });
 const names = (n: number, prefix = 'outbound|8080||svc-') => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(6, '0')}.bench.svc.cluster.local`);
