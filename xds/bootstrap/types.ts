@@ -1,4 +1,4 @@
-import type { LocalityInfo } from '../render/types';
+import type { LocalityInfo } from '../ir/view-types';
 
 /** The node a bootstrap is made for: what the control plane reads to pick its view. */
 export interface BootstrapNode {

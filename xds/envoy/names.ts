@@ -1,3 +1,5 @@
+import { PREVIEW_HOST_SEPARATOR } from '../intent/preview';
+
 /** Every Envoy resource name this control plane emits, in one place (Istio's conventions). */
 
 /** `outbound|<port>|<subset>|<host>`; the subset part is empty for the whole service. */
@@ -20,6 +22,12 @@ export const gatewayHttpsRouteConfigName = (port: number, portName: string, gate
 
 /** Virtual host for a host on a port. */
 export const virtualHostName = (host: string, port: number) => `${host}:${port}`;
+
+/** The domains a virtual host for a host on a port answers: the bare host and `host:port` (clients that send the port in Host). */
+export const virtualHostDomains = (host: string, port: number) => [host, `${host}:${port}`];
+
+/** A preview of one subset (`<subset>---<name>`): its virtual host, domain, and for gRPC its API listener and route configuration. */
+export const previewName = (subset: string, name: string) => `${subset}${PREVIEW_HOST_SEPARATOR}${name}`;
 
 /** API listener (proxyless gRPC target) for a host and port: `xds:///<host>:<port>`. */
 export const grpcListenerName = (host: string, port?: number) => (port === undefined ? host : `${host}:${port}`);

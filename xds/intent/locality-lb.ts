@@ -3,6 +3,8 @@ import { isLabelValue, isQualifiedName, istioObject } from './common';
 
 /** The label keys Istio reads from a proxy's locality (node.locality), not from its labels. */
 export const LOCALITY_LABEL_KEYS = ['topology.kubernetes.io/region', 'topology.kubernetes.io/zone', 'topology.istio.io/subzone'] as const;
+/** 0 for region, 1 zone, 2 sub-zone; -1 for an ordinary label (Istio reads those three from the locality). */
+export const localityLabelIndex = (key: string) => (LOCALITY_LABEL_KEYS as readonly string[]).indexOf(key);
 const NETWORK_LABEL = 'topology.istio.io/network';
 
 /** A failoverPriority entry: a label key, or `key=value` (compare endpoints with that value instead of the proxy's). */

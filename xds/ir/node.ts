@@ -1,4 +1,4 @@
-import type { LocalityInfo, NodeInfo } from '../render/types';
+import type { LocalityInfo, NodeInfo } from './view-types';
 
 type Loose = Record<string, unknown>;
 

@@ -64,7 +64,7 @@ export interface ClusterIR {
   connectionPool?: ConnectionPoolIR;
   outlierDetection?: OutlierDetectionIR;
   tls?: UpstreamTlsIR;
-  /** localityLbSetting, applied per view relative to the proxy's locality (see translate/locality-lb.ts). */
+  /** localityLbSetting, applied per view relative to the proxy's locality (see render/locality-lb.ts). */
   localityLb?: LocalityLbIR;
 }
 

@@ -1,4 +1,4 @@
-import type { View } from '../render/types';
+import type { View } from './view-types';
 
 /**
  * A stable key: proxies with equal keys share one rendered snapshot. Dimensions are appended only

@@ -1,5 +1,5 @@
 import type { MeshIR } from './types';
-import type { LocalityInfo, NodeInfo, View } from '../render/types';
+import type { LocalityInfo, NodeInfo, View } from './view-types';
 
 export { parseView, viewKey } from './view-key';
 

@@ -1,7 +1,7 @@
 import type { MeshIR } from '../ir/types';
 import { defaultViews, viewKey } from '../ir/view';
 import { renderView } from '../render/render';
-import type { Subscriber } from '../render/types';
+import type { Subscriber } from '../ir/view-types';
 import { publishView, putView, REFRESH_DELAY_PLACEHOLDER, XDS_CLUSTER_PLACEHOLDER, type Variant } from './published-view';
 import { putRoot, viewSlot, type PublishedRoot, type ViewSelector } from './root';
 import type { BlobStore } from './types';

@@ -1,5 +1,5 @@
 import type { ClusterIR, ConnectionPoolIR, OutlierDetectionIR } from '../ir/types';
-import type { View } from './types';
+import type { View } from '../ir/view-types';
 
 type Json = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 import { HTTP_PROTOCOL_OPTIONS_TYPE } from '../envoy/extensions';
 import { RESOURCE_TYPES } from '../envoy/type-urls';
 import type { ClusterEndpointIR, ClusterIR } from '../ir/types';
-import type { Subscriber, View } from './types';
+import type { Subscriber, View } from '../ir/view-types';
 import { buildConnectionPoolFields, buildLbFields, buildOutlierFields, commonHttpOptions } from './build-cluster-policy';
 import { viewLoadAssignment } from './build-endpoints';
 import { buildUpstreamTls } from './build-upstream-tls';

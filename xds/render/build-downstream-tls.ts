@@ -1,6 +1,6 @@
 import { DOWNSTREAM_TLS_TYPE } from '../envoy/extensions';
 import type { DownstreamTlsIR } from '../ir/types';
-import type { Subscriber } from './types';
+import type { Subscriber } from '../ir/view-types';
 import { sanMatcher, sdsCaName, sdsCertificateName } from './build-upstream-tls';
 import { configSource } from './config-source';
 

@@ -1,7 +1,7 @@
 import { RESOURCE_TYPES } from '../envoy/type-urls';
 import type { ClusterEndpointIR, ClusterIR, LocalityLbIR } from '../ir/types';
-import type { View } from './types';
-import { applyLocalityLb, labelPriorityOf } from '../translate/locality-lb';
+import type { View } from '../ir/view-types';
+import { applyLocalityLb, labelPriorityOf } from './locality-lb';
 
 type Json = Record<string, unknown>;
 

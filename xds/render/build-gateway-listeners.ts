@@ -1,6 +1,6 @@
 import { RESOURCE_TYPES } from '../envoy/type-urls';
 import type { GatewayFilterChainIR } from '../ir/types';
-import type { Subscriber } from './types';
+import type { Subscriber } from '../ir/view-types';
 import { buildDownstreamTls } from './build-downstream-tls';
 import { envoyHcmFilter, socketAddress, tcpProxyFilter, tlsInspector } from './build-listeners';
 

@@ -1,7 +1,7 @@
 import { corsFilter, faultFilter, HCM_TYPE, routerFilter, TCP_PROXY_TYPE, TLS_INSPECTOR_TYPE } from '../envoy/extensions';
 import { RESOURCE_TYPES } from '../envoy/type-urls';
 import type { MeshTlsChainIR, WeightedClusterIR } from '../ir/types';
-import type { Subscriber } from './types';
+import type { Subscriber } from '../ir/view-types';
 import { configSource } from './config-source';
 
 type Json = Record<string, unknown>;

@@ -3,7 +3,7 @@ import { RESOURCE_TYPES } from '../envoy/type-urls';
 import type { RouteIR, VirtualHostIR } from '../ir/types';
 import { buildMatch } from './build-route-match';
 import { buildActionParts, buildDirectResponse, buildFilterConfigs, buildHeaderOps, buildRedirect, type RouteClient } from './build-route-parts';
-import { hashPolicyFor } from '../translate/hash-policies';
+import { hashPolicyFor } from './build-hash-policy';
 
 type Json = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import type { UpstreamTlsIR } from '../ir/types';
-import type { Subscriber } from './types';
+import type { Subscriber } from '../ir/view-types';
 import { configSource } from './config-source';
 
 type Json = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { pathConfigSource, type NamedFileType } from '../envoy/file-paths';
-import type { Subscriber } from './types';
+import type { Subscriber } from '../ir/view-types';
 
 /**
  * Where a resource's EDS/RDS/SDS comes from: back to the REST poller's own xDS cluster (Envoy sends

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EnvoyPatchIR, MeshIR } from '../ir/types';
 import { applyEnvoyFilters, patchSource } from './patch';
 import { protoMerge } from './proto-merge';
-import type { View } from './types';
+import type { View } from '../ir/view-types';
 
 const MESH: View = { client: 'envoy', gateways: [] };
 const GATEWAY: View = { client: 'envoy', gateways: ['istio-system/ingress'] };

@@ -4,7 +4,7 @@ import type { EnvoyFilterIR, EnvoyPatchIR } from '../ir/envoy-filter';
 import type { MeshIR } from '../ir/types';
 import { protoMerge } from './proto-merge';
 import type { SourceRef } from '../verify/sources';
-import type { View } from './types';
+import type { View } from '../ir/view-types';
 
 type Json = Record<string, any>;
 

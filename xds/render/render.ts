@@ -1,4 +1,4 @@
-import { gatewayListenerName, meshListenerName } from '../envoy/names';
+import { gatewayListenerName, gatewayRouteConfigName, meshListenerName } from '../envoy/names';
 import { RESOURCE_TYPES, type ResourceType } from '../envoy/type-urls';
 import type { GatewayServerPortIR, MeshIR, VirtualHostIR } from '../ir/types';
 import { buildCluster } from './build-clusters';
@@ -9,7 +9,8 @@ import { buildRouteConfiguration as buildRoutes } from './build-routes';
 import { mergeGatewayChainPorts } from './gateway-chain-ports';
 import { hashContent } from './hash';
 import { applyEnvoyFilters } from './patch';
-import type { RenderedResource, Snapshot, Subscriber, TypeSnapshot, View } from './types';
+import type { RenderedResource, Snapshot, TypeSnapshot } from './types';
+import type { Subscriber, View } from '../ir/view-types';
 import { routesForSources } from './source-routes';
 import { scopeOf, viewKey } from '../ir/view';
 
@@ -45,7 +46,7 @@ function mergeGatewayPorts(ir: MeshIR, keys: string[]): GatewayServerPortIR[] {
   }
   return [...byPort]
     .sort(([a], [b]) => a - b)
-    .map(([port, hosts]) => ({ port, routeConfig: `http.${port}`, virtualHosts: [...hosts.values()].sort((a, b) => (a.name < b.name ? -1 : 1)) }));
+    .map(([port, hosts]) => ({ port, routeConfig: gatewayRouteConfigName(port), virtualHosts: [...hosts.values()].sort((a, b) => (a.name < b.name ? -1 : 1)) }));
 }
 
 /** Everything one view receives, rendered for one kind of subscriber. Pure and deterministic. */

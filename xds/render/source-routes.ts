@@ -1,5 +1,5 @@
 import type { VirtualHostIR } from '../ir/types';
-import type { View } from './types';
+import type { View } from '../ir/view-types';
 
 /**
  * Virtual hosts as one view sees them: a match with sourceLabels stays only where the proxy's labels

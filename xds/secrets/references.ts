@@ -1,5 +1,6 @@
 import type { IntentObject } from '../intent/types';
-import type { Snapshot, View } from '../render/types';
+import type { Snapshot } from '../render/types';
+import type { View } from '../ir/view-types';
 import { CA_SUFFIX, SDS_PREFIX } from './envoy-secret';
 
 /** One `credentialName` in an intent, resolved to the namespace its Secret must live in. */

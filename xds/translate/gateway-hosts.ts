@@ -1,4 +1,4 @@
-import { sourceRef, virtualHostName } from '../envoy/names';
+import { sourceRef, virtualHostDomains, virtualHostName } from '../envoy/names';
 import type { GatewayIntent, VirtualServiceIntent } from '../intent/kinds';
 import type { Server } from '../intent/gateway';
 import type { VirtualHostIR } from '../ir/types';
@@ -37,7 +37,7 @@ export function serverVirtualHosts(gw: GatewayIntent, server: Server, bound: Vir
         return;
       }
       claimed.set(name, source);
-      out.push({ name, domains: [host, `${host}:${port}`], routes: translateHttpRoutes(vs, source, undefined, ctx) });
+      out.push({ name, domains: virtualHostDomains(host, port), routes: translateHttpRoutes(vs, source, undefined, ctx) });
     });
   }
   return out;

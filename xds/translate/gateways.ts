@@ -1,4 +1,4 @@
-import { gatewayRouteConfigName, sourceRef, virtualHostName } from '../envoy/names';
+import { gatewayRouteConfigName, sourceRef, virtualHostDomains, virtualHostName } from '../envoy/names';
 import { portFamily, serverHostName, type Server } from '../intent/gateway';
 import type { GatewayIntent, VirtualServiceIntent } from '../intent/kinds';
 import type { GatewayChainPortIR, GatewayFilterChainIR, GatewayIR, GatewayServerPortIR, VirtualHostIR } from '../ir/types';
@@ -23,7 +23,7 @@ function redirectToHttps(server: Server, hosts: VirtualHostIR[], claimed: Map<st
     const name = virtualHostName(host, port);
     if (claimed.has(name)) continue;
     claimed.set(name, source);
-    extra.push({ name, domains: host === '*' ? ['*'] : [host, `${host}:${port}`], routes: [], requireTls: true });
+    extra.push({ name, domains: host === '*' ? ['*'] : virtualHostDomains(host, port), routes: [], requireTls: true });
   }
   return [...hosts, ...extra];
 }

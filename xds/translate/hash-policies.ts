@@ -1,6 +1,4 @@
-import type { ClusterIR, HashPolicyIR, MeshIR, RouteIR } from '../ir/types';
-
-type Json = Record<string, unknown>;
+import type { ClusterIR, MeshIR, RouteIR } from '../ir/types';
 
 /**
  * Envoy hashes per route, not per cluster: copy each cluster's consistent-hash key (from its
@@ -19,22 +17,4 @@ export function attachHashPolicies(ir: MeshIR): void {
     ...ir.gateways.flatMap((g) => g.ports.flatMap((p) => p.virtualHosts.flatMap((vh) => vh.routes))),
   ]);
   routes.forEach(attach);
-}
-
-function buildOne(policy: HashPolicyIR): Json {
-  switch (policy.kind) {
-    case 'header':
-      return { header: { header_name: policy.name } };
-    case 'cookie':
-      return { cookie: { name: policy.name, ttl: policy.ttl, ...(policy.path !== undefined ? { path: policy.path } : {}) } };
-    case 'queryParameter':
-      return { query_parameter: { name: policy.name } };
-    case 'sourceIp':
-      return { connection_properties: { source_ip: true } };
-  }
-}
-
-/** RouteAction.hash_policy for a route whose cluster hashes (nothing otherwise). */
-export function hashPolicyFor(route: RouteIR): Json {
-  return route.hashPolicy ? { hash_policy: [buildOne(route.hashPolicy)] } : {};
 }

@@ -1,4 +1,4 @@
-import { grpcListenerName, meshRouteConfigName, sourceRef, virtualHostName } from '../envoy/names';
+import { grpcListenerName, meshRouteConfigName, sourceRef, virtualHostDomains, virtualHostName } from '../envoy/names';
 import type { VirtualServiceIntent } from '../intent/kinds';
 import type { GrpcTargetIR, MeshPortIR, RouteIR, ServiceIR, TcpRouteIR, VirtualHostIR } from '../ir/types';
 import { hostMatches, isHttpProtocol, isTlsProtocol } from './hosts';
@@ -48,7 +48,7 @@ export function translateMeshPorts(services: Map<string, ServiceIR>, meshService
     const tcp = users.filter((u) => !u.http);
     if (http.length) {
       const virtualHosts = http
-        .map(({ svc }): VirtualHostIR => ({ name: virtualHostName(svc.host, port), domains: [svc.host, `${svc.host}:${port}`], routes: routesFor(svc, port, meshServices, ctx) }))
+        .map(({ svc }): VirtualHostIR => ({ name: virtualHostName(svc.host, port), domains: virtualHostDomains(svc.host, port), routes: routesFor(svc, port, meshServices, ctx) }))
         .sort((a, b) => (a.name < b.name ? -1 : 1));
       ports.push({ port, kind: 'http', routeConfig: meshRouteConfigName(port), virtualHosts });
     }

@@ -1,6 +1,6 @@
-import { sourceRef } from '../envoy/names';
+import { previewName, sourceRef } from '../envoy/names';
 import type { VirtualServiceIntent } from '../intent/kinds';
-import { PREVIEW_ANNOTATION, PREVIEW_HOST_SEPARATOR, previewSettings, type PreviewSettings } from '../intent/preview';
+import { PREVIEW_ANNOTATION, previewSettings, type PreviewSettings } from '../intent/preview';
 import type { HTTPRoute } from '../intent/virtual-service';
 import type { MeshIR, RouteIR, VirtualHostIR, WeightedClusterIR } from '../ir/types';
 import type { RouteContext } from './http-routes';
@@ -71,8 +71,8 @@ function previewHosts(vh: VirtualHostIR, byName: Map<string, Previewed>, context
     subset,
     host: {
       ...vh,
-      name: `${subset}${PREVIEW_HOST_SEPARATOR}${vh.name}`,
-      domains: domains.map((d) => `${subset}${PREVIEW_HOST_SEPARATOR}${d}`),
+      name: previewName(subset, vh.name),
+      domains: domains.map((d) => previewName(subset, d)),
       routes: vh.routes.map((r) => {
         const p = byName.get(r.source);
         const rule = p?.settings.host ? ruleOf(p, r) : undefined;
@@ -112,8 +112,8 @@ export function addPreviewRoutes(ir: MeshIR, virtualServices: VirtualServiceInte
       const port = portOf(t.virtualHost);
       // A client dialing xds:///<subset>---<host>:<port> looks up a listener of that name.
       const previews = previewHosts(t.virtualHost, byName, port, ctx).map(({ subset, host }) => ({
-        listener: `${subset}${PREVIEW_HOST_SEPARATOR}${t.listener}`,
-        routeConfig: `${subset}${PREVIEW_HOST_SEPARATOR}${t.routeConfig}`,
+        listener: previewName(subset, t.listener),
+        routeConfig: previewName(subset, t.routeConfig),
         virtualHost: host,
       }));
       return [{ ...t, virtualHost: { ...t.virtualHost, routes: withHeaderRoutes(t.virtualHost, byName, port, ctx) } }, ...previews];

@@ -1,7 +1,7 @@
 import type { ResourceType } from '../envoy/type-urls';
 import type { MeshIR, VirtualHostIR } from '../ir/types';
 import { patchSource } from '../render/patch';
-import type { View } from '../render/types';
+import type { View } from '../ir/view-types';
 
 /** The intent object (`Kind/namespace/name`) behind a piece of a rendered resource, and the rule in it when known. */
 export interface SourceRef {
