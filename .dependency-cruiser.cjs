@@ -24,7 +24,8 @@ module.exports = {
       severity: 'error',
       comment:
         'xds/ is the pure translator: web-standard APIs only, so it runs unchanged in workerd, Node ' +
-        'and the CLI. No Hono, drizzle, grpc, Node builtins, cloudflare:* modules or workerd types.',
+        'and the CLI. No Hono, drizzle, grpc, cloudflare:* modules or workerd types. (Ambient workerd ' +
+        'globals such as D1Database need no import, so only tsc scoping could catch those.)',
       from: { path: '^xds/', pathNot: TEST },
       to: {
         path: [
