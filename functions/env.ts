@@ -1,10 +1,14 @@
-/** Bindings and variables of the edge Worker (wrangler.toml, .dev.vars, Worker secrets). */
+/**
+ * Bindings and variables of the edge Worker (wrangler.toml, .dev.vars, Worker secrets). Imports
+ * nothing, so every module can take an Env; the variables are read through functions/settings.ts, the
+ * Durable Objects through typed stubs beside their users (rolloutStub, dispatcher).
+ */
 export interface Env {
   DB: D1Database;
   /** One Durable Object per rollout: its alarm advances the steps (functions/rollouts/driver.ts). */
-  ROLLOUTS: DurableObjectNamespace<import('./rollouts/driver').RolloutDriver>;
+  ROLLOUTS: DurableObjectNamespace;
   /** One Durable Object that delivers webhook events and retries them (functions/events/dispatcher.ts). */
-  EVENTS: DurableObjectNamespace<import('./events/dispatcher').EventDispatcher>;
+  EVENTS: DurableObjectNamespace;
   /** Worker secret: the bootstrap admin token (locally from .dev.vars). */
   ADMIN_TOKEN?: string;
   /** Worker secret: base64 of 32 bytes; TLS Secrets for SDS are encrypted with it (AES-256-GCM). */

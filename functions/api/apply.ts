@@ -7,7 +7,8 @@ import type { Env } from '../env';
 import { limitBody, readTextBody, requestSource } from '../http/body';
 import { badRequest } from '../http/problem';
 import { setWarningHeaders } from '../http/warnings';
-import { keyOf, parseLabelSelector, type ObjectKey } from '../domain/config/object-key';
+import { keyOf, type ObjectKey } from '../domain/config/object-key';
+import { parseLabelSelector } from './label-selector';
 import { commitChanges, type Change } from '../domain/config/commit';
 
 /** POST /apply: a multi-document manifest committed atomically as one revision (or a dry run). */

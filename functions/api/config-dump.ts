@@ -1,13 +1,14 @@
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { RESOURCE_TYPES, selectView, toProtoDuration, type NodeInfo, type ResourceType } from '../../xds';
+import { RESOURCE_TYPES, selectView, type NodeInfo, type ResourceType } from '../../xds';
 import { requireScope, type AuthVariables } from '../http/require-scope';
 import { proxies } from '../domain/db/schema';
 import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
+import { settings } from '../settings';
 import { notFound } from '../http/problem';
 import { currentConfig, snapshotFor } from '../domain/config/config-cache';
-import { parseLabelSelector } from '../domain/config/object-key';
+import { parseLabelSelector } from './label-selector';
 import type { ConfigDump } from './status-schemas';
 
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
@@ -57,7 +58,7 @@ app.get('/config_dump', requireScope('config:read'), async (c) => {
   const subscriber =
     c.req.query('mode') === 'ads'
       ? ({ mode: 'ads' } as const)
-      : ({ mode: 'rest', xdsCluster: c.req.query('xdsCluster') || 'xds_cluster', refreshDelay: toProtoDuration(c.env.XDS_REFRESH_DELAY || '1s') } as const);
+      : ({ mode: 'rest', xdsCluster: c.req.query('xdsCluster') || 'xds_cluster', refreshDelay: settings(c.env).refreshDelay } as const);
   const { snapshot } = snapshotFor(config, view, subscriber);
   const types = Object.keys(RESOURCE_TYPES) as ResourceType[];
   return c.json({

@@ -9,7 +9,9 @@ import type { Env } from '../env';
 import { limitBody, readTextBody, requestSource } from '../http/body';
 import { badRequest, notFound } from '../http/problem';
 import { setWarningHeaders } from '../http/warnings';
-import { etagOf, parseLabelSelector, toApiObject } from '../domain/config/object-key';
+import { etagOf } from '../domain/config/object-key';
+import { toApiObject } from './api-object';
+import { parseLabelSelector } from './label-selector';
 import { commitChanges, type Change } from '../domain/config/commit';
 import { mergePatch } from './merge-patch';
 

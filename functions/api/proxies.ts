@@ -4,7 +4,8 @@ import { requireScope, type AuthVariables } from '../http/require-scope';
 import { proxies, type ProxyRow } from '../domain/db/schema';
 import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
-import { isStale, staleBoundMs } from '../domain/status/proxy-state';
+import { isStale } from '../domain/status/proxy-state';
+import { settings } from '../settings';
 import type { Proxy } from './status-schemas';
 
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
@@ -31,7 +32,7 @@ const toApi = (row: ProxyRow, now: number, staleMs: number): Proxy => ({
  */
 app.get('/proxies', requireScope('config:read'), async (c) => {
   const staleSeconds = Number(c.req.query('staleSeconds'));
-  const staleMs = Number.isFinite(staleSeconds) && staleSeconds > 0 ? staleSeconds * 1000 : staleBoundMs(c.env);
+  const staleMs = Number.isFinite(staleSeconds) && staleSeconds > 0 ? staleSeconds * 1000 : settings(c.env).staleMs;
   const rows = await openDatabase(c.env.DB).select().from(proxies).orderBy(desc(proxies.lastSeen)).limit(1000);
   const now = Date.now();
   return c.json({ items: rows.map((r) => toApi(r, now, staleMs)) });

@@ -7,9 +7,9 @@ import { BootstrapQuerySchema, DEFAULT_BRIDGE, ExportQuerySchema, nodeOf, type B
 import { parseQuery } from '../http/query';
 import { exportView } from './export-view';
 import type { Env } from '../env';
+import { settings } from '../settings';
 import { badRequest } from '../http/problem';
 import { setWarningHeaders } from '../http/warnings';
-import { refreshDelay } from '../discovery/rest-discovery';
 import { currentConfig } from '../domain/config/config-cache';
 
 type App = { Bindings: Env; Variables: AuthVariables };
@@ -28,14 +28,14 @@ function restOptions(c: Context<App>, node: BootstrapNode, warnings: string[]) {
   const authority = c.req.header('host') ?? url.host;
   const tls = url.protocol === 'https:';
   if (!parseHostPort(authority, tls ? 443 : 80)) throw badRequest(`the Host header "${authority}" is not a host[:port]`, [{ path: 'host', message: 'expected host[:port]' }]);
-  const anonymous = c.env.ALLOW_ANONYMOUS_XDS === 'true';
+  const { allowAnonymousXds: anonymous, refreshDelay } = settings(c.env);
   if (!anonymous) warnings.push(`node.metadata.xds_token is a placeholder (${XDS_TOKEN_PLACEHOLDER}): put a token with scope xds:read there (POST /api/v1/tokens) before starting Envoy`);
   return {
     mode: 'rest' as const,
     node,
     authority,
     tls,
-    refreshDelay: refreshDelay(c.env),
+    refreshDelay,
     requestTimeout: REST_REQUEST_TIMEOUT,
     ...(anonymous ? {} : { xdsToken: XDS_TOKEN_PLACEHOLDER }),
   };

@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono';
-import { NAMED_TYPES, RESOURCE_TYPES, selectView, toProtoDuration, versionFor, viewKey, type ResourceType, type Subscriber } from '../../xds';
+import { NAMED_TYPES, RESOURCE_TYPES, selectView, versionFor, viewKey, type ResourceType, type Subscriber } from '../../xds';
 import { authenticate, bearerToken, hasScope } from '../domain/auth/tokens';
 import type { Env } from '../env';
+import { settings } from '../settings';
 import { limitBody } from '../http/body';
 import { forbidden, notFound, ProblemError, unauthorized } from '../http/problem';
 import { parseDiscoveryRequest, type RestDiscoveryRequest } from './discovery-request';
@@ -33,21 +34,12 @@ function resourceTypeOfPath(path: string): ResourceType {
 async function authorize(c: Context<{ Bindings: Env }>, req: RestDiscoveryRequest): Promise<void> {
   const token = req.token ?? bearerToken(c.req.header('authorization'));
   if (!token) {
-    if (c.env.ALLOW_ANONYMOUS_XDS === 'true') return;
+    if (settings(c.env).allowAnonymousXds) return;
     throw unauthorized('xDS reads need a token with scope xds:read, in node.metadata.xds_token or an Authorization: Bearer header');
   }
   const principal = await authenticate(c.env, token);
   if (!principal) throw unauthorized('invalid xDS token');
   if (!hasScope(principal, 'xds:read')) throw forbidden(`token "${principal.name}" lacks scope xds:read`);
-}
-
-/** The refresh_delay REST config sources carry (XDS_REFRESH_DELAY, default 1s). */
-export function refreshDelay(env: Env): string {
-  try {
-    return toProtoDuration(env.XDS_REFRESH_DELAY || '1s');
-  } catch {
-    return '1s';
-  }
 }
 
 /**
@@ -57,7 +49,7 @@ export function refreshDelay(env: Env): string {
 function subscriberOf(c: Context<{ Bindings: Env }>): Subscriber {
   if (c.req.header('x-xds-subscriber') === 'ads') return { mode: 'ads' };
   const host = c.req.header('host') ?? new URL(c.req.url).host;
-  return { mode: 'rest', xdsCluster: host, refreshDelay: refreshDelay(c.env) };
+  return { mode: 'rest', xdsCluster: host, refreshDelay: settings(c.env).refreshDelay };
 }
 
 discovery.all('/v3/*', limitBody(), async (c) => {

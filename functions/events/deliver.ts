@@ -2,6 +2,7 @@ import { and, eq, lte, min } from 'drizzle-orm';
 import { deliveries, webhooks } from '../domain/db/schema';
 import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
+import { settings } from '../settings';
 import { decryptWebhookSecret } from './secret-store';
 import { signedHeaders } from './signing';
 
@@ -10,23 +11,7 @@ const BATCH = 50;
 /** Per attempt; Standard Webhooks suggests 15-30 s, but a CI hook that cannot answer in 10 s will be retried. */
 export const ATTEMPT_TIMEOUT_MS = 10_000;
 const MAX_DELAY_MS = 10 * 60_000;
-const DEFAULT_BASE_MS = 1_000;
-const DEFAULT_MAX_ATTEMPTS = 12;
 const MAX_ERROR_CHARS = 300;
-
-export interface RetryPolicy {
-  baseMs: number;
-  maxAttempts: number;
-}
-
-const positive = (raw: string | undefined, fallback: number) => {
-  const n = Number(raw);
-  return raw && Number.isFinite(n) && n > 0 ? n : fallback;
-};
-
-export function retryPolicy(env: Env): RetryPolicy {
-  return { baseMs: positive(env.WEBHOOK_RETRY_BASE_MS, DEFAULT_BASE_MS), maxAttempts: Math.floor(positive(env.WEBHOOK_MAX_ATTEMPTS, DEFAULT_MAX_ATTEMPTS)) };
-}
 
 /** Exponential backoff after the `attempts`-th failure (base, 2×base, 4×base… capped), with ±25% jitter so retries do not march in step. */
 export function retryDelayMs(attempts: number, baseMs: number, random = Math.random): number {
@@ -99,7 +84,7 @@ export interface DeliverOptions {
  */
 export async function deliverDue(env: Env, options: DeliverOptions = {}): Promise<number | null> {
   const fetcher = options.fetcher ?? ((input, init) => fetch(input, init));
-  const policy = retryPolicy(env);
+  const { webhookRetryBaseMs, webhookMaxAttempts } = settings(env);
   const db = openDatabase(env.DB);
   const now = Date.now();
   const due = await db
@@ -131,8 +116,8 @@ export async function deliverDue(env: Env, options: DeliverOptions = {}): Promis
       const at = new Date().toISOString();
       if (result.ok) return { id: d.id, set: { status: 'delivered', attempts, lastStatus: result.status, lastError: null, deliveredAt: at, nextAttemptAt: null } };
       console.warn(JSON.stringify({ msg: 'webhook delivery failed', webhook: d.webhook, delivery: d.id, event: d.event, attempt: attempts, error: result.error }));
-      if (result.final || attempts >= policy.maxAttempts) return { id: d.id, set: { status: 'failed', attempts, lastStatus: result.status, lastError: result.error, nextAttemptAt: null } };
-      const delay = Math.max(retryDelayMs(attempts, policy.baseMs, options.random), result.retryAfterMs ?? 0);
+      if (result.final || attempts >= webhookMaxAttempts) return { id: d.id, set: { status: 'failed', attempts, lastStatus: result.status, lastError: result.error, nextAttemptAt: null } };
+      const delay = Math.max(retryDelayMs(attempts, webhookRetryBaseMs, options.random), result.retryAfterMs ?? 0);
       return { id: d.id, set: { attempts, lastStatus: result.status, lastError: result.error, nextAttemptAt: new Date(Date.now() + delay).toISOString() } };
     }),
   );

@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { DispatcherRpc } from '../domain/events/outbox';
 import type { Env } from '../env';
 import { deliverDue } from './deliver';
 
@@ -7,7 +8,7 @@ import { deliverDue } from './deliver';
  * outbox holds the truth (what is pending, when it is due); this object only keeps the timer, so a
  * restart loses nothing and the cron sweep can always re-arm it.
  */
-export class EventDispatcher extends DurableObject<Env> {
+export class EventDispatcher extends DurableObject<Env> implements DispatcherRpc {
   /** Deliver what is due at `at` (ms since epoch, default now): moves the alarm earlier, never later. */
   async wake(at: number = Date.now()): Promise<void> {
     // While alarm() runs, getAlarm() is null unless set since: a wake-up then is kept, not lost.

@@ -6,7 +6,7 @@ import { openDatabase, readHeadRevision } from '../domain/db/store';
 import type { Env } from '../env';
 import { holdWhile, waitParam } from '../http/hold';
 import { notFound } from '../http/problem';
-import { staleBoundMs } from '../domain/status/proxy-state';
+import { settings } from '../settings';
 import { statusOf } from '../domain/status/revision-phase';
 import type { RevisionStatus } from './revision-schemas';
 import { revisionParam } from './api';
@@ -24,7 +24,7 @@ app.get('/revisions/:n/status', requireScope('config:read'), async (c) => {
   const db = openDatabase(c.env.DB);
   const found = await db.select({ id: revisions.id }).from(revisions).where(eq(revisions.id, n)).get();
   if (!found) throw notFound(`revision ${n} does not exist`);
-  const staleMs = staleBoundMs(c.env);
+  const { staleMs } = settings(c.env);
   const status = await holdWhile(waitMs, await statusOf(db, n, staleMs), (s) => s.phase === 'pending', () => statusOf(db, n, staleMs));
   // Read last: a rollout may have moved on while this request waited.
   const head = await readHeadRevision(db);

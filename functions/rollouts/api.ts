@@ -8,7 +8,7 @@ import { parseJsonBody } from '../http/json-body';
 import { badRequest, notFound, ProblemError } from '../http/problem';
 import { setWarningHeaders } from '../http/warnings';
 import { createRollout } from './create';
-import { rolloutStub } from './driver';
+import { rolloutStub } from './driver-stub';
 import { AbortRequestSchema, ROLLOUT_STATES, type RolloutAction } from './schema';
 import { isFinished, listRollouts, loadRollout } from './store';
 

@@ -5,7 +5,7 @@ import { commitChanges, type Change, type CommitOutcome } from '../domain/config
 import { objectHistory, objects, type ObjectRow } from '../domain/db/schema';
 import { openDatabase, rowToIntent, type Database } from '../domain/db/store';
 import type { Env } from '../env';
-import { ProblemError } from '../http/problem';
+import { DomainError, type DomainReason } from '../domain/errors';
 import { findRoute, foreignDestination, withCandidateWeight } from './route-weights';
 import type { Rollout } from './schema';
 
@@ -28,13 +28,17 @@ export interface CommitStepOptions {
 const ATTEMPTS = 3;
 
 /** A write that lost a race (another revision first, the VirtualService changed since read): worth reading again. */
-const isRace = (err: unknown) =>
-  err instanceof ProblemError && (err.problem.status === 412 || err.problem.status === 404 || (err.problem.status === 409 && /first; retry$/.test(err.problem.detail ?? '')));
+const RACES = new Set<DomainReason>(['precondition-failed', 'already-exists', 'not-found', 'revision-taken']);
+/** The commit path refused what the change would make of the config: the caller aborts with why. */
+const REFUSALS = new Set<DomainReason>(['inconsistent', 'invalid-envoy-config']);
+
+const isRace = (err: unknown): boolean => err instanceof DomainError && RACES.has(err.reason);
+const isRefusal = (err: unknown): err is DomainError => err instanceof DomainError && REFUSALS.has(err.reason);
 
 /** Why the commit path refused a change, in one line (the detail and the first field errors). */
-export function describeRefusal(err: ProblemError): string {
-  const fields = (err.problem.errors ?? []).slice(0, 3).map((e) => `${(e as { object?: string }).object ? `${(e as { object?: string }).object} ` : ''}${e.path}: ${e.message}`);
-  return [err.problem.detail ?? err.problem.title, ...fields].join('; ');
+export function describeRefusal(err: DomainError): string {
+  const fields = (err.fields ?? []).slice(0, 3).map((e) => `${e.object ? `${e.object} ` : ''}${e.path}: ${e.message}`);
+  return [err.message, ...fields].join('; ');
 }
 
 async function readVirtualService(db: Database, r: Rollout): Promise<ObjectRow | undefined> {
@@ -82,7 +86,7 @@ export async function commitStep(env: Env, r: Rollout, step: number, weight: num
     } catch (err) {
       if (isRace(err) && attempt < ATTEMPTS) continue;
       // A race lost every time is no refusal: thrown, so the driver tries again later instead of aborting.
-      if (err instanceof ProblemError && err.problem.status < 500 && !opts.throwRefusals && !isRace(err)) return { ok: false, message: describeRefusal(err) };
+      if (isRefusal(err) && !opts.throwRefusals) return { ok: false, message: describeRefusal(err) };
       throw err;
     }
   }
@@ -132,7 +136,7 @@ export async function commitRollback(env: Env, r: Rollout, actor: Actor): Promis
       } catch (err) {
         if (isRace(err) && attempt < ATTEMPTS) continue;
         // Still racing: thrown (the driver retries), not mistaken for a refusal that skips the manifest or the route.
-        if (!(err instanceof ProblemError) || err.problem.status >= 500 || isRace(err)) throw err;
+        if (!isRefusal(err)) throw err;
         if (!withManifest || !r.manifest.length) return { revision: null, error: `the rollback was refused, nothing was changed: ${describeRefusal(err)}` };
         error = `the manifest's objects could not be restored (${describeRefusal(err)}); only the route was put back on stable`;
         break;

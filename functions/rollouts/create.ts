@@ -8,12 +8,12 @@ import type { AuthVariables } from '../http/require-scope';
 import { objects } from '../domain/db/schema';
 import { openDatabase, rowToIntent } from '../domain/db/store';
 import type { Env } from '../env';
+import { settings } from '../settings';
 import { readTextBody, requestSource } from '../http/body';
 import { badRequest, conflict } from '../http/problem';
 import { commitStep, type Actor } from './commit-step';
-import { rolloutStub } from './driver';
+import { rolloutStub } from './driver-stub';
 import { emitStep } from './events';
-import { tickMs } from './progress';
 import { checkRouteDestinations, describeDestination, findRoute, sameDestination } from './route-weights';
 import { RolloutRequestSchema, type Rollout, type RolloutBody, type RolloutRequest, type StepRecord } from './schema';
 import { activeRolloutOn, claimRollout, deleteRollout, saveRollout } from './store';
@@ -116,7 +116,7 @@ export async function createRollout(c: Ctx): Promise<{ rollout: Rollout; warning
   }
   const entry: StepRecord = { step: 0, weight: req.steps[0]!, revision: step.revision, startedAt: createdAt, convergedAt: null, deadline: new Date(now + req.timeoutSeconds * 1000).toISOString(), outcome: 'pending' };
   const started: Rollout = { ...claimed, baseRevision: step.committed ? step.revision - 1 : step.revision, weight: entry.weight, history: [entry] };
-  const nextAt = now + tickMs(c.env);
+  const nextAt = now + settings(c.env).rolloutTickMs;
   const rollout = await saveRollout(db, started, nextAt);
   try {
     await rolloutStub(c.env, id).start(id, nextAt);

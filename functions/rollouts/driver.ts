@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { applyAction, type ActionResult } from './actions';
 import type { Actor } from './commit-step';
+import type { RolloutDriverRpc } from './driver-stub';
 import { tickRollout } from './progress';
 import type { RolloutAction } from './schema';
 
@@ -9,15 +10,13 @@ const ID_KEY = 'rollout';
 /** After an unexpected error (D1 unreachable, say), look again after this. */
 const RETRY_MS = 10_000;
 
-/** The Durable Object of one rollout (named by its id): which rollout it drives is all it stores. */
-export const rolloutStub = (env: Env, id: number) => env.ROLLOUTS.get(env.ROLLOUTS.idFromName(String(id)));
-
 /**
- * Drives one rollout. D1 holds the rollout; this object holds only its timer (the alarm, durable
- * across restarts and deploys) and runs the steps and the user's actions one at a time, so an
- * action never interleaves with a step even while either awaits D1.
+ * Drives one rollout (named by its id: which rollout it drives is all it stores). D1 holds the
+ * rollout; this object holds only its timer (the alarm, durable across restarts and deploys) and runs
+ * the steps and the user's actions one at a time, so an action never interleaves with a step even
+ * while either awaits D1.
  */
-export class RolloutDriver extends DurableObject<Env> {
+export class RolloutDriver extends DurableObject<Env> implements RolloutDriverRpc {
   #queue: Promise<unknown> = Promise.resolve();
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {

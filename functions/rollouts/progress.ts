@@ -1,25 +1,18 @@
-import { staleBoundMs } from '../domain/status/proxy-state';
 import { statusOf } from '../domain/status/revision-phase';
 import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
+import { settings } from '../settings';
 import { commitRollback, commitStep, type Actor, type RollbackResult } from './commit-step';
 import { emitAborted, emitStep, emitSucceeded } from './events';
 import type { AbortReason, AbortRecord, Rollout, StepRecord } from './schema';
 import { findCommittedRevision, loadRollout, saveRollout } from './store';
 
-export const DEFAULT_TICK_MS = 1000;
 /** A rollout whose creating request never recorded its first step is given up after this. */
 const START_GRACE_MS = 60_000;
 /** An abort keeps the first rejections, clipped (revision status has them all): a D1 row is at most 2 MB. */
 const MAX_REJECTIONS = 20;
 const MAX_REJECTION_MESSAGE = 1024;
 const clip = (s: string) => (s.length > MAX_REJECTION_MESSAGE ? `${s.slice(0, MAX_REJECTION_MESSAGE - 1)}…` : s);
-
-/** How often the driver looks at a step's convergence (ROLLOUT_TICK_MS). */
-export function tickMs(env: Env): number {
-  const n = Number(env.ROLLOUT_TICK_MS);
-  return env.ROLLOUT_TICK_MS && Number.isFinite(n) && n > 0 ? n : DEFAULT_TICK_MS;
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 export const ownActor = (r: Rollout): Actor => ({ author: r.author, source: r.source });
@@ -47,7 +40,7 @@ export async function tickRollout(env: Env, id: number, now = Date.now()): Promi
 
 async function judgeStep(env: Env, r: Rollout, entry: StepRecord, now: number): Promise<number | null> {
   const db = openDatabase(env.DB);
-  const status = await statusOf(db, entry.revision!, staleBoundMs(env));
+  const status = await statusOf(db, entry.revision!, settings(env).staleMs);
   const what = `revision ${entry.revision} (step ${entry.step}, ${entry.weight}% to the candidate)`;
   if (status.phase === 'rejected') {
     const rejections = status.proxies.flatMap((p) => p.rejections.map((x) => ({ node_id: p.node_id, type: x.type, message: clip(x.message), inferred: x.inferred }))).slice(0, MAX_REJECTIONS);
@@ -77,12 +70,12 @@ async function judgeStep(env: Env, r: Rollout, entry: StepRecord, now: number): 
   const deadline = Date.parse(entry.deadline!);
   if (now >= deadline) {
     const message = blind
-      ? `${what} could not be confirmed within ${r.timeoutSeconds}s: every proxy is stale (${status.counts.stale} not seen for ${staleBoundMs(env) / 1000}s; is the bridge cut off from the edge?)`
+      ? `${what} could not be confirmed within ${r.timeoutSeconds}s: every proxy is stale (${status.counts.stale} not seen for ${settings(env).staleMs / 1000}s; is the bridge cut off from the edge?)`
       : `${what} did not converge within ${r.timeoutSeconds}s: ${status.counts.pending} of ${status.counts.pending + status.counts.converged} proxies pending`;
     await abortRollout(env, r, { reason: 'timeout', message, rejections: [] }, ownActor(r), now);
     return null;
   }
-  return Math.min(now + tickMs(env), deadline);
+  return Math.min(now + settings(env).rolloutTickMs, deadline);
 }
 
 /** Commits step `step` (after checking it was not already) and starts waiting for it. */
@@ -97,7 +90,7 @@ export async function advance(env: Env, r: Rollout, step: number, actor: Actor, 
   }
   const entry: StepRecord = { step, weight, revision: committed.revision, startedAt: iso(now), convergedAt: null, deadline: iso(now + r.timeoutSeconds * 1000), outcome: 'pending' };
   Object.assign(r, { currentStep: step, weight, history: [...r.history, entry] });
-  const next = now + tickMs(env);
+  const next = now + settings(env).rolloutTickMs;
   const saved = await saveRollout(db, r, next);
   await emitStep(env, saved, entry, 'started');
   return next;
@@ -113,7 +106,7 @@ export async function abortRollout(env: Env, r: Rollout, cause: AbortCause, acto
   if (entry?.outcome === 'pending') entry.outcome = outcomes[cause.reason] ?? 'skipped';
   r.abort = { ...cause, revision: entry?.revision ?? null, rollbackRevision: null, at: iso(now) };
   r.state = 'progressing';
-  const saved = await saveRollout(openDatabase(env.DB), r, now + tickMs(env));
+  const saved = await saveRollout(openDatabase(env.DB), r, now + settings(env).rolloutTickMs);
   return finishAbort(env, saved, actor);
 }
 
@@ -139,8 +132,8 @@ async function recoverStart(env: Env, r: Rollout, now: number): Promise<number |
     const entry: StepRecord = { step: 0, weight: r.steps[0]!, revision, startedAt: iso(now), convergedAt: null, deadline: iso(now + r.timeoutSeconds * 1000), outcome: 'pending' };
     // commitChanges writes head + 1, so the base is the revision before.
     Object.assign(r, { baseRevision: revision - 1, currentStep: 0, weight: entry.weight, history: [entry] });
-    await saveRollout(db, r, now + tickMs(env));
-    return now + tickMs(env);
+    await saveRollout(db, r, now + settings(env).rolloutTickMs);
+    return now + settings(env).rolloutTickMs;
   }
   if (now - Date.parse(r.createdAt) < START_GRACE_MS) return Date.parse(r.createdAt) + START_GRACE_MS;
   r.abort = { reason: 'conflict', message: 'the request that started this rollout did not finish; nothing was committed', revision: null, rejections: [], rollbackRevision: null, at: iso(now) };

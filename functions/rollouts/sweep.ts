@@ -1,6 +1,6 @@
 import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
-import { rolloutStub } from './driver';
+import { rolloutStub } from './driver-stub';
 import { overdueRollouts } from './store';
 
 /**

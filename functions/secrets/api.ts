@@ -12,7 +12,8 @@ import { limitBody, readTextBody, requestSource } from '../http/body';
 import { badRequest, notFound } from '../http/problem';
 import { setWarningHeaders } from '../http/warnings';
 import { digestMaterial, encryptMaterial, secretKeys } from '../domain/secrets/crypto';
-import { SECRET_KIND, secretAad, secretApiObject, secretObject, type StoredSecretSpec } from '../domain/secrets/stored';
+import { SECRET_KIND, secretAad, secretObject, type StoredSecretSpec } from '../domain/secrets/stored';
+import { secretApiObject } from './secret-api-object';
 
 type App = { Bindings: Env; Variables: AuthVariables };
 

@@ -1,5 +1,6 @@
 import { env, runDurableObjectAlarm } from 'cloudflare:test';
 import { RESOURCE_TYPES } from '../../xds';
+import type { RolloutDriver } from '../../functions/rollouts/driver';
 import { apply, callJson } from './helpers';
 
 type Json = Record<string, any>;
@@ -66,7 +67,8 @@ export const start = (body: unknown, headers: Record<string, string> = {}) => ca
 export const read = async (id: number) => (await callJson('GET', `/api/v1/rollouts/${id}`)).body;
 export const act = (id: number, action: string, body?: object) => callJson('POST', `/api/v1/rollouts/${id}/${action}`, body ? { body } : {});
 
-export const driver = (id: number) => env.ROLLOUTS.get(env.ROLLOUTS.idFromName(String(id)));
+/** The rollout's Durable Object, typed as its class (the Env binding is untyped) for runInDurableObject. */
+export const driver = (id: number) => env.ROLLOUTS.get(env.ROLLOUTS.idFromName(String(id))) as DurableObjectStub<RolloutDriver>;
 /** Runs the rollout's pending alarm now (true when there was one). */
 export const runAlarm = (id: number) => runDurableObjectAlarm(driver(id));
 

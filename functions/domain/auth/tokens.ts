@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { openDatabase } from '../db/store';
 import { tokens } from '../db/schema';
 import type { Env } from '../../env';
+import { settings } from '../../settings';
 
 export const SCOPES = ['config:read', 'config:write', 'xds:read', 'secrets:read', 'status:write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -39,7 +40,8 @@ export function forgetTokenCache(): void {
 export async function authenticate(env: Env, bearer: string | undefined): Promise<Principal | null> {
   if (!bearer) return null;
   const hash = await sha256Hex(bearer);
-  if (env.ADMIN_TOKEN && sameDigest(hash, await sha256Hex(env.ADMIN_TOKEN))) return { name: 'admin', scopes: new Set(['admin']) };
+  const { adminToken } = settings(env);
+  if (adminToken && sameDigest(hash, await sha256Hex(adminToken))) return { name: 'admin', scopes: new Set(['admin']) };
   const hit = cache.get(hash);
   if (hit && hit.until > Date.now()) return hit.principal;
   const row = await openDatabase(env.DB).select().from(tokens).where(eq(tokens.hash, hash)).get();

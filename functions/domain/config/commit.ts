@@ -4,7 +4,7 @@ import { checkConsistency, defaultViews, hashContent, preflightSnapshot, renderV
 import { checkPatchValues } from '../../../xds';
 import { objectHistory, objects, revisions, type ObjectRow, type RevisionChange } from '../db/schema';
 import { openDatabase, rowToIntent, type Database } from '../db/store';
-import { conflict, notFound, preconditionFailed, ProblemError, unprocessableContent } from '../../http/problem';
+import { DomainError } from '../errors';
 import { credentialProblems } from './credentials';
 import { envoyProtos } from './envoy-protos';
 import { primeSnapshotCache } from './config-cache';
@@ -62,10 +62,11 @@ const sameContent = (row: ObjectRow, o: IntentObject) =>
 
 /**
  * The one write path: apply changes in memory, translate the whole resulting config, refuse
- * (409, nothing stored) on referential errors and (422) on rendered resources that break the
- * validation rules of Envoy's protos, then commit everything as ONE revision in one D1
- * batch (a transaction). The revision id is head+1, written explicitly, so two concurrent writers
- * collide on the primary key instead of both committing against a stale read.
+ * ('inconsistent', nothing stored) on referential errors and ('invalid-envoy-config') on rendered
+ * resources that break the validation rules of Envoy's protos, then commit everything as ONE
+ * revision in one D1 batch (a transaction). The revision id is head+1, written explicitly, so two
+ * concurrent writers collide on the primary key ('revision-taken') instead of both committing
+ * against a stale read.
  */
 export async function commitChanges(d1: D1Database, changes: Change[], opts: CommitOptions): Promise<CommitOutcome> {
   const db = openDatabase(d1);
@@ -80,15 +81,15 @@ export async function commitChanges(d1: D1Database, changes: Change[], opts: Com
     const key = change.op === 'put' ? { kind: change.object.kind, namespace: change.object.metadata.namespace, name: change.object.metadata.name } : change.key;
     const id = keyOf(key);
     const current = next.get(id);
-    if (!ifMatchHolds(change.ifMatch, current)) throw preconditionFailed(`${id} is at resourceVersion ${current?.resourceVersion ?? '(absent)'}, not ${change.ifMatch}`);
+    if (!ifMatchHolds(change.ifMatch, current)) throw new DomainError('precondition-failed', `${id} is at resourceVersion ${current?.resourceVersion ?? '(absent)'}, not ${change.ifMatch}`);
     if (change.op === 'delete') {
-      if (!current) throw notFound(`${id} does not exist`);
+      if (!current) throw new DomainError('not-found', `${id} does not exist`);
       next.delete(id);
       touched.push({ key: id, row: null });
       results.push({ ...key, op: 'deleted' });
       continue;
     }
-    if (change.createOnly && current) throw new ProblemError({ status: 412, title: 'Precondition Failed', detail: `${id} already exists (If-None-Match: *)` });
+    if (change.createOnly && current) throw new DomainError('already-exists', `${id} already exists (If-None-Match: *)`);
     const o = change.object;
     if (current && sameContent(current, o)) {
       results.push({ ...key, op: 'unchanged' });
@@ -114,7 +115,7 @@ export async function commitChanges(d1: D1Database, changes: Change[], opts: Com
   const intents = [...next.values()].map(rowToIntent);
   const { ir, errors, warnings } = translateIntents(intents);
   const asField = (d: { source: string; path: string; message: string }) => ({ path: d.path, message: d.message, object: d.source });
-  if (errors.length) throw conflict('the resulting configuration is inconsistent; nothing was stored', errors.map(asField));
+  if (errors.length) throw new DomainError('inconsistent', 'the resulting configuration is inconsistent; nothing was stored', errors.map(asField));
 
   const rendered: Record<string, Record<string, unknown[]>> = {};
   const preflight: PreflightError[] = [];
@@ -124,11 +125,11 @@ export async function commitChanges(d1: D1Database, changes: Change[], opts: Com
   const views = defaultViews(ir).map((view) => ({ view, snapshot: renderView(ir, view, { mode: 'ads' }) }));
   // Credentials are checked against the rendered SDS names (which part, which view), so after rendering.
   const credentialErrors = credentialProblems(intents, views);
-  if (credentialErrors.length) throw conflict('the resulting configuration is inconsistent; nothing was stored', credentialErrors.map(asField));
+  if (credentialErrors.length) throw new DomainError('inconsistent', 'the resulting configuration is inconsistent; nothing was stored', credentialErrors.map(asField));
   for (const { view, snapshot } of views) {
     const problems = checkConsistency(snapshot);
     // A translator bug, not a user error; refuse rather than publish config Envoy would reject.
-    if (problems.length) throw conflict(ir.envoyFilters ? 'the rendered snapshot, after the EnvoyFilter patches, is inconsistent; nothing was stored' : 'rendering produced an inconsistent snapshot; nothing was stored', problems.map((message) => ({ path: '', message })));
+    if (problems.length) throw new DomainError('inconsistent', ir.envoyFilters ? 'the rendered snapshot, after the EnvoyFilter patches, is inconsistent; nothing was stored' : 'rendering produced an inconsistent snapshot; nothing was stored', problems.map((message) => ({ path: '', message })));
     // Envoy enforces its protos' validation rules by NACKing the whole response: find that out here.
     preflight.push(...preflightSnapshot(snapshot, validate, sourceLocator(ir, view)));
     if (opts.dryRun) rendered[viewKey(view)] = Object.fromEntries(Object.entries(snapshot.types).map(([t, s]) => [t, [...s.resources.values()].map((r) => r.json)]));
@@ -138,7 +139,7 @@ export async function commitChanges(d1: D1Database, changes: Change[], opts: Com
   if (opts.dryRun) return { ...outcome, revision: head, committed: false, rendered, violations: violations.slice(0, MAX_PREFLIGHT_ERRORS) };
   if (violations.length) {
     const shown = violations.length > MAX_PREFLIGHT_ERRORS ? ` (the first ${MAX_PREFLIGHT_ERRORS} are listed)` : '';
-    throw unprocessableContent(`the resulting Envoy configuration breaks ${violations.length} validation rule${violations.length === 1 ? '' : 's'} of Envoy's protos${shown}, so Envoy would reject it; nothing was stored`, violations.slice(0, MAX_PREFLIGHT_ERRORS));
+    throw new DomainError('invalid-envoy-config', `the resulting Envoy configuration breaks ${violations.length} validation rule${violations.length === 1 ? '' : 's'} of Envoy's protos${shown}, so Envoy would reject it; nothing was stored`, violations.slice(0, MAX_PREFLIGHT_ERRORS));
   }
   if (!touched.length) return { ...outcome, revision: head, committed: false };
 
@@ -158,7 +159,7 @@ export async function commitChanges(d1: D1Database, changes: Change[], opts: Com
   try {
     await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
   } catch (err) {
-    if (/UNIQUE|PRIMARY KEY|constraint/i.test(String((err as Error)?.message))) throw conflict('another write committed revision ' + revision + ' first; retry');
+    if (/UNIQUE|PRIMARY KEY|constraint/i.test(String((err as Error)?.message))) throw new DomainError('revision-taken', `another write committed revision ${revision} first; retry`);
     throw err;
   }
   primeSnapshotCache({ revision, configHash, objects: intents }, ir);

@@ -2,7 +2,8 @@ import { renderView, translateIntents, viewKey, type IntentObject, type MeshIR, 
 import { credentialReferences, type CredentialRef } from '../../../xds/secrets/references';
 import { openDatabase, readHeadRevision, readIntentState, type IntentState } from '../db/store';
 import type { Env } from '../../env';
-import { serviceUnavailable } from '../../http/problem';
+import { settings } from '../../settings';
+import { DomainError } from '../errors';
 
 /**
  * The poll path's memory (design.md §6). Per isolate: the translated intent set of the newest
@@ -25,7 +26,6 @@ export interface CachedConfig {
 
 const MAX_RENDERS = 256;
 const MAX_BODIES = 4096;
-const DEFAULT_FRESHNESS_MS = 1000;
 
 let current: CachedConfig | undefined;
 /** When D1 last confirmed `current` is the head revision (ms since epoch). */
@@ -41,18 +41,13 @@ function fromState(state: IntentState, ir?: MeshIR): CachedConfig {
     // proxies on what they have (503) rather than serve a partial config.
     if (translated.errors.length) {
       const first = translated.errors[0]!;
-      throw serviceUnavailable(`revision ${state.revision} no longer translates: ${first.source} ${first.path}: ${first.message}`);
+      throw new DomainError('config-unavailable', `revision ${state.revision} no longer translates: ${first.source} ${first.path}: ${first.message}`);
     }
     ir = translated.ir;
   }
   const secrets = new Map(state.objects.filter((o) => (o.kind as string) === 'Secret').map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o]));
   return { revision: state.revision, configHash: state.configHash, ir, renders: new Map(), bodies: new Map(), secrets, credentialRefs: credentialReferences(state.objects) };
 }
-
-const freshnessMs = (env: Env) => {
-  const n = Number(env.XDS_FRESHNESS_MS);
-  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_FRESHNESS_MS;
-};
 
 async function refresh(env: Env): Promise<CachedConfig> {
   const db = openDatabase(env.DB);
@@ -63,7 +58,7 @@ async function refresh(env: Env): Promise<CachedConfig> {
     servingStale = false;
     return current;
   } catch (err) {
-    if (!current) throw err instanceof Error && 'problem' in err ? err : serviceUnavailable('the configuration store is unavailable and this isolate has no snapshot yet');
+    if (!current) throw err instanceof DomainError ? err : new DomainError('config-unavailable', 'the configuration store is unavailable and this isolate has no snapshot yet');
     // Serve the last good snapshot and retry after another window rather than on every poll.
     console.warn(JSON.stringify({ msg: 'config store unavailable; serving last snapshot', revision: current.revision, error: String(err) }));
     confirmedAt = Date.now();
@@ -74,7 +69,7 @@ async function refresh(env: Env): Promise<CachedConfig> {
 
 /** The config to serve: from memory within the freshness window, else after one head check. */
 export async function currentConfig(env: Env): Promise<CachedConfig> {
-  if (current && Date.now() - confirmedAt < freshnessMs(env)) return current;
+  if (current && Date.now() - confirmedAt < settings(env).freshnessMs) return current;
   refreshing ??= refresh(env).finally(() => {
     refreshing = undefined;
   });

@@ -1,9 +1,8 @@
 import type { Env } from '../../env';
+import type { EventType } from './event-types';
 import { deliveryStatements, wakeDispatcher } from './outbox';
 
-/** The events a webhook can receive. */
-export const EVENT_TYPES = ['revision.converged', 'revision.rejected', 'rollout.step', 'rollout.aborted', 'rollout.succeeded'] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type EventType } from './event-types';
 
 /**
  * Records `type` with its data for every webhook that wants it (the outbox, in D1) and wakes the

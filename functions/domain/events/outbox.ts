@@ -1,5 +1,5 @@
 import type { Env } from '../../env';
-import type { EventType } from './emit';
+import type { EventType } from './event-types';
 
 /** A condition (SQL with its binds) that every insert of an event requires, checked in the same transaction. */
 export interface OutboxCondition {
@@ -54,9 +54,16 @@ export async function deliveryStatements(env: Env, type: EventType, data: Record
   return statements;
 }
 
+/** What the webhook dispatcher (functions/events/dispatcher.ts, a Durable Object) answers over RPC. */
+export interface DispatcherRpc {
+  /** Deliver what is due at `at` (ms since epoch): moves its alarm earlier, never later. */
+  wake(at?: number): Promise<void>;
+}
+
 /** The single dispatcher instance: one queue, so a delivery is never sent by two workers at once. */
-export function dispatcher(env: Env) {
-  return env.EVENTS.get(env.EVENTS.idFromName('dispatcher'));
+export function dispatcher(env: Env): DispatcherRpc {
+  // The binding is untyped (env.ts imports nothing): the class implements DispatcherRpc.
+  return env.EVENTS.get(env.EVENTS.idFromName('dispatcher')) as unknown as DispatcherRpc;
 }
 
 /** Makes the dispatcher deliver what is due at `at` (default now); harmless when it already will. */

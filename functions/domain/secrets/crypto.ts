@@ -1,7 +1,8 @@
 import { decodeBase64, encodeBase64 } from '../../../xds/secrets/pem';
 import type { TlsMaterial } from '../../../xds/secrets/tls-secret';
 import type { Env } from '../../env';
-import { ProblemError, serviceUnavailable } from '../../http/problem';
+import { settings } from '../../settings';
+import { DomainError } from '../errors';
 
 /** A secret's PEM texts as stored: AES-256-GCM, bound to its `namespace/name` as additional data. */
 export interface EncryptedBlob {
@@ -33,13 +34,13 @@ async function deriveKeys(raw: Uint8Array): Promise<SecretKeys> {
 
 const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
 
-/** The keys from the SECRETS_KEY Worker secret; a problem (never the value) when it is missing or malformed. */
+/** The keys from the SECRETS_KEY Worker secret; an error (never the value) when it is missing or malformed. */
 export function secretKeys(env: Env): Promise<SecretKeys> {
-  const raw = env.SECRETS_KEY?.trim();
-  if (!raw) throw serviceUnavailable('SECRETS_KEY is not configured: TLS secrets are stored encrypted with it. Set the Worker secret SECRETS_KEY to base64 of 32 random bytes (openssl rand -base64 32 | wrangler secret put SECRETS_KEY)');
+  const raw = settings(env).secretsKey;
+  if (!raw) throw new DomainError('secrets-key-missing', 'SECRETS_KEY is not configured: TLS secrets are stored encrypted with it. Set the Worker secret SECRETS_KEY to base64 of 32 random bytes (openssl rand -base64 32 | wrangler secret put SECRETS_KEY)');
   if (cached?.raw !== raw) {
     const bytes = decodeBase64(raw);
-    if (bytes?.length !== 32) throw new ProblemError({ status: 500, title: 'Internal Server Error', detail: 'SECRETS_KEY is malformed: it must be base64 of exactly 32 bytes (openssl rand -base64 32)' });
+    if (bytes?.length !== 32) throw new DomainError('secrets-key-malformed', 'SECRETS_KEY is malformed: it must be base64 of exactly 32 bytes (openssl rand -base64 32)');
     cached = { raw, keys: deriveKeys(bytes) };
   }
   return cached.keys;
@@ -54,13 +55,13 @@ export async function encryptMaterial(keys: SecretKeys, aad: string, material: T
 }
 
 export async function decryptMaterial(keys: SecretKeys, aad: string, blob: EncryptedBlob): Promise<TlsMaterial> {
-  if (blob.keyId !== keys.id) throw serviceUnavailable(`secret ${aad} was encrypted with another SECRETS_KEY (key id ${blob.keyId}, configured ${keys.id}); restore that key or PUT the secret again`);
+  if (blob.keyId !== keys.id) throw new DomainError('secret-unreadable', `secret ${aad} was encrypted with another SECRETS_KEY (key id ${blob.keyId}, configured ${keys.id}); restore that key or PUT the secret again`);
   try {
     const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: decodeBase64(blob.iv)!, additionalData: enc.encode(aad) }, keys.aes, decodeBase64(blob.data)!);
     const [crt, key, ca] = JSON.parse(new TextDecoder().decode(plain)) as [string, string, string | null];
     return { 'tls.crt': crt, 'tls.key': key, ...(ca ? { 'ca.crt': ca } : {}) };
   } catch {
-    throw serviceUnavailable(`secret ${aad} cannot be decrypted: it was altered or stored under another name`);
+    throw new DomainError('secret-unreadable', `secret ${aad} cannot be decrypted: it was altered or stored under another name`);
   }
 }
 

@@ -2,7 +2,6 @@ import type { IntentKind, IntentObject } from '../../../xds';
 import type { TlsSecret } from '../../../xds/secrets/tls-secret';
 import type { ObjectRow } from '../db/schema';
 import type { EncryptedBlob } from './crypto';
-import type { SecretObject } from '../../secrets/schemas';
 
 /** Secrets are stored in the objects table (so revisions, history and rollback cover them) under this kind. */
 export const SECRET_KIND = 'Secret';
@@ -30,28 +29,5 @@ export function secretObject(secret: TlsSecret, namespace: string, spec: StoredS
     kind: SECRET_KIND as IntentKind,
     metadata: { name: secret.name, namespace, ...(Object.keys(secret.labels).length ? { labels: secret.labels } : {}), ...(Object.keys(secret.annotations).length ? { annotations: secret.annotations } : {}) },
     spec: spec as unknown as Record<string, unknown>,
-  };
-}
-
-/** What reads return: metadata and the certificates' public facts; no key, no ciphertext. */
-export function secretApiObject(row: ObjectRow): SecretObject {
-  const spec = row.spec as unknown as StoredSecretSpec;
-  return {
-    apiVersion: 'v1',
-    kind: SECRET_KIND,
-    type: spec.type,
-    metadata: {
-      name: row.name,
-      namespace: row.namespace,
-      ...(Object.keys(row.labels).length ? { labels: row.labels } : {}),
-      ...(Object.keys(row.annotations).length ? { annotations: row.annotations } : {}),
-      uid: row.uid,
-      resourceVersion: String(row.resourceVersion),
-      generation: row.generation,
-      creationTimestamp: row.createdAt,
-    },
-    keys: ['tls.crt', 'tls.key', ...(spec.caCertificate ? (['ca.crt'] as const) : [])],
-    certificate: spec.certificate,
-    ...(spec.caCertificate ? { caCertificate: spec.caCertificate } : {}),
   };
 }

@@ -1,9 +1,9 @@
 import { and, gt, gte, isNull, sql } from 'drizzle-orm';
-import { staleBoundMs } from './proxy-state';
 import { judgeRevision, readProxyRows } from './revision-phase';
 import { revisions, type RevisionRow } from '../db/schema';
 import { openDatabase, readHeadRevision } from '../db/store';
 import type { Env } from '../../env';
+import { settings } from '../../settings';
 import { deliveryStatements, wakeDispatcher } from '../events/outbox';
 
 /** Only the newest revisions, and only recent ones, are judged: older ones were superseded or never reached. */
@@ -57,7 +57,7 @@ async function detectOnce(env: Env): Promise<void> {
   if (!candidates.length) return;
   const [rows, head] = await Promise.all([readProxyRows(db), readHeadRevision(db)]);
   const now = Date.now();
-  const staleMs = staleBoundMs(env);
+  const { staleMs } = settings(env);
   let queued = false;
   for (const rev of candidates) {
     const status = judgeRevision(rows, rev.id, now, staleMs);

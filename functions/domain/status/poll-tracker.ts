@@ -3,6 +3,7 @@ import type { NodeInfo } from '../../../xds';
 import { proxies, type ProxyTypeStatus } from '../db/schema';
 import { openDatabase } from '../db/store';
 import type { Env } from '../../env';
+import { settings } from '../../settings';
 import { detectOutcomes } from './outcomes';
 
 /**
@@ -25,7 +26,6 @@ interface TrackedNode {
   persistedAt: number;
 }
 
-const DEFAULT_FLUSH_MS = 5_000;
 /** lastSeen is refreshed in D1 at least this often for a node that keeps polling. */
 const HEARTBEAT_MS = 30_000;
 /** Consecutive polls reporting the old version, after a 200 served the new one, before a rejection is inferred. */
@@ -174,8 +174,7 @@ const publicStatus = ({ behind: _behind, reportedAt, ...status }: TrackedStatus)
  */
 export function flushNodesIfDue(env: Env, waitUntil: (p: Promise<unknown>) => void): void {
   const now = Date.now();
-  const interval = Number(env.XDS_STATUS_FLUSH_MS ?? DEFAULT_FLUSH_MS);
-  if ((flushing && now - flushStartedAt < STUCK_FLUSH_MS) || now - lastFlush < (Number.isFinite(interval) ? interval : DEFAULT_FLUSH_MS)) return;
+  if ((flushing && now - flushStartedAt < STUCK_FLUSH_MS) || now - lastFlush < settings(env).statusFlushMs) return;
   lastFlush = flushStartedAt = now;
   const run: Promise<void> = flush(env, now)
     // What was written may settle a revision: judge it (and emit its event) in the same waitUntil.

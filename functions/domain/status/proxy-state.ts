@@ -1,14 +1,6 @@
 import type { ProxyRow, ProxyTypeStatus } from '../db/schema';
-import type { Env } from '../../env';
 
-/** A proxy is stale when it has not polled (or its bridge has not reported it) within this bound. */
-export const DEFAULT_STALE_MS = 60_000;
-
-export function staleBoundMs(env: Env): number {
-  const n = Number(env.STATUS_STALE_MS);
-  return env.STATUS_STALE_MS && Number.isFinite(n) && n > 0 ? n : DEFAULT_STALE_MS;
-}
-
+/** A proxy is stale when it has not polled (or its bridge has not reported it) within `staleMs` (STATUS_STALE_MS, functions/settings.ts). */
 export const isStale = (row: Pick<ProxyRow, 'lastSeen'>, now: number, staleMs: number) => now - Date.parse(row.lastSeen) > staleMs;
 
 export type ProxyState = 'converged' | 'rejected' | 'pending' | 'stale';
