@@ -12,11 +12,10 @@
 // `change` event, or the floor's trigger) to the moment each stream's last ACK of it is read, on this
 // process's clock.
 import { performance } from 'node:perf_hooks';
-import type { ResourceType } from '../xds';
+import { nodeClassOf, type ResourceType } from '../xds';
 import { startBridge } from '../gateway/bridge';
 import { BRIDGE_CONFIG_DEFAULTS } from '../gateway/config';
 import { createLogger } from '../gateway/ops/logger';
-import { nodeClassOf } from '../gateway/snapshot/store';
 import type { ViewSnapshot } from '../gateway/snapshot/types';
 import { viewSource } from '../test/support/bridge-fixtures';
 import { startFloorMode } from './fanout-floor';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** What /proxies, /snapshots and /config_dump answer. */
+/** What /proxies and /config_dump answer (/snapshots' answer is the bridge contract's: xds SnapshotsResponseSchema). */
 
 export const NackSchema = z.object({ version: z.string(), message: z.string(), inferred: z.boolean(), at: z.string() });
 
@@ -34,21 +34,6 @@ export type Proxy = z.infer<typeof ProxySchema>;
 export const ProxyListSchema = z.object({ items: z.array(ProxySchema) }).meta({ id: 'ProxyList' });
 
 const resources = z.array(z.record(z.string(), z.unknown())).meta({ description: 'Envoy resources as proto3 JSON, each with `@type`' });
-
-/** One view as POST /snapshots returns it to a bridge. */
-export const BridgeViewSchema = z.object({
-  version: z.string().meta({ description: 'One version for the whole view (and its secrets)' }),
-  types: z.record(z.string(), z.object({ version: z.string(), resources })).meta({ description: 'By type URL' }),
-});
-
-export const SnapshotsResponseSchema = z
-  .object({
-    revision: z.int(),
-    views: z.array(z.string()).meta({ description: 'The view key of each requested node class, in order' }),
-    labelKeys: z.array(z.string()).meta({ description: 'The only proxy labels views depend on' }),
-    snapshots: z.record(z.string(), BridgeViewSchema).meta({ description: 'By view key; views whose version the bridge already has are left out' }),
-  })
-  .meta({ id: 'SnapshotsResponse' });
 
 export const ConfigDumpSchema = z
   .object({

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { problem } from '../openapi/common';
 import type { RouteDoc } from '../openapi/route-doc';
 import { StatusReport } from './proxy-status';
-import { SnapshotsRequest } from '../discovery/bridge-snapshots';
-import { ConfigDumpSchema, ProxyListSchema, SnapshotsResponseSchema } from './status-schemas';
+import { REVISION_HEADER, SNAPSHOTS_PATH, SnapshotsRequestSchema, SnapshotsResponseSchema, STALE_HEADER } from '../../xds';
+import { ConfigDumpSchema, ProxyListSchema } from './status-schemas';
 import { CreateTokenSchema, TokenCreatedSchema, TokenListSchema } from './token-schemas';
 
 /** Tokens, proxies, the bridge's endpoints and config_dump. */
@@ -67,17 +67,17 @@ export const tokenAndProxyRouteDocs: RouteDoc[] = [
   },
   {
     method: 'post',
-    path: '/api/v1/snapshots',
+    path: SNAPSHOTS_PATH,
     operationId: 'getSnapshots',
     summary: 'Every view a bridge\'s clients need, in one request',
     description: 'Rendered with ADS config sources; views include their Secrets when the token has `secrets:read`.',
     tags: ['Bridge'],
     scope: 'xds:read',
     idempotencyKey: false,
-    body: { schema: SnapshotsRequest },
+    body: { schema: SnapshotsRequestSchema },
     responses: {
-      200: { description: 'The views', schema: SnapshotsResponseSchema, headers: ['x-xdsflare-revision', 'x-xdsflare-stale'] },
-      304: { description: 'The bridge already holds this revision', headers: ['x-xdsflare-revision', 'x-xdsflare-stale'] },
+      200: { description: 'The views', schema: SnapshotsResponseSchema, headers: [REVISION_HEADER, STALE_HEADER] },
+      304: { description: 'The bridge already holds this revision', headers: [REVISION_HEADER, STALE_HEADER] },
       400: badJson,
       413: problem('The body is larger than 1 MiB'),
       415: problem('Not JSON'),

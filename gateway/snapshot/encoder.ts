@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
-import { ADS_DELIVERY_ORDER, ADS_TYPE_URLS, type AdsType } from '../../xds';
+import { ADS_DELIVERY_ORDER, ADS_TYPE_URLS, type AdsType, type BridgeView, type BridgeViewType } from '../../xds';
 import type { EnvoyProtos } from '../protos/envoy-protos';
-import type { EncodedResource, EncodedType, SourceType, ViewSnapshot } from './types';
+import type { EncodedResource, EncodedType, ViewSnapshot } from './types';
 
 const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
@@ -33,13 +33,13 @@ export class SnapshotEncoder {
   ) {}
 
   /** Throws (naming the resource) when the edge sent something Envoy's protos do not accept. */
-  encodeView(view: string, source: ViewSnapshot['source'], revision: number, receivedAt: number): ViewSnapshot {
+  encodeView(view: string, source: BridgeView, revision: number, receivedAt: number): ViewSnapshot {
     let encoded = 0;
     const types = {} as Record<AdsType, EncodedType>;
     for (const type of ADS_DELIVERY_ORDER) {
       const typeUrl = ADS_TYPE_URLS[type];
       // Secrets come only to a bridge whose token may read them; without, the view has none.
-      const src: SourceType | undefined = source.types[typeUrl] ?? (type === 'secrets' ? { version: '', resources: [] } : undefined);
+      const src: BridgeViewType | undefined = source.types[typeUrl] ?? (type === 'secrets' ? { version: '', resources: [] } : undefined);
       if (!src || typeof src.version !== 'string' || !Array.isArray(src.resources)) throw new Error(`view ${view}: no ${type} in the snapshot`);
       const resources = new Map<string, EncodedResource>();
       for (const json of src.resources) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nodeClassOf, SnapshotStore } from './store';
+import { nodeClassOf } from '../../xds';
+import { SnapshotStore } from './store';
 
 describe('SnapshotStore', () => {
   it('takes a change listener per stream without warning of a leak', async () => {

@@ -1,44 +1,13 @@
 import { EventEmitter } from 'node:events';
-import type { NodeInfo } from '../../xds';
+import { nodeClassOf, viewKey, type NodeClass, type NodeInfo } from '../../xds';
 import type { ViewSnapshot } from './types';
 
 /**
- * Proxies with the same client kind, labels, namespace and locality see the same config, so the
- * bridge fetches per node class (and the edge folds classes into views), never per proxy.
- */
-export interface NodeClass {
-  key: string;
-  /** As the edge's bulk endpoint takes it. */
-  node: {
-    user_agent_name: string;
-    labels: Record<string, string>;
-    namespace?: string;
-    locality?: { region?: string; zone?: string; sub_zone?: string };
-  };
-}
-
-/**
- * The class of a proxy. With `labelKeys` (the labels the edge says views depend on), only those
- * labels count, so proxies differing in irrelevant labels (a StatefulSet pod's own name) share a class.
- */
-export function nodeClassOf(node: NodeInfo, labelKeys?: readonly string[]): NodeClass {
-  const grpc = /grpc/i.test(node.userAgentName ?? '');
-  const relevant = labelKeys ? Object.entries(node.labels).filter(([k]) => labelKeys.includes(k)) : Object.entries(node.labels);
-  const labels = Object.fromEntries(relevant.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const { region, zone, subZone } = node.locality ?? {};
-  const locality = { ...(region ? { region } : {}), ...(zone ? { zone } : {}), ...(subZone ? { sub_zone: subZone } : {}) };
-  const where = { ...(node.namespace ? { namespace: node.namespace } : {}), ...(Object.keys(locality).length ? { locality } : {}) };
-  // Keys of classes without namespace or locality are as before, so a bridge's state file stays valid.
-  const extra = Object.keys(where).length ? `|${JSON.stringify(where)}` : '';
-  return { key: `${grpc ? 'grpc' : 'envoy'}|${JSON.stringify(labels)}${extra}`, node: { user_agent_name: grpc ? 'gRPC' : 'envoy', labels, ...where } };
-}
-
-/**
- * gRPC clients get the mesh view (xds/snapshot/view.ts), so one can be served before the edge
+ * gRPC clients get the mesh view (xds selectView), so one can be served before the edge
  * answers, unless the class or the config brings view dimensions (namespace, locality, sourceLabels):
  * then only the edge knows.
  */
-const GRPC_VIEW = 'grpc|mesh';
+const GRPC_VIEW = viewKey({ client: 'grpc', gateways: [] });
 const hasDimensions = (view: string) => view.split('|').length > 2;
 
 interface ClassEntry {

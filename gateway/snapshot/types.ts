@@ -1,4 +1,4 @@
-import type { AdsType } from '../../xds';
+import type { AdsType, BridgeView } from '../../xds';
 
 /** One resource as every stream sends it: encoded once, shared by reference. */
 export interface EncodedResource {
@@ -29,12 +29,6 @@ export interface EncodedType {
   selections: Map<string, { resources: ReadonlyMap<string, EncodedResource>; missing: string[]; key: string }>;
 }
 
-/** Proto3 JSON of one type of a view, as the edge sends it (and as the state file keeps it). */
-export interface SourceType {
-  version: string;
-  resources: Record<string, unknown>[];
-}
-
 /** What one view receives, encoded. Immutable once built. */
 export interface ViewSnapshot {
   view: string;
@@ -45,6 +39,6 @@ export interface ViewSnapshot {
   /** When the bridge first saw this version (ms since epoch): the start of change-to-ACK latency. */
   receivedAt: number;
   types: Record<AdsType, EncodedType>;
-  /** The proto3 JSON it was built from, for the state file. */
-  source: { version: string; types: Record<string, SourceType> };
+  /** The proto3 JSON it was built from (as the edge sent it), for the state file. */
+  source: BridgeView;
 }

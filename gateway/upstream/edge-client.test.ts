@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { envoyProtos, viewSource } from '../../test/support/bridge-fixtures';
 import { SnapshotEncoder } from '../snapshot/encoder';
-import { nodeClassOf, SnapshotStore } from '../snapshot/store';
+import { nodeClassOf } from '../../xds';
+import { SnapshotStore } from '../snapshot/store';
 import { EdgeClient, type EdgeClientOptions } from './edge-client';
 
 const CONFIG = `

@@ -1,6 +1,6 @@
-import { DELIVERY_ORDER, RESOURCE_TYPES, SECRET_TYPE_URL } from '../../xds';
+import { checkSnapshotsAnswer, MAX_NODE_CLASSES, SECRET_TYPE_URL, SNAPSHOTS_PATH, type BridgeView, type NodeClass, type SnapshotsAnswer, type SnapshotsRequest } from '../../xds';
 import type { SnapshotEncoder } from '../snapshot/encoder';
-import type { NodeClass, SnapshotStore } from '../snapshot/store';
+import type { SnapshotStore } from '../snapshot/store';
 import type { ViewSnapshot } from '../snapshot/types';
 import { loadState, saveState } from './state-file';
 
@@ -20,24 +20,13 @@ export interface EdgeClientOptions {
   log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 }
 
-/** The edge's limit on node classes per POST /api/v1/snapshots. */
-const MAX_CLASSES_PER_REQUEST = 1000;
-
-interface SnapshotsAnswer {
-  revision: number;
-  views: string[];
-  /** The label keys views depend on (see xds viewLabelKeys); older edges do not send it. */
-  labelKeys?: string[];
-  snapshots: Record<string, ViewSnapshot['source']>;
-}
-
 /**
  * The state file never holds private keys: secrets are left out, and the view's version marked so
  * the edge sends the view whole (secrets included) once it answers again. A bridge restarted during
  * an edge outage therefore serves no secrets until then: TLS listeners and clusters that need one
  * keep warming, everything else serves as before.
  */
-function withoutSecrets(source: ViewSnapshot['source']): ViewSnapshot['source'] {
+function withoutSecrets(source: BridgeView): BridgeView {
   if (!source.types[SECRET_TYPE_URL]) return source;
   const { [SECRET_TYPE_URL]: _secrets, ...types } = source.types;
   return { version: `${source.version}~without-secrets`, types };
@@ -50,20 +39,6 @@ class UpstreamError extends Error {
   ) {
     super(message);
   }
-}
-
-function checkAnswer(body: unknown, nodes: number): SnapshotsAnswer {
-  const b = body as Partial<SnapshotsAnswer> | null;
-  if (!b || typeof b !== 'object') throw new UpstreamError('garbage', 'the answer is not a JSON object');
-  if (!Number.isInteger(b.revision) || b.revision! < 0) throw new UpstreamError('garbage', 'revision is not a non-negative integer');
-  if (!Array.isArray(b.views) || b.views.length !== nodes || b.views.some((v) => typeof v !== 'string')) throw new UpstreamError('garbage', `views is not a list of ${nodes} view keys`);
-  if (!b.snapshots || typeof b.snapshots !== 'object') throw new UpstreamError('garbage', 'snapshots is not an object');
-  if (b.labelKeys !== undefined && (!Array.isArray(b.labelKeys) || b.labelKeys.some((k) => typeof k !== 'string'))) throw new UpstreamError('garbage', 'labelKeys is not a list of label keys');
-  for (const [view, snap] of Object.entries(b.snapshots)) {
-    if (typeof snap?.version !== 'string' || !snap.types || typeof snap.types !== 'object') throw new UpstreamError('garbage', `snapshots["${view}"] has no version or types`);
-    for (const type of DELIVERY_ORDER) if (!Array.isArray(snap.types[RESOURCE_TYPES[type]]?.resources)) throw new UpstreamError('garbage', `snapshots["${view}"] has no ${type}`);
-  }
-  return b as SnapshotsAnswer;
 }
 
 /**
@@ -124,10 +99,10 @@ export class EdgeClient {
   private async fetchOnce(): Promise<void> {
     const { store } = this.o;
     const all = store.classesToFetch();
-    // The edge takes at most MAX_CLASSES_PER_REQUEST; the rest wait for the next poll (50 ms away while
+    // The edge takes at most MAX_NODE_CLASSES; the rest wait for the next poll (50 ms away while
     // any is unresolved). Before the edge's first answer every label counts, so a thousand pods with
     // their own labels can be a thousand classes: the first answer's labelKeys collapses them.
-    const classes = all.classes.slice(0, MAX_CLASSES_PER_REQUEST);
+    const classes = all.classes.slice(0, MAX_NODE_CLASSES);
     const unresolved = all.unresolved;
     const classKeys = classes.map((c) => c.key).join('\n');
     // Naming our revision lets an unchanged edge answer 304, unless we need a class mapped.
@@ -151,11 +126,11 @@ export class EdgeClient {
     }
   }
 
-  private async request(body: Record<string, unknown>): Promise<SnapshotsAnswer | undefined> {
+  private async request(body: SnapshotsRequest): Promise<SnapshotsAnswer | undefined> {
     const doFetch = this.o.fetch ?? fetch;
     let res: Response;
     try {
-      res = await doFetch(new URL('/api/v1/snapshots', this.o.edgeUrl), {
+      res = await doFetch(new URL(SNAPSHOTS_PATH, this.o.edgeUrl), {
         method: 'POST',
         headers: { authorization: `Bearer ${this.o.token}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -173,7 +148,9 @@ export class EdgeClient {
     } catch {
       throw new UpstreamError('garbage', 'the edge answered 200 with a body that is not JSON');
     }
-    return checkAnswer(json, (body.nodes as unknown[]).length);
+    const checked = checkSnapshotsAnswer(json, body.nodes?.length ?? 0);
+    if (!checked.ok) throw new UpstreamError('garbage', checked.error);
+    return checked.answer;
   }
 
   /** Encodes everything first: one bad resource rejects the whole answer, and the store is untouched. */

@@ -1,7 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { NodeClass } from '../snapshot/store';
-import type { ViewSnapshot } from '../snapshot/types';
+import type { BridgeView, NodeClass } from '../../xds';
 
 /** What the bridge persists so a restart during an edge outage still serves: the last good answer. */
 export interface SavedState {
@@ -11,7 +10,7 @@ export interface SavedState {
   classes: { nodeClass: NodeClass; view: string }[];
   /** The label keys views depended on (absent in files from before they were sent). */
   labelKeys?: string[];
-  snapshots: Record<string, ViewSnapshot['source']>;
+  snapshots: Record<string, BridgeView>;
 }
 
 /** Written to a temporary file and renamed, so a crash mid-write never leaves a torn file. */

@@ -2,9 +2,9 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdsServer, type AdsServer } from '../../gateway/ads/ads-server';
 import { SnapshotEncoder } from '../../gateway/snapshot/encoder';
-import { nodeClassOf, SnapshotStore } from '../../gateway/snapshot/store';
+import { SnapshotStore } from '../../gateway/snapshot/store';
 import type { ViewSnapshot } from '../../gateway/snapshot/types';
-import { selectView, translateIntents, viewKey, viewLabelKeys, type NodeInfo } from '../../xds';
+import { nodeClassOf, selectView, translateIntents, viewKey, viewLabelKeys, type NodeInfo } from '../../xds';
 import { envoyProtos, intentsOf, startEcho, viewSource, xdsEchoClient, type EchoBackend } from '../support/bridge-fixtures';
 import { callsUntilLanding } from '../support/echo-traffic';
 

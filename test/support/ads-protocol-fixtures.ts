@@ -1,7 +1,7 @@
 import { startAdsServer, type AdsServer } from '../../gateway/ads/ads-server';
 import { SnapshotEncoder } from '../../gateway/snapshot/encoder';
-import { nodeClassOf, SnapshotStore } from '../../gateway/snapshot/store';
-import { DELIVERY_ORDER, type ResourceType } from '../../xds';
+import { SnapshotStore } from '../../gateway/snapshot/store';
+import { DELIVERY_ORDER, nodeClassOf, type ResourceType } from '../../xds';
 import { clustersOfRoutes, type AdsTestClient, type AdsTestClientOptions, type TimelineEntry } from './ads-test-client';
 import { envoyProtos, publish } from './bridge-fixtures';
 

@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
-import { parseManifest, parseView, RESOURCE_TYPES, DELIVERY_ORDER, renderView, translateIntents, validateIntent, type IntentObject } from '../../xds';
+import { parseManifest, parseView, RESOURCE_TYPES, DELIVERY_ORDER, nodeClassOf, renderView, translateIntents, validateIntent, type IntentObject, type NodeClass } from '../../xds';
 import { loadEnvoyProtos, type EnvoyProtos } from '../../gateway/protos/envoy-protos';
 import { SnapshotEncoder } from '../../gateway/snapshot/encoder';
-import { nodeClassOf, type NodeClass, type SnapshotStore } from '../../gateway/snapshot/store';
+import type { SnapshotStore } from '../../gateway/snapshot/store';
 import type { ViewSnapshot } from '../../gateway/snapshot/types';
 import { hashContent } from '../../xds';
 

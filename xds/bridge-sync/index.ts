@@ -1,0 +1,4 @@
+// The edge ↔ bridge contract (POST /api/v1/snapshots): both sides import it from here.
+export * from './schemas';
+export { checkSnapshotsAnswer, type SnapshotsAnswer } from './answer';
+export { nodeClassOf, nodeInfoOfClass, type NodeClass } from './node-class';

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/**
+ * The contract between the edge and a bridge: the bridge POSTs its node classes to SNAPSHOTS_PATH and
+ * receives every view they need. The edge validates requests and the bridge validates answers with
+ * these schemas; the OpenAPI document is made from them too.
+ */
+
+/** Relative to the edge's origin; POST only. */
+export const SNAPSHOTS_PATH = '/api/v1/snapshots';
+/** On 200 and 304: the revision the answer was rendered from. */
+export const REVISION_HEADER = 'x-xdsflare-revision';
+/** Present when the edge could not read its config store and answered from the last config it had. */
+export const STALE_HEADER = 'x-xdsflare-stale';
+
+/** A bridge serves many clients, but few classes of them: a thousand is far beyond any real one. */
+export const MAX_NODE_CLASSES = 1000;
+
+/** One node class: what every proxy of the class shares that views depend on (see nodeClassOf). */
+export const BridgeNodeSchema = z.strictObject({
+  user_agent_name: z.string().max(256).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  /** For exportTo: node.metadata.NAMESPACE (or namespace) of the class's proxies. */
+  namespace: z.string().max(253).optional(),
+  /** For localityLbSetting: node.locality of the class's proxies. */
+  locality: z.strictObject({ region: z.string().max(256).optional(), zone: z.string().max(256).optional(), sub_zone: z.string().max(256).optional() }).optional(),
+});
+export type BridgeNode = z.infer<typeof BridgeNodeSchema>;
+
+export const SnapshotsRequestSchema = z.strictObject({
+  /** The head revision the bridge already holds: equal to the edge's means nothing changed (304). */
+  revision: z.int().min(0).optional(),
+  nodes: z.array(BridgeNodeSchema).max(MAX_NODE_CLASSES).optional(),
+  /** View versions the bridge already holds, by view key: those views are left out. */
+  have: z.record(z.string(), z.string()).optional(),
+});
+export type SnapshotsRequest = z.infer<typeof SnapshotsRequestSchema>;
+
+const resources = z.array(z.record(z.string(), z.unknown())).meta({ description: 'Envoy resources as proto3 JSON, each with `@type`' });
+
+/** One resource type of a view: its version and resources. */
+export const BridgeViewTypeSchema = z.object({ version: z.string(), resources });
+export type BridgeViewType = z.infer<typeof BridgeViewTypeSchema>;
+
+/** One view as POST /snapshots returns it to a bridge. */
+export const BridgeViewSchema = z.object({
+  version: z.string().meta({ description: 'One version for the whole view (and its secrets)' }),
+  types: z.record(z.string(), BridgeViewTypeSchema).meta({ description: 'By type URL' }),
+});
+export type BridgeView = z.infer<typeof BridgeViewSchema>;
+
+export const SnapshotsResponseSchema = z
+  .object({
+    revision: z.int(),
+    views: z.array(z.string()).meta({ description: 'The view key of each requested node class, in order' }),
+    labelKeys: z.array(z.string()).meta({ description: 'The only proxy labels views depend on' }),
+    snapshots: z.record(z.string(), BridgeViewSchema).meta({ description: 'By view key; views whose version the bridge already has are left out' }),
+  })
+  .meta({ id: 'SnapshotsResponse' });
+export type SnapshotsResponse = z.infer<typeof SnapshotsResponseSchema>;
