@@ -1,4 +1,4 @@
-/** The exit codes a pipeline branches on (the issue 5 contract; the README's table). */
+/** The exit codes a pipeline branches on (the issue 5 contract; docs/cli.md's table). */
 export const EXIT = {
   ok: 0,
   unexpected: 1,

@@ -62,5 +62,5 @@ export const DeliveryQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
 
-/** The body of every delivery (and what `data` holds per type is in the README). */
+/** The body of every delivery (and what `data` holds per type is in docs/webhooks.md). */
 export const EventBodySchema = z.object({ id: z.string(), type: EventTypeSchema, createdAt: z.string(), data: z.record(z.string(), z.unknown()) });

@@ -58,9 +58,9 @@ const startFlags = (stable: string, candidate: string, ...extra: string[]) => ['
 const idOf = (stdout: string) => Number(/^rollout (\d+)/m.exec(stdout)?.[1]);
 
 describe('xdsflare rollout', () => {
-  it("runs the README's CLI session as written", () => {
+  it("runs docs/cli.md's first session as written", () => {
     const root = join(import.meta.dirname, '..', '..');
-    const session = /### A first session with the CLI[\s\S]*?```sh\n([\s\S]*?)```/.exec(readFileSync(join(root, 'README.md'), 'utf8'))?.[1];
+    const session = /## A first session with the CLI[\s\S]*?```sh\n([\s\S]*?)```/.exec(readFileSync(join(root, 'docs', 'cli.md'), 'utf8'))?.[1];
     expect(session).toContain('npx xdsflare');
     const run = spawnSync('bash', ['-c', `set -euo pipefail\n${session}`], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, XDSFLARE_SERVER: edge.base } });
     expect(run.status, run.stderr).toBe(0);

@@ -6,14 +6,14 @@ import { buildEnvoyBootstrap } from '../../xds';
 import { WORKLOAD_SDS_CLUSTER } from '../../xds/render/build-upstream-tls';
 import { envoyRegistry } from '../support/envoy-registry';
 
-const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+const readme = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'config-delivery.md'), 'utf8');
 
-it('the README bootstrap is what GET /api/v1/bootstrap returns for its request, and a valid Envoy Bootstrap (strict decode against Envoy protos)', () => {
+it('the bootstrap in docs/config-delivery.md is what GET /api/v1/bootstrap returns for its request, and a valid Envoy Bootstrap (strict decode against Envoy protos)', () => {
   const block = /```yaml\n(# envoy-bootstrap\.yaml[\s\S]*?)```/.exec(readme)?.[1];
   expect(block).toBeTruthy();
   const bootstrap = parse(block!);
   envoyRegistry().decodeStrict({ '@type': 'type.googleapis.com/envoy.config.bootstrap.v3.Bootstrap', ...bootstrap });
-  // The request the README shows, against npm start (Host 127.0.0.1:8787, XDS_REFRESH_DELAY 1s).
+  // The request the page shows, against npm start (Host 127.0.0.1:8787, XDS_REFRESH_DELAY 1s).
   const request = /curl -s '(http:\/\/127\.0\.0\.1:8787\/api\/v1\/bootstrap\?[^']*)'/.exec(readme)?.[1];
   const query = new URL(request!).searchParams;
   const labels = Object.fromEntries(query.getAll('label').map((l) => l.split('=') as [string, string]));
@@ -27,7 +27,7 @@ it('the README bootstrap is what GET /api/v1/bootstrap returns for its request, 
   expect(bootstrap.static_resources.clusters.map((c: { name: string; type: string }) => [c.name, c.type])).toEqual([['127.0.0.1:8787', 'STATIC']]);
 });
 
-it('the README sds-grpc cluster (for ISTIO_MUTUAL) is a valid Bootstrap fragment, named as the clusters refer to it', () => {
+it('the sds-grpc cluster in docs/config-delivery.md (for ISTIO_MUTUAL) is a valid Bootstrap fragment, named as the clusters refer to it', () => {
   const block = /```yaml\n(# sds-grpc cluster[\s\S]*?)```/.exec(readme)?.[1];
   expect(block).toBeTruthy();
   const fragment = parse(block!);
@@ -42,9 +42,9 @@ it('a typo in the bootstrap would be caught', () => {
   expect(() => envoyRegistry().decodeStrict({ '@type': 'type.googleapis.com/envoy.config.bootstrap.v3.Bootstrap', dynamic_resources: { cds_confg: {} } })).toThrow(/cds_confg/);
 });
 
-it('the README gRPC bootstrap is one grpc-js-xds accepts, aimed at the bridge npm start runs', async () => {
+it('the gRPC bootstrap in docs/config-delivery.md is one grpc-js-xds accepts, aimed at the bridge npm start runs', async () => {
   const { validateBootstrapConfig } = await import('@grpc/grpc-js-xds/build/src/xds-bootstrap');
-  const block = /### Proxyless gRPC[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+  const block = /## Proxyless gRPC[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
   expect(block).toBeTruthy();
   const bootstrap = JSON.parse(block!);
   const validated = validateBootstrapConfig(bootstrap);

@@ -44,10 +44,10 @@ async function until<T>(what: string, check: () => Promise<T | undefined> | T | 
   }
 }
 
-/** The README's `verifyWebhook` (the js block of its Webhooks section), loaded as written. */
+/** docs/webhooks.md's `verifyWebhook` (the js block of its "Verifying a delivery" section), loaded as written. */
 async function readmeVerifier(): Promise<{ verifyWebhook: (secret: string, headers: IncomingHttpHeaders, body: string) => boolean }> {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Webhooks'));
+  const readme = readFileSync(join(root, 'docs', 'webhooks.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Verifying a delivery'));
   const code = /```js\n([\s\S]*?)```/.exec(section)![1]!;
   const file = join(mkdtempSync(join(tmpdir(), 'xdsflare-readme-')), 'verify.mjs');
   writeFileSync(file, code);
@@ -144,7 +144,7 @@ describe('webhooks against the real control plane', () => {
     });
     expect(deliveries).toEqual([{ id: first.headers['webhook-id'], event: 'revision.converged', status: 'delivered', attempts: 2, lastStatus: 200, lastError: null, createdAt: expect.any(String), deliveredAt: expect.any(String), nextAttemptAt: null }]);
 
-    // The README's hand-written verifier agrees, and refuses a changed body.
+    // The docs' hand-written verifier agrees, and refuses a changed body.
     const { verifyWebhook } = await readmeVerifier();
     expect(verifyWebhook(secret, retry.headers, retry.body)).toBe(true);
     expect(verifyWebhook(secret, retry.headers, retry.body.replace('"converged"', '"rejected"'))).toBe(false);

@@ -68,7 +68,7 @@ function istioMutual(tls: UpstreamTlsIR): Json {
 
 /** DestinationRule tls (SIMPLE, MUTUAL or ISTIO_MUTUAL) → the cluster's UpstreamTlsContext transport socket. */
 export function buildUpstreamTls(tls: UpstreamTlsIR, subscriber: Subscriber, h2: boolean): Json {
-  // ALPN: only h2 where the cluster speaks it; not Istio's `istio`/`istio-peer-exchange` (see README).
+  // ALPN: only h2 where the cluster speaks it; not Istio's `istio`/`istio-peer-exchange` (see docs/istio.md, ISTIO_MUTUAL).
   const alpn = h2 ? { alpn_protocols: ['h2'] } : {};
   const common = tls.mode === 'ISTIO_MUTUAL' ? { ...alpn, ...istioMutual(tls) } : { ...alpn, ...certificates(tls, subscriber), ...validation(tls, subscriber) };
   return {
