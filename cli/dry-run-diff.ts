@@ -1,12 +1,27 @@
-import type { ApplyAnswer } from './commands/apply';
 import type { Context } from './command';
-import { comparable, diffRendered, patchBetween, type IntentDiff, type Rendered, type RenderedDiff } from './diff';
+import { comparableObject, diffRendered, patchBetween, type Rendered } from '../xds/diff';
+import type { IntentDiff, RenderedDiff } from './diff';
 import { pluralOf, RESOURCES } from './resources';
+
+/** What POST /api/v1/apply answers. */
+export interface ApplyAnswer {
+  revision: number | null;
+  committed: boolean;
+  dryRun: boolean;
+  changes: { op: string; kind: string; namespace: string; name: string }[];
+  warnings: { path: string; message: string; object?: string }[];
+  /** Dry run: what a real apply would refuse with 422. */
+  errors?: { path: string; message: string }[];
+  /** Dry run: every view's Envoy resources after the change. */
+  rendered?: Rendered;
+  /** Dry run, when the edge computes it: the change in intents and in rendered resources. */
+  diff?: { intents?: IntentDiff[]; rendered?: { view: string; type: string; name: string; op: string }[] };
+}
 
 type Key = { kind: string; namespace: string; name: string };
 const keyOf = (k: Key) => `${k.kind}/${k.namespace}/${k.name}`;
 const keyOfObject = (o: unknown) => {
-  const c = comparable(o) as { kind: string; metadata: { namespace: string; name: string } };
+  const c = comparableObject(o) as { kind: string; metadata: { namespace: string; name: string } };
   return keyOf({ kind: c.kind, namespace: c.metadata.namespace, name: c.metadata.name });
 };
 
@@ -30,7 +45,7 @@ async function anyStoredObject(ctx: Context): Promise<unknown> {
  */
 async function renderedNow(ctx: Context, stored: unknown): Promise<Rendered> {
   if (stored === undefined) return {};
-  const { body } = await ctx.client.json<{ rendered?: Rendered }>('POST', '/api/v1/apply', { query: { dryRun: true }, body: JSON.stringify([comparable(stored)]) });
+  const { body } = await ctx.client.json<{ rendered?: Rendered }>('POST', '/api/v1/apply', { query: { dryRun: true }, body: JSON.stringify([comparableObject(stored)]) });
   return body.rendered ?? {};
 }
 

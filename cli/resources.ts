@@ -1,14 +1,9 @@
-/** The object kinds the edge stores, with their URL plurals and kubectl-style short names. */
-export const RESOURCES = [
-  { kind: 'ServiceEntry', plural: 'serviceentries', short: 'se' },
-  { kind: 'DestinationRule', plural: 'destinationrules', short: 'dr' },
-  { kind: 'VirtualService', plural: 'virtualservices', short: 'vs' },
-  { kind: 'Gateway', plural: 'gateways', short: 'gw' },
-  { kind: 'EnvoyFilter', plural: 'envoyfilters', short: 'ef' },
-  { kind: 'Secret', plural: 'secrets', short: 'secret' },
-] as const;
+import { KIND_NAMES, KINDS, type KindNames } from '../xds/intent/kind-names';
 
-export type Resource = (typeof RESOURCES)[number];
+export type Resource = KindNames;
+
+/** The object kinds the edge stores with their URL plurals and short names, as the CLI lists them: intents in dependency order, then Secret. */
+export const RESOURCES: readonly Resource[] = [...KINDS, 'Secret' as const].map((kind) => KIND_NAMES.find((n) => n.kind === kind)!);
 
 /** `VirtualService`, `virtualservice`, `virtualservices` or `vs` → its resource. */
 export function resolveResource(word: string): Resource | undefined {

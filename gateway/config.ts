@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { parseHostPort as parseServerAddress } from '../xds/bootstrap/address';
+import type { HostPort } from '../xds/bootstrap/types';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -106,12 +108,11 @@ export function bridgeUsage(): string {
   return ['usage: bridge [flags]   (flags override XDSFLARE_* environment variables)', '', ...rows, '  --help, -h             print this text', ''].join('\n');
 }
 
-/** Splits `host:port` (IPv6 as `[::1]:18000`); port 0 means "any free port". */
-export function parseHostPort(address: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]\s]*:[^\]\s]*)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(address);
-  const port = Number(match?.[3]);
-  if (!match || port > 65535) throw new Error(`must be host:port (IPv6 as [::]:18000), got '${address}'`);
-  return { host: match[1] ?? match[2]!, port };
+/** Splits a listen address, `host:port` (IPv6 as `[::1]:18000`); port 0 means "any free port". */
+export function parseHostPort(address: string): HostPort {
+  const hostPort = parseServerAddress(address, undefined, { anyPort: true });
+  if (!hostPort) throw new Error(`must be host:port (IPv6 as [::]:18000), got '${address}'`);
+  return hostPort;
 }
 
 function parseArgv(argv: string[]): Map<Key, string> {

@@ -12,6 +12,7 @@ export { checkPatchValues } from './verify/patch-values';
 export { sourceLocator, type SourceLocator, type SourceRef } from './verify/sources';
 export { nodeInfoFromRequest } from './ir/node';
 export { hashContent } from './render/hash';
+export * from './diff';
 export type * from './render/types';
 export * from './envoy/type-urls';
 export * as envoyNames from './envoy/names';

@@ -1,25 +1,10 @@
 import { durationOption, stringOption } from '../args';
 import type { Command, Context } from '../command';
-import { formatIntentDiff, formatRenderedDiff, type IntentDiff, type Rendered } from '../diff';
+import { formatIntentDiff, formatRenderedDiff } from '../diff';
 import { EXIT, UsageError } from '../exit-codes';
 import { describeManifestPath, readManifests } from '../manifest';
-import { dryRunDiff } from '../dry-run-diff';
+import { dryRunDiff, type ApplyAnswer } from '../dry-run-diff';
 import { waitForRevision } from '../wait';
-
-/** What POST /api/v1/apply answers. */
-export interface ApplyAnswer {
-  revision: number | null;
-  committed: boolean;
-  dryRun: boolean;
-  changes: { op: string; kind: string; namespace: string; name: string }[];
-  warnings: { path: string; message: string; object?: string }[];
-  /** Dry run: what a real apply would refuse with 422. */
-  errors?: { path: string; message: string }[];
-  /** Dry run: every view's Envoy resources after the change. */
-  rendered?: Rendered;
-  /** Dry run, when the edge computes it: the change in intents and in rendered resources. */
-  diff?: { intents?: IntentDiff[]; rendered?: { view: string; type: string; name: string; op: string }[] };
-}
 
 const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
 

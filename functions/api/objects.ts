@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { applyPatch, validate as validateJsonPatch, type Operation } from 'fast-json-patch';
-import { kindOfPlural, parseObjectBody, validateIntent, type FieldError, type IntentKind, type IntentObject } from '../../xds';
+import { kindOfPlural, parseObjectBody, PLURALS, validateIntent, type FieldError, type IntentKind, type IntentObject } from '../../xds';
 import { requireScope, type AuthVariables } from '../http/require-scope';
 import { objects } from '../domain/db/schema';
 import { openDatabase, readHeadRevision } from '../domain/db/store';
@@ -18,9 +18,11 @@ import { mergePatch } from './merge-patch';
 type App = { Bindings: Env; Variables: AuthVariables };
 const app = new Hono<App>();
 
+const plurals = Object.keys(PLURALS);
+
 function kindOf(plural: string): IntentKind {
   const kind = kindOfPlural(plural);
-  if (!kind) throw notFound(`unknown resource type "${plural}"; expected gateways, virtualservices, destinationrules, serviceentries or envoyfilters`);
+  if (!kind) throw notFound(`unknown resource type "${plural}"; expected ${plurals.slice(0, -1).join(', ')} or ${plurals.at(-1)}`);
   return kind;
 }
 
@@ -68,7 +70,7 @@ async function write(c: Context<App>, kind: IntentKind, change: Change, intentWa
 }
 
 // The group matters: without it the alternation is not anchored and /namespaces/x/serviceentries matches too.
-const PLURAL = ':plural{(?:gateways|virtualservices|destinationrules|serviceentries|envoyfilters)}';
+const PLURAL: `:plural{${string}}` = `:plural{(?:${plurals.join('|')})}`;
 app.get(`/${PLURAL}`, requireScope('config:read'), (c) => list(c, kindOf(c.req.param('plural'))));
 app.get('/namespaces/:namespace/:plural', requireScope('config:read'), (c) => list(c, kindOf(c.req.param('plural')), c.req.param('namespace')));
 

@@ -1,10 +1,9 @@
-import { compare } from 'fast-json-patch';
-import type { IntentObject } from '../../xds';
+import { boundedPatch, type IntentObject } from '../../xds';
 import { keyOf, type ObjectKey } from '../domain/config/object-key';
 import type { ObjectRow } from '../domain/db/schema';
 import { rowToIntent } from '../domain/db/store';
 import { isSecret, type StoredSecretSpec } from '../domain/secrets/stored';
-import type { IntentDiff, PatchOperation } from './schemas';
+import type { IntentDiff } from './schemas';
 
 /**
  * The object as a diff shows it: what the user wrote (apiVersion, kind, metadata, spec), without
@@ -16,13 +15,6 @@ export function diffableObject(row: ObjectRow): IntentObject {
   if (!isSecret(row)) return object;
   const { encrypted: _encrypted, ...visible } = row.spec as unknown as StoredSecretSpec;
   return { ...object, spec: visible as unknown as Record<string, unknown> };
-}
-
-/** A patch, or its length when it is past `maxOps` (a bounded answer). */
-export function boundedPatch(from: object, to: object, maxOps: number): Pick<IntentDiff, 'patch' | 'patchOps'> {
-  // compare() yields only add, remove and replace operations.
-  const patch = compare(from, to) as PatchOperation[];
-  return patch.length > maxOps ? { patchOps: patch.length } : { patch };
 }
 
 /** What revision n did to each object it touched, as JSON Patches from revision n-1 (`{}` for an object that did not exist; to `{}` once deleted). */

@@ -1,5 +1,4 @@
-import { DELIVERY_ORDER, defaultViews, renderView, RESOURCE_TYPES, translateIntents, viewKey, type IntentObject, type MeshIR, type Snapshot, type View } from '../../xds';
-import { boundedPatch } from './diff-intents';
+import { boundedPatch, DELIVERY_ORDER, defaultViews, diffNamed, renderView, RESOURCE_TYPES, translateIntents, viewKey, type IntentObject, type MeshIR, type Snapshot, type View } from '../../xds';
 import type { RenderedDiff } from './schemas';
 
 export interface RenderedDiffResult {
@@ -17,21 +16,11 @@ function translate(intents: IntentObject[], label: string, errors: string[]): Me
 }
 
 function diffSnapshots(before: Snapshot, after: Snapshot, view: string, maxOps: number): RenderedDiff[] {
-  const out: RenderedDiff[] = [];
-  for (const type of DELIVERY_ORDER) {
-    const a = before.types[type].resources;
-    const b = after.types[type].resources;
-    const entry = (name: string, op: RenderedDiff['op']): RenderedDiff => ({ view, type: RESOURCE_TYPES[type], name, op });
-    const ofType: RenderedDiff[] = [];
-    for (const [name, r] of b) {
-      const old = a.get(name);
-      if (!old) ofType.push(entry(name, 'added'));
-      else if (old.hash !== r.hash) ofType.push({ ...entry(name, 'changed'), ...boundedPatch(old.json, r.json, maxOps) });
-    }
-    for (const name of a.keys()) if (!b.has(name)) ofType.push(entry(name, 'removed'));
-    out.push(...ofType.sort((x, y) => x.name.localeCompare(y.name)));
-  }
-  return out;
+  return DELIVERY_ORDER.flatMap((type) =>
+    diffNamed(before.types[type].resources, after.types[type].resources, (a, b) => a.hash === b.hash)
+      .map(({ name, op, before: old, after: now }): RenderedDiff => ({ view, type: RESOURCE_TYPES[type], name, op, ...(op === 'changed' ? boundedPatch(old!.json, now!.json, maxOps) : {}) }))
+      .sort((x, y) => x.name.localeCompare(y.name)),
+  );
 }
 
 /**

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseInvocation } from '../../cli/args';
 import { ciHeaders } from '../../cli/ci-env';
-import { diffRendered, formatIntentDiff, patchBetween } from '../../cli/diff';
+import { formatIntentDiff } from '../../cli/diff';
 import { formatDuration, parseDuration } from '../../cli/duration';
 import { EXIT, exitCodeForStatus, UsageError } from '../../cli/exit-codes';
 import { COMMANDS } from '../../cli/main';
 import { describeManifestPath, parseManifestText, readManifests } from '../../cli/manifest';
 import { apiError } from '../../cli/problem';
 import { parseDestination, parseSteps } from '../../cli/commands/rollout';
+import { diffRendered, patchBetween } from '../../xds/diff';
 
 // The CLI's pure parts, without a server: durations, argument parsing, CI identifiers, manifests, diffs.
 

@@ -7,18 +7,23 @@ const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A
 
 export const isIpAddress = (host: string) => IPV4.test(host) || IPV6.test(host);
 
+export interface HostPortOptions {
+  /** Accept port 0, "any free port" (a listen address); otherwise ports are 1–65535. */
+  anyPort?: boolean;
+}
+
 /**
- * `host[:port]`, `[v6]:port` → host and port (`defaultPort` when absent), or undefined when it is not
- * one: only IP addresses and DNS names, ports 1–65535.
+ * `host[:port]`, `[v6]:port` → host and port (`defaultPort` when absent; without one the port is
+ * required), or undefined when it is not one: only IP addresses and DNS names.
  */
-export function parseHostPort(text: string, defaultPort?: number): HostPort | undefined {
+export function parseHostPort(text: string, defaultPort?: number, { anyPort = false }: HostPortOptions = {}): HostPort | undefined {
   const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text) ?? /^([^:[\]]+)(?::(\d{1,5}))?$/.exec(text);
   if (!m) return undefined;
   const [, host = '', rawPort] = m;
   const bracketed = text.startsWith('[');
   if (bracketed ? !IPV6.test(host) : !(IPV4.test(host) || DNS_NAME.test(host))) return undefined;
   const port = rawPort === undefined ? defaultPort : Number(rawPort);
-  if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  if (port === undefined || !Number.isInteger(port) || port < (anyPort ? 0 : 1) || port > 65535) return undefined;
   return { host, port };
 }
 

@@ -10,33 +10,7 @@ import type { IntentKind, IntentObject } from './types';
 import type { VirtualServiceSpec } from './virtual-service';
 import { VirtualServiceSchema } from './virtual-service';
 
-/** The accepted kinds, in order of dependency (a VirtualService refers to ServiceEntry hosts, DR subsets). */
-export const KINDS = ['ServiceEntry', 'DestinationRule', 'VirtualService', 'Gateway', 'EnvoyFilter'] as const satisfies readonly IntentKind[];
-
-/** URL plural → kind, as in Kubernetes' REST paths (`/namespaces/{ns}/virtualservices/{name}`). */
-export const PLURALS = {
-  gateways: 'Gateway',
-  virtualservices: 'VirtualService',
-  destinationrules: 'DestinationRule',
-  serviceentries: 'ServiceEntry',
-  envoyfilters: 'EnvoyFilter',
-} as const satisfies Record<string, IntentKind>;
-
-export type IntentPlural = keyof typeof PLURALS;
-
-/** The kind a URL plural names, or `undefined` for anything else (matched exactly, lower case). */
-export function kindOfPlural(plural: string): IntentKind | undefined {
-  return Object.hasOwn(PLURALS, plural) ? PLURALS[plural as IntentPlural] : undefined;
-}
-
-/** The URL plural of a kind. */
-export function pluralOfKind(kind: IntentKind): IntentPlural {
-  return (Object.keys(PLURALS) as IntentPlural[]).find((p) => PLURALS[p] === kind)!;
-}
-
-export function isIntentKind(kind: unknown): kind is IntentKind {
-  return typeof kind === 'string' && (KINDS as readonly string[]).includes(kind);
-}
+export { isIntentKind, kindOfPlural, KIND_NAMES, KINDS, PLURALS, pluralOfKind, type IntentPlural, type KindNames, type StoredKind } from './kind-names';
 
 /** The spec type of each kind. */
 export interface IntentSpecs {

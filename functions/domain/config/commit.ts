@@ -1,6 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import { checkConsistency, defaultViews, hashContent, preflightSnapshot, renderView, sourceLocator, translateIntents, viewKey, type FieldError, type IntentObject, type PreflightError } from '../../../xds';
+import { canonicalJson, checkConsistency, defaultViews, hashContent, preflightSnapshot, renderView, sourceLocator, translateIntents, viewKey, type FieldError, type IntentObject, type PreflightError } from '../../../xds';
 import { checkPatchValues } from '../../../xds';
 import { objectHistory, objects, revisions, type ObjectRow, type RevisionChange } from '../db/schema';
 import { openDatabase, rowToIntent, type Database } from '../db/store';
@@ -8,7 +8,7 @@ import { DomainError } from '../errors';
 import { credentialProblems } from './credentials';
 import { envoyProtos } from './envoy-protos';
 import { primeSnapshotCache } from './config-cache';
-import { canonicalJson, ifMatchHolds, keyOf, type ObjectKey } from './object-key';
+import { ifMatchHolds, keyOf, type ObjectKey } from './object-key';
 
 /** One requested change: put an object (create or update) or delete one. */
 export type Change =
