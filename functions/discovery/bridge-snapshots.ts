@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { DELIVERY_ORDER, hashContent, nodeInfoOfClass, RESOURCE_TYPES, REVISION_HEADER, SECRET_TYPE_URL, selectView, SnapshotsRequestSchema, STALE_HEADER, viewKey, viewLabelKeys, type BridgeView, type Snapshot, type SnapshotsResponse, type View } from '../../xds';
+import { DELIVERY_ORDER, hashContent, nodeInfoOfClass, RESOURCE_TYPES, REVISION_HEADER, SECRET_TYPE_URL, selectView, SnapshotsRequestSchema, STALE_HEADER, viewKey, viewLabelKeys, type BridgeView, type RenderedView, type SnapshotsResponse, type View } from '../../xds';
 import { requireScope, type AuthVariables } from '../http/require-scope';
 import { hasScope } from '../domain/auth/tokens';
 import { secretsForView, type ServedSecrets } from '../domain/secrets/view-secrets';
@@ -9,11 +9,11 @@ import { parseJsonBody } from '../http/json-body';
 import { currentConfig, isServingStale, memoBody, snapshotFor } from '../domain/config/config-cache';
 
 /** One version for a whole view, so a bridge can tell with one string whether anything in it changed (its secrets too). */
-const viewVersion = (snapshot: Snapshot, secrets?: ServedSecrets) =>
+const viewVersion = (snapshot: RenderedView, secrets?: ServedSecrets) =>
   hashContent([...DELIVERY_ORDER.map((t) => snapshot.types[t].version), ...(secrets?.resources.length ? [secrets.version] : [])].join('\n'));
 
 /** A view as the bridge receives it: per type URL its version and resources (proto3 JSON with `@type`). */
-function viewJson(snapshot: Snapshot, secrets?: ServedSecrets): string {
+function viewJson(snapshot: RenderedView, secrets?: ServedSecrets): string {
   const types: BridgeView['types'] = Object.fromEntries(
     DELIVERY_ORDER.map((t) => [RESOURCE_TYPES[t], { version: snapshot.types[t].version, resources: [...snapshot.types[t].resources.values()].map((r) => r.json) }]),
   );

@@ -1,4 +1,4 @@
-import { clustersOfRouteConfig, RESOURCE_TYPES, tcpClustersOf, type RenderedResource, type ResourceType, type Snapshot } from '../../xds';
+import { clustersOfRouteConfig, RESOURCE_TYPES, tcpClustersOf, type RenderedResource, type RenderedView, type ResourceType } from '../../xds';
 
 /**
  * Over REST the edge cannot order pushes, but it can refuse to hand a node routes (or TCP listeners)
@@ -10,7 +10,7 @@ const MAX_VERSIONS = 64;
 const clustersByVersion = new Map<string, ReadonlySet<string>>();
 
 /** Remembers which clusters a CDS version contains (called whenever a snapshot is rendered or served). */
-export function rememberClusterSet(snapshot: Snapshot): void {
+export function rememberClusterSet(snapshot: RenderedView): void {
   const cds = snapshot.types.clusters;
   if (clustersByVersion.has(cds.version)) return;
   if (clustersByVersion.size >= MAX_VERSIONS) clustersByVersion.delete(clustersByVersion.keys().next().value!);

@@ -1,4 +1,4 @@
-import { boundedPatch, DELIVERY_ORDER, defaultViews, diffNamed, renderView, RESOURCE_TYPES, translateIntents, viewKey, type IntentObject, type MeshIR, type Snapshot, type View } from '../../xds';
+import { boundedPatch, DELIVERY_ORDER, defaultViews, diffNamed, renderView, RESOURCE_TYPES, translateIntents, viewKey, type IntentObject, type MeshIR, type RenderedView, type View } from '../../xds';
 import type { RenderedDiff } from './schemas';
 
 export interface RenderedDiffResult {
@@ -15,7 +15,7 @@ function translate(intents: IntentObject[], label: string, errors: string[]): Me
   return undefined;
 }
 
-function diffSnapshots(before: Snapshot, after: Snapshot, view: string, maxOps: number): RenderedDiff[] {
+function diffSnapshots(before: RenderedView, after: RenderedView, view: string, maxOps: number): RenderedDiff[] {
   return DELIVERY_ORDER.flatMap((type) =>
     diffNamed(before.types[type].resources, after.types[type].resources, (a, b) => a.hash === b.hash)
       .map(({ name, op, before: old, after: now }): RenderedDiff => ({ view, type: RESOURCE_TYPES[type], name, op, ...(op === 'changed' ? boundedPatch(old!.json, now!.json, maxOps) : {}) }))

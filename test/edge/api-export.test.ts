@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkConsistency, fileNameOf, RESOURCE_TYPES, SECRET_TYPE_URL, type ResourceType, type Snapshot } from '../../xds';
+import { checkConsistency, fileNameOf, RESOURCE_TYPES, SECRET_TYPE_URL, type RenderedView, type ResourceType } from '../../xds';
 import { apply, callJson, envoy, REVIEWS } from './helpers';
 import { MUTUAL_DR, SECRET_YAML } from './tls-manifests';
 
@@ -42,7 +42,7 @@ describe('GET /api/v1/export', () => {
     expect(order.filter((t, i) => t !== order[i - 1])).toEqual(['secrets', 'endpoints', 'clusters', 'routes', 'listeners']);
 
     const written = new Set(files.map((f) => `${DIR}/${f.name}`));
-    const types = {} as Snapshot['types'];
+    const types = {} as RenderedView['types'];
     for (const f of files) {
       expect(f.content.version_info).toMatch(/^[0-9a-f]+$/);
       for (const r of f.content.resources) {

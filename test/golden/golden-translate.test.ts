@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkConsistency, defaultViews, parseManifest, parseView, renderView, translateIntents, validateIntent, viewKey, type IntentObject, type Snapshot, type Subscriber, type View } from '../../xds';
+import { checkConsistency, defaultViews, parseManifest, parseView, renderView, translateIntents, validateIntent, viewKey, type IntentObject, type RenderedView, type Subscriber, type View } from '../../xds';
 import { envoyRegistry } from '../support/envoy-registry';
 
 // Golden files per stage (Envoy Gateway's style): <case>.in.yaml → <case>.ir.json and one
@@ -23,7 +23,7 @@ export function loadIntents(file: string): IntentObject[] {
 /** gRPC clients only ever come through the bridge's ADS; Envoys here poll REST. */
 const subscriberFor = (view: View): Subscriber => (view.client === 'grpc' ? { mode: 'ads' } : REST);
 
-function snapshotJson(s: Snapshot) {
+function snapshotJson(s: RenderedView) {
   return Object.fromEntries(Object.entries(s.types).map(([type, t]) => [type, { version: t.version, resources: [...t.resources.values()].map((r) => r.json) }]));
 }
 

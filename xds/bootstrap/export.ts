@@ -1,7 +1,7 @@
 import { relativeFilePath, WILDCARD_FILES } from '../envoy/file-paths';
 import { RESOURCE_TYPES } from '../envoy/type-urls';
 import { versionFor } from '../render/render';
-import type { Snapshot } from '../render/types';
+import type { RenderedView } from '../render/types';
 
 /** A DiscoveryResponse as Envoy's filesystem subscription reads it (proto3 JSON, each resource with `@type`). */
 export interface DiscoveryResponseFile {
@@ -16,14 +16,14 @@ export interface ExportFile {
   content: DiscoveryResponseFile;
 }
 
-function named(snapshot: Snapshot, type: 'endpoints' | 'routes'): ExportFile[] {
+function named(snapshot: RenderedView, type: 'endpoints' | 'routes'): ExportFile[] {
   return [...snapshot.types[type].resources.values()].map((r) => ({
     name: relativeFilePath(type, r.name),
     content: { version_info: versionFor(snapshot, type, [r.name]), type_url: RESOURCE_TYPES[type], resources: [r.json] },
   }));
 }
 
-function wildcard(snapshot: Snapshot, type: 'clusters' | 'listeners'): ExportFile {
+function wildcard(snapshot: RenderedView, type: 'clusters' | 'listeners'): ExportFile {
   const t = snapshot.types[type];
   return { name: WILDCARD_FILES[type], content: { version_info: t.version, type_url: RESOURCE_TYPES[type], resources: [...t.resources.values()].map((r) => r.json) } };
 }
@@ -36,6 +36,6 @@ function wildcard(snapshot: Snapshot, type: 'clusters' | 'listeners'): ExportFil
  * newly added resource. One ClusterLoadAssignment or RouteConfiguration per file: Envoy rejects a
  * file EDS or RDS update with more than one.
  */
-export function buildExportFiles(snapshot: Snapshot): ExportFile[] {
+export function buildExportFiles(snapshot: RenderedView): ExportFile[] {
   return [...named(snapshot, 'endpoints'), wildcard(snapshot, 'clusters'), ...named(snapshot, 'routes'), wildcard(snapshot, 'listeners')];
 }

@@ -9,14 +9,14 @@ import { buildRouteConfiguration as buildRoutes } from './build-routes';
 import { mergeGatewayChainPorts } from './gateway-chain-ports';
 import { hashContent } from './hash';
 import { applyEnvoyFilters } from './patch';
-import type { RenderedResource, Snapshot, TypeSnapshot } from './types';
+import type { RenderedResource, RenderedType, RenderedView } from './types';
 import type { Subscriber, View } from '../ir/view-types';
 import { routesForSources } from './source-routes';
 import { scopeOf, viewKey } from '../ir/view';
 
 type Json = Record<string, unknown>;
 
-function typeSnapshot(resources: Json[], nameOf: (r: Json) => string): TypeSnapshot {
+function renderedType(resources: Json[], nameOf: (r: Json) => string): RenderedType {
   const map = new Map<string, RenderedResource>();
   for (const json of resources) {
     const name = nameOf(json);
@@ -50,7 +50,7 @@ function mergeGatewayPorts(ir: MeshIR, keys: string[]): GatewayServerPortIR[] {
 }
 
 /** Everything one view receives, rendered for one kind of subscriber. Pure and deterministic. */
-export function renderView(full: MeshIR, view: View, subscriber: Subscriber): Snapshot {
+export function renderView(full: MeshIR, view: View, subscriber: Subscriber): RenderedView {
   // exportTo: a namespace set apart renders from its own IR.
   const ir = scopeOf(full, view);
   const buildRouteConfiguration = (name: string, virtualHosts: VirtualHostIR[], kind?: 'grpc' | 'envoy') =>
@@ -88,17 +88,17 @@ export function renderView(full: MeshIR, view: View, subscriber: Subscriber): Sn
   // EnvoyFilters are the last stage: they patch what was rendered.
   const patched = applyEnvoyFilters({ clusters, endpoints, listeners, routes }, ir, view);
   const byName = (r: Json) => r.name as string;
-  const types: Record<ResourceType, TypeSnapshot> = {
-    clusters: typeSnapshot(patched.clusters, byName),
-    endpoints: typeSnapshot(patched.endpoints, (r) => r.cluster_name as string),
-    listeners: typeSnapshot(patched.listeners, byName),
-    routes: typeSnapshot(patched.routes, byName),
+  const types: Record<ResourceType, RenderedType> = {
+    clusters: renderedType(patched.clusters, byName),
+    endpoints: renderedType(patched.endpoints, (r) => r.cluster_name as string),
+    listeners: renderedType(patched.listeners, byName),
+    routes: renderedType(patched.routes, byName),
   };
   return { view: viewKey(view), types };
 }
 
 /** The version a subscriber sees: the whole type for wildcard (CDS/LDS) requests, only the named resources otherwise. */
-export function versionFor(snapshot: Snapshot, type: ResourceType, names?: string[]): string {
+export function versionFor(snapshot: RenderedView, type: ResourceType, names?: string[]): string {
   const t = snapshot.types[type];
   if (!names?.length) return t.version;
   const sorted = [...new Set(names)].sort();

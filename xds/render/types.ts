@@ -7,14 +7,15 @@ export interface RenderedResource {
   hash: string;
 }
 
-export interface TypeSnapshot {
+/** One resource type of a rendered view. */
+export interface RenderedType {
   /** Content hash over every resource of the type (the version for wildcard subscribers and ADS). */
   version: string;
   resources: Map<string, RenderedResource>;
 }
 
 /** Everything one view receives, per type. */
-export interface Snapshot {
+export interface RenderedView {
   view: string;
-  types: Record<ResourceType, TypeSnapshot>;
+  types: Record<ResourceType, RenderedType>;
 }

@@ -1,5 +1,5 @@
 import type { IntentObject } from '../intent/types';
-import type { Snapshot } from '../render/types';
+import type { RenderedView } from '../render/types';
 import type { View } from '../ir/view-types';
 import { CA_SUFFIX, SDS_PREFIX } from './envoy-secret';
 
@@ -46,7 +46,7 @@ export function credentialReferences(objects: IntentObject[]): CredentialRef[] {
 export const refsOfView = (refs: CredentialRef[], view: View) => refs.filter((r) => !r.gateway || view.gateways.includes(r.gateway));
 
 /** Every SDS secret name the rendered resources of a view ask for (`sds_config` beside a `name`). */
-export function sdsNamesOf(snapshot: Snapshot): string[] {
+export function sdsNamesOf(snapshot: RenderedView): string[] {
   const names = new Set<string>();
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) return v.forEach(walk);

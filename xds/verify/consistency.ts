@@ -1,5 +1,5 @@
 import { clustersOfRoute, routeConfigNamesOf, tcpClustersOf } from './references';
-import type { Snapshot } from '../render/types';
+import type { RenderedView } from '../render/types';
 
 type Json = Record<string, any>;
 
@@ -8,7 +8,7 @@ type Json = Record<string, any>;
  * every assignment a cluster; every RDS name a listener uses exists and every route config is used;
  * every cluster a route or TCP proxy names exists. Returns the problems (empty when consistent).
  */
-export function checkConsistency(snapshot: Snapshot): string[] {
+export function checkConsistency(snapshot: RenderedView): string[] {
   const problems: string[] = [];
   const { clusters, endpoints, listeners, routes } = snapshot.types;
   const edsNames = new Set<string>();

@@ -1,7 +1,7 @@
 import type { Violation } from '../envoy/validate-rules';
 import { DELIVERY_ORDER } from '../envoy/type-urls';
 import type { SourceLocator } from './sources';
-import type { Snapshot } from '../render/types';
+import type { RenderedView } from '../render/types';
 
 /** A rule of Envoy's protos broken by a rendered resource, named the way the API reports fields. */
 export interface PreflightError {
@@ -19,7 +19,7 @@ export interface PreflightError {
  * Pre-flight: every resource of a snapshot checked against the rules of Envoy's protos, which Envoy
  * enforces by rejecting the whole response. `validate` is EnvoyRegistry.validate.
  */
-export function preflightSnapshot(snapshot: Snapshot, validate: (json: Record<string, unknown>) => Violation[], locate?: SourceLocator): PreflightError[] {
+export function preflightSnapshot(snapshot: RenderedView, validate: (json: Record<string, unknown>) => Violation[], locate?: SourceLocator): PreflightError[] {
   const errors: PreflightError[] = [];
   for (const type of DELIVERY_ORDER) {
     for (const r of snapshot.types[type].resources.values()) {

@@ -1,4 +1,4 @@
-import { renderView, translateIntents, viewKey, type IntentObject, type MeshIR, type Snapshot, type Subscriber, type View } from '../../../xds';
+import { renderView, translateIntents, viewKey, type IntentObject, type MeshIR, type RenderedView, type Subscriber, type View } from '../../../xds';
 import { credentialReferences, type CredentialRef } from '../../../xds/secrets/references';
 import { openDatabase, readHeadRevision, readIntentState, type IntentState } from '../db/store';
 import type { Env } from '../../env';
@@ -16,7 +16,7 @@ export interface CachedConfig {
   configHash: string;
   ir: MeshIR;
   /** Rendered snapshots by `viewKey \n subscriberKey`. */
-  renders: Map<string, Snapshot>;
+  renders: Map<string, RenderedView>;
   /** Serialised response bodies by render key, type and names (see discovery.ts). */
   bodies: Map<string, string>;
   /** TLS Secrets (encrypted) by `namespace/name`, and the credentialNames that reference them: for SDS. */
@@ -81,7 +81,7 @@ export const isServingStale = () => servingStale;
 const subscriberKey = (s: Subscriber) => (s.mode === 'ads' ? 'ads' : s.mode === 'file' ? `file|${s.dir}` : `rest|${s.xdsCluster}|${s.refreshDelay}`);
 
 /** One view rendered for one subscriber, memoised on the cached config. */
-export function snapshotFor(config: CachedConfig, view: View, subscriber: Subscriber): { key: string; snapshot: Snapshot } {
+export function snapshotFor(config: CachedConfig, view: View, subscriber: Subscriber): { key: string; snapshot: RenderedView } {
   const key = `${viewKey(view)}\n${subscriberKey(subscriber)}`;
   let snapshot = config.renders.get(key);
   if (!snapshot) {

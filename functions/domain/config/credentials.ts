@@ -1,4 +1,4 @@
-import type { Diagnostic, IntentObject, Snapshot, View } from '../../../xds';
+import type { Diagnostic, IntentObject, RenderedView, View } from '../../../xds';
 import { credentialReferences, refsOfView, resolveSdsNames, sdsNamesOf } from '../../../xds/secrets/references';
 import { isSecret, type StoredSecretSpec } from '../secrets/stored';
 
@@ -8,7 +8,7 @@ import { isSecret, type StoredSecretSpec } from '../secrets/stored';
  * refused: a `-cacert` SDS name whose Secret has no ca.crt (the cluster or listener would warm
  * forever), and one SDS name that two namespaces' Secrets would both serve in one view.
  */
-export function credentialProblems(intents: IntentObject[], views: { view: View; snapshot: Snapshot }[]): Diagnostic[] {
+export function credentialProblems(intents: IntentObject[], views: { view: View; snapshot: RenderedView }[]): Diagnostic[] {
   const secrets = new Map(intents.filter(isSecret).map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o.spec as unknown as StoredSecretSpec]));
   const refs = credentialReferences(intents);
   const problems: Diagnostic[] = [];

@@ -1,4 +1,4 @@
-import { hashContent, type Snapshot, type View } from '../../../xds';
+import { hashContent, type RenderedView, type View } from '../../../xds';
 import { buildEnvoySecret } from '../../../xds/secrets/envoy-secret';
 import { refsOfView, resolveSdsNames, sdsNamesOf } from '../../../xds/secrets/references';
 import type { TlsMaterial } from '../../../xds/secrets/tls-secret';
@@ -33,7 +33,7 @@ function materialOf(env: Env, config: CachedConfig, key: string, spec: StoredSec
  * name), optionally narrowed to the names it asked for. Unknown, unreferenced or ambiguous names
  * are left out, as EDS leaves out unknown clusters.
  */
-export async function secretsForView(env: Env, config: CachedConfig, view: View, snapshot: Snapshot, names?: string[]): Promise<ServedSecrets> {
+export async function secretsForView(env: Env, config: CachedConfig, view: View, snapshot: RenderedView, names?: string[]): Promise<ServedSecrets> {
   let targets = resolveSdsNames(sdsNamesOf(snapshot), refsOfView(config.credentialRefs, view));
   if (names) targets = targets.filter((t) => names.includes(t.sdsName));
   const resources: Record<string, unknown>[] = [];
