@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { ADS_TYPE_URLS, type AdsType } from '../../xds/envoy/type-urls';
+import { ADS_TYPE_URLS, type AdsType } from '../../xds';
 
 const PREFIX = 'xdsflare_bridge_';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { EnvoyConfigObjectPatch } from './envoy-filter';
+import type { EnvoyConfigObjectPatch } from './envoy-filter-patch';
 
 type ApplyTo = EnvoyConfigObjectPatch['applyTo'];
 type Operation = EnvoyConfigObjectPatch['patch']['operation'];

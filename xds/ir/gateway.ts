@@ -1,5 +1,5 @@
 /** Gateway servers that are not plaintext HTTP: TLS (HTTPS, TLS; SNI-matched) and TCP listener ports. */
-import type { VirtualHostIR, WeightedClusterIR } from './types';
+import type { VirtualHostIR, WeightedClusterIR } from './routes';
 
 /** A VirtualService tcp or tls rule: where a connection goes (one cluster, or weighted). */
 export interface TcpRouteIR {

@@ -2,7 +2,12 @@
  * The parts of an HTTP route beyond match and destinations (VirtualService `http[]`): what Envoy's
  * Route carries besides its cluster. Plain data; percentages are 0–100, durations proto3 JSON strings.
  */
-import type { StringMatchIR } from './types';
+
+/** A string condition (Istio's StringMatch): exact, prefix or regex. */
+export interface StringMatchIR {
+  kind: 'exact' | 'prefix' | 'regex';
+  value: string;
+}
 
 /** A header condition: `match` absent means "present with any value"; `invert` negates (withoutHeaders). */
 export interface HeaderMatchIR {

@@ -3,18 +3,24 @@
  * data. Every piece records the object it came from (`Kind/namespace/name`) so diagnostics and
  * config dumps can point back at the user's YAML.
  */
-import type { ConnectionPoolIR, HashPolicyIR, OutlierDetectionIR, UpstreamTlsIR } from './traffic-policy';
 import type { EnvoyFilterIR } from './envoy-filter';
+import type { GatewayChainPortIR, TcpRouteIR } from './gateway';
+import type { VirtualHostIR } from './routes';
+import type { ConnectionPoolIR, HashPolicyIR, OutlierDetectionIR, UpstreamTlsIR } from './traffic-policy';
 
 export type * from './envoy-filter';
-
-export type { ConnectionPoolIR, HashPolicyIR, OutlierDetectionIR, UpstreamTlsIR } from './traffic-policy';
-import type { HeaderMatchIR, HeadersIR, QueryParamMatchIR, RoutePartsIR } from './route-parts';
-
-export type * from './route-parts';
-import type { GatewayChainPortIR, TcpRouteIR } from './gateway';
-
 export type * from './gateway';
+export type * from './route-parts';
+export type * from './routes';
+export type { ConnectionPoolIR, HashPolicyIR, OutlierDetectionIR, UpstreamTlsIR } from './traffic-policy';
+
+/** The intent object (`Kind/namespace/name`) behind a piece of a rendered resource, and the rule in it when known. */
+export interface SourceRef {
+  object?: string;
+  /** Path of the rule in that object, e.g. `spec.http[1]`. */
+  objectPath?: string;
+}
+
 export type Protocol = 'HTTP' | 'HTTP2' | 'GRPC' | 'HTTPS' | 'TCP' | 'TLS';
 
 export interface ServicePortIR {
@@ -88,60 +94,6 @@ export interface ClusterEndpointIR {
   locality?: string;
   /** Only in clusters with failoverPriority: the endpoint's labels among the keys it compares. */
   labels?: Record<string, string>;
-}
-
-export interface StringMatchIR {
-  kind: 'exact' | 'prefix' | 'regex';
-  value: string;
-}
-
-export interface RouteMatchIR {
-  uri?: StringMatchIR;
-  ignoreUriCase?: boolean;
-  headers: HeaderMatchIR[];
-  method?: StringMatchIR;
-  queryParams?: QueryParamMatchIR[];
-  /** sourceLabels, as an index into MeshIR.sourceSelectors: rendered only into views whose proxy labels match. */
-  sourceSelector?: number;
-}
-
-export interface WeightedClusterIR {
-  cluster: string;
-  weight: number;
-  headers?: HeadersIR;
-}
-
-export interface RetryIR {
-  attempts: number;
-  /** proto3 JSON duration, e.g. "2s". */
-  perTryTimeout?: string;
-  retryOn: string;
-  /** HTTP status codes from retryOn (Envoy's retry_on gets `retriable-status-codes`). */
-  retriableStatusCodes?: number[];
-}
-
-export interface RouteIR extends RoutePartsIR {
-  name?: string;
-  /** One Envoy route per match; empty means "everything" (prefix /). */
-  matches: RouteMatchIR[];
-  /** Empty when the route redirects or answers directly. */
-  destinations: WeightedClusterIR[];
-  /** proto3 JSON duration; "0s" disables Envoy's default 15 s timeout, as Istio does. */
-  timeout: string;
-  retry?: RetryIR;
-  /** Copied from the first destination cluster that hashes (consistentHash): Envoy hashes per route. */
-  hashPolicy?: HashPolicyIR;
-  source: string;
-  /** Path of the rule in its object, e.g. `spec.http[1]`. */
-  path: string;
-}
-
-export interface VirtualHostIR {
-  name: string;
-  domains: string[];
-  routes: RouteIR[];
-  /** A Gateway server's httpsRedirect: plain HTTP requests are redirected to https (require_tls ALL). */
-  requireTls?: boolean;
 }
 
 /**

@@ -1,9 +1,8 @@
 import { HCM_TYPE } from '../envoy/extensions';
 import { RESOURCE_TYPES, type ResourceType } from '../envoy/type-urls';
 import type { EnvoyFilterIR, EnvoyPatchIR } from '../ir/envoy-filter';
-import type { MeshIR } from '../ir/types';
+import type { MeshIR, SourceRef } from '../ir/types';
 import { protoMerge } from './proto-merge';
-import type { SourceRef } from '../verify/sources';
 import type { View } from '../ir/view-types';
 
 type Json = Record<string, any>;

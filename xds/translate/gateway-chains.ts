@@ -4,7 +4,7 @@ import type { GatewayIntent, VirtualServiceIntent } from '../intent/kinds';
 import { TLS_VERSIONS, type ServerTlsSettings } from '../intent/server-tls';
 import type { DownstreamTlsIR, GatewayFilterChainIR, TcpRouteIR } from '../ir/types';
 import { serverAdmits, serverAdmitsHost, serverVirtualHosts } from './gateway-hosts';
-import type { RouteContext } from './http-routes';
+import type { RouteContext } from './route-context';
 import { appliesOnPort, translateTcpRoute, translateTlsRoutes } from './l4-routes';
 
 /** SNI names a chain matches: the server's hosts without namespaces; `*` among them matches any (empty). */

@@ -3,7 +3,8 @@ import type { GatewayIntent, VirtualServiceIntent } from '../intent/kinds';
 import type { Server } from '../intent/gateway';
 import type { VirtualHostIR } from '../ir/types';
 import { hostMatches } from './hosts';
-import { translateHttpRoutes, type RouteContext } from './http-routes';
+import { translateHttpRoutes } from './http-routes';
+import type { RouteContext } from './route-context';
 
 /** A server host (`host`, `ns/host`, `*\/host`, `./host`) admits a VirtualService host from namespace `vsNamespace`. */
 export function serverAdmits(serverHost: string, gatewayNamespace: string, vsNamespace: string, vsHost: string): boolean {

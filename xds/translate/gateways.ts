@@ -4,7 +4,7 @@ import type { GatewayIntent, VirtualServiceIntent } from '../intent/kinds';
 import type { GatewayChainPortIR, GatewayFilterChainIR, GatewayIR, GatewayServerPortIR, VirtualHostIR } from '../ir/types';
 import { translateServerChains } from './gateway-chains';
 import { serverVirtualHosts } from './gateway-hosts';
-import type { RouteContext } from './http-routes';
+import type { RouteContext } from './route-context';
 
 /** `namespace/name` keys of the gateways a VirtualService binds to (`mesh` excluded). */
 export function boundGateways(vs: VirtualServiceIntent): string[] {

@@ -1,26 +1,17 @@
 import { toProtoDuration } from '../intent/duration';
 import type { VirtualServiceIntent } from '../intent/kinds';
 import type { HTTPRoute } from '../intent/virtual-service';
-import type { RetryIR, RouteIR, ServiceIR, WeightedClusterIR } from '../ir/types';
+import type { RetryIR, RouteIR, WeightedClusterIR } from '../ir/types';
 import type { Diagnostics } from './diagnostics';
 import { resolveDestination } from './resolve-destination';
 import { translateMatches } from './route-matches';
 import { mergeHeaders, translateHeaders, translateRouteParts } from './route-parts';
-import type { DestinationPolicyIR } from './services';
-import type { SourceSelectors } from './source-selectors';
+import type { RouteContext } from './route-context';
 import { checkShadowedRoutes } from './shadowed-routes';
 
 /** Istio's retry policy when a route sets none. */
 export const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes';
 const DEFAULT_ATTEMPTS = 2;
-
-export interface RouteContext {
-  services: Map<string, ServiceIR>;
-  policies: Map<string, DestinationPolicyIR>;
-  diag: Diagnostics;
-  /** Numbers the sourceLabels selectors of rendered routes (absent: numbered nowhere). */
-  selectors?: SourceSelectors;
-}
 
 /** Istio's retries: HTTP status codes in retryOn become Envoy's retriable_status_codes. */
 function translateRetry(retries: HTTPRoute['retries']): RetryIR | undefined {

@@ -1,7 +1,7 @@
 import type { VirtualServiceIntent } from '../intent/kinds';
 import type { RouteDestination } from '../intent/l4-routes';
 import type { TcpRouteIR, WeightedClusterIR } from '../ir/types';
-import type { RouteContext } from './http-routes';
+import type { RouteContext } from './route-context';
 import { hostMatches, isTlsProtocol } from './hosts';
 import { resolveDestination } from './resolve-destination';
 

@@ -1,7 +1,7 @@
 import { clusterName, sourceRef } from '../envoy/names';
 import type { VirtualServiceIntent } from '../intent/kinds';
 import type { MeshTlsChainIR, ServiceIR, TcpRouteIR } from '../ir/types';
-import type { RouteContext } from './http-routes';
+import type { RouteContext } from './route-context';
 import { translateTcpRoute, translateTlsRoutes } from './l4-routes';
 import { effectivePolicy } from './traffic-policy';
 

@@ -2,7 +2,8 @@ import { grpcListenerName, meshRouteConfigName, sourceRef, virtualHostDomains, v
 import type { VirtualServiceIntent } from '../intent/kinds';
 import type { GrpcTargetIR, MeshPortIR, RouteIR, ServiceIR, TcpRouteIR, VirtualHostIR } from '../ir/types';
 import { hostMatches, isHttpProtocol, isTlsProtocol } from './hosts';
-import { translateHttpRoutes, type RouteContext } from './http-routes';
+import { translateHttpRoutes } from './http-routes';
+import type { RouteContext } from './route-context';
 import { translateTcpRoute } from './l4-routes';
 import { translateMeshTlsChains } from './mesh-tls';
 import { clusterName } from '../envoy/names';

@@ -3,7 +3,7 @@ import type { VirtualServiceIntent } from '../intent/kinds';
 import { PREVIEW_ANNOTATION, previewSettings, type PreviewSettings } from '../intent/preview';
 import type { HTTPRoute } from '../intent/virtual-service';
 import type { MeshIR, RouteIR, VirtualHostIR, WeightedClusterIR } from '../ir/types';
-import type { RouteContext } from './http-routes';
+import type { RouteContext } from './route-context';
 import { resolveDestination } from './resolve-destination';
 import { mergeHeaders, translateHeaders } from './route-parts';
 

@@ -1,5 +1,5 @@
 import { clusterName } from '../envoy/names';
-import type { RouteContext } from './http-routes';
+import type { RouteContext } from './route-context';
 
 /**
  * The cluster a VirtualService destination names as seen from `contextPort` (see translateHttpRoutes),

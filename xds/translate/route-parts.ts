@@ -1,7 +1,7 @@
 import { toProtoDuration } from '../intent/duration';
 import { GRPC_STATUS_CODES, type CorsPolicy, type Headers, type HeaderOperations, type HTTPRoute } from '../intent/virtual-service';
 import type { CorsIR, FaultIR, HeaderOpsIR, HeadersIR, MirrorIR, RedirectIR, RoutePartsIR } from '../ir/types';
-import type { RouteContext } from './http-routes';
+import type { RouteContext } from './route-context';
 import { resolveDestination } from './resolve-destination';
 import { toStringMatch } from './route-matches';
 

@@ -1,14 +1,7 @@
 import type { ResourceType } from '../envoy/type-urls';
-import type { MeshIR, VirtualHostIR } from '../ir/types';
+import type { MeshIR, SourceRef, VirtualHostIR } from '../ir/types';
 import { patchSource } from '../render/patch';
 import type { View } from '../ir/view-types';
-
-/** The intent object (`Kind/namespace/name`) behind a piece of a rendered resource, and the rule in it when known. */
-export interface SourceRef {
-  object?: string;
-  /** Path of the rule in that object, e.g. `spec.http[1]`. */
-  objectPath?: string;
-}
 
 export type SourceLocator = (type: ResourceType, json: Record<string, unknown>, path: string) => SourceRef;
 
