@@ -64,6 +64,16 @@ describe('published collections', () => {
     expect((await all(store, col)).map((i) => i.text)).toEqual(current.map((i) => i.text));
   });
 
+  it('replaces the last item of a chunk in place, before an untouched chunk', async () => {
+    const store = new MemoryStore();
+    const list = names(3_000).map((x) => item(x));
+    const col = await buildCollection(store, list);
+    const lasts = col.chunks.slice(0, -1).map((c) => c.last);
+    const spliced = await spliceCollection(store, col, { upsert: lasts.map((n) => item(n, `{"replaced":${JSON.stringify(n)}}`)) });
+    const expected = list.map((i) => (lasts.includes(i.name) ? item(i.name, `{"replaced":${JSON.stringify(i.name)}}`) : i));
+    expect(spliced).toEqual(await buildCollection(new MemoryStore(), expected, col.k));
+  });
+
   it('rechunks with a new k only when the count leaves the band the old one suits', async () => {
     const store = new MemoryStore();
     const col = await buildCollection(store, names(1_000).map((x) => item(x)));

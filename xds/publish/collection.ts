@@ -49,8 +49,12 @@ class Chunker {
     return this.items.length === 0;
   }
 
+  private lastName: string | undefined;
+
   /** Adds an item; true when the chunk was cut after it. */
   push(item: Item): boolean {
+    if (this.lastName !== undefined && byName(this.lastName, item.name) >= 0) throw new Error(`collection items out of order: ${this.lastName} before ${item.name}`);
+    this.lastName = item.name;
     this.items.push(item);
     this.chars += item.text.length + 1;
     if ((fnv1a(item.name) & (this.k - 1)) === 0 || this.chars >= MAX_CHUNK_CHARS) {
@@ -62,6 +66,7 @@ class Chunker {
 
   /** Keeps an existing chunk as it is (the caller knows the chunker is empty and the chunk unchanged). */
   reuse(ref: ChunkRef): void {
+    this.lastName = ref.last;
     this.refs.push(ref);
   }
 
@@ -161,7 +166,8 @@ export async function spliceCollection(store: BlobStore, col: Collection, edit: 
       continue;
     }
     for (const item of await (loaded.get(i) ?? loadChunk(store, ref))) {
-      while (next < pending.length && byName(pending[next]!.name, item.name) < 0) chunker.push(pending[next++]!);
+      // Upserts up to this name, a replacement in its place included.
+      while (next < pending.length && byName(pending[next]!.name, item.name) <= 0) chunker.push(pending[next++]!);
       if (!replaced(item.name)) chunker.push(item);
     }
   }

@@ -1,6 +1,7 @@
 import type { MeshIR } from '../ir/types';
 import { defaultViews, viewKey } from '../ir/view';
 import { renderView } from '../render/render';
+import { isHttpProtocol } from '../translate/hosts';
 import type { Subscriber } from '../ir/view-types';
 import { publishView, putView, REFRESH_DELAY_PLACEHOLDER, XDS_CLUSTER_PLACEHOLDER, type Variant } from './published-view';
 import { putRoot, viewSlot, type PublishedRoot, type ViewSelector } from './root';
@@ -14,9 +15,17 @@ export const subscriberOf = (variant: Variant): Subscriber => (variant === 'ads'
 /** Envoys poll REST or come through the bridge; gRPC clients only ever come through the bridge. */
 export const variantsOf = (client: 'envoy' | 'grpc'): Variant[] => (client === 'grpc' ? ['ads'] : ['rest', 'ads']);
 
-/** Config that only a full compile renders: EnvoyFilter patches, exportTo scopes, and views with proxy-chosen dimensions. */
-export const needsFullCompile = (ir: MeshIR) =>
-  Boolean(ir.envoyFilters?.length || ir.namespaceScopes || ir.sourceSelectors?.length || ir.localityDepth !== undefined || ir.priorityLabelKeys?.length);
+/**
+ * Config that only a full compile renders: EnvoyFilter patches, exportTo scopes, views with proxy-chosen
+ * dimensions, and a port number some services declare as HTTP and others as TCP or TLS (whose listener
+ * depends on every service of the port).
+ */
+export function needsFullCompile(ir: MeshIR): boolean {
+  if (ir.envoyFilters?.length || ir.namespaceScopes || ir.sourceSelectors?.length || ir.localityDepth !== undefined || ir.priorityLabelKeys?.length) return true;
+  const kinds = new Map<number, Set<boolean>>();
+  for (const s of ir.services) for (const p of s.ports) (kinds.get(p.number) ?? kinds.set(p.number, new Set()).get(p.number)!).add(isHttpProtocol(p.protocol));
+  return [...kinds.values()].some((k) => k.size > 1);
+}
 
 /** The part of an IR that view selection reads. */
 export function viewSelectorOf(ir: MeshIR): ViewSelector {

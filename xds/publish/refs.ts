@@ -1,0 +1,91 @@
+import { PREVIEW_ANNOTATION } from '../intent/preview';
+import type { IntentObject } from '../intent/types';
+import { credentialReferences } from '../secrets/references';
+import { isHttpProtocol } from '../translate/hosts';
+
+/**
+ * What an object refers to, as rows the edge indexes (D1 `object_refs`), so a write can find the few
+ * objects its change reaches without reading the mesh:
+ * - `host` a ServiceEntry declares; `httpport` / `port` its HTTP and other (TCP, TLS) port numbers;
+ * - `policy`: the host a DestinationRule is for;
+ * - `vshost`: a mesh-bound VirtualService's host (a `*.suffix` pattern as written); `dest`: a host any
+ *   of its routes or mirrors sends to; `binds`: a Gateway it is bound to (`namespace/name`);
+ * - `gateway` of a Gateway: itself;
+ * - `credential`: the Secret a credentialName resolves to (`namespace/name`), `credname` the bare name
+ *   (two namespaces' Secrets of one name would collide in a view); `secret` of a Secret: itself;
+ * - `feature`: something only a full compile renders (EnvoyFilter, exportTo, sourceLabels, locality
+ *   load balancing, preview routes).
+ */
+export type RefRole = 'host' | 'httpport' | 'port' | 'policy' | 'vshost' | 'dest' | 'binds' | 'gateway' | 'credential' | 'credname' | 'secret' | 'feature';
+
+export interface ObjectRef {
+  role: RefRole;
+  ref: string;
+}
+
+type Json = Record<string, any>;
+
+const restrictsExport = (spec: Json) => Array.isArray(spec.exportTo) && !spec.exportTo.includes('*');
+
+/** The reasons an object keeps the config on full compiles (empty for most objects). */
+export function fullCompileFeatures(o: IntentObject): string[] {
+  const spec = (o.spec ?? {}) as Json;
+  const features: string[] = [];
+  if (o.kind === 'EnvoyFilter') features.push('EnvoyFilter');
+  if (restrictsExport(spec)) features.push('exportTo');
+  if (o.kind === 'VirtualService' && JSON.stringify(spec).includes('"sourceLabels"')) features.push('sourceLabels');
+  if (o.kind === 'DestinationRule' && JSON.stringify(spec).includes('"localityLbSetting"')) features.push('localityLbSetting');
+  if (o.metadata.annotations?.[PREVIEW_ANNOTATION] !== undefined) features.push('preview');
+  return features;
+}
+
+const isMeshBound = (spec: Json) => !spec.gateways?.length || spec.gateways.includes('mesh');
+
+/** Every destination host of a VirtualService's http, tcp and tls rules and mirrors. */
+function destinationHosts(spec: Json): string[] {
+  const hosts = new Set<string>();
+  const add = (d: Json | undefined) => typeof d?.host === 'string' && hosts.add(d.host);
+  for (const rule of spec.http ?? []) {
+    for (const r of rule?.route ?? []) add(r?.destination);
+    add(rule?.mirror);
+    for (const m of rule?.mirrors ?? []) add(m?.destination);
+  }
+  for (const rule of [...(spec.tcp ?? []), ...(spec.tls ?? [])]) for (const r of rule?.route ?? []) add(r?.destination);
+  return [...hosts];
+}
+
+export function refsOf(o: IntentObject): ObjectRef[] {
+  const spec = (o.spec ?? {}) as Json;
+  const refs: ObjectRef[] = [];
+  const add = (role: RefRole, ref: string) => refs.push({ role, ref });
+  switch (o.kind) {
+    case 'ServiceEntry':
+      for (const h of spec.hosts ?? []) add('host', h);
+      for (const p of spec.ports ?? []) add(isHttpProtocol(p.protocol) ? 'httpport' : 'port', String(p.number));
+      break;
+    case 'DestinationRule':
+      add('policy', spec.host);
+      break;
+    case 'VirtualService':
+      if (isMeshBound(spec)) for (const h of spec.hosts ?? []) add('vshost', h);
+      for (const h of destinationHosts(spec)) add('dest', h);
+      for (const g of spec.gateways ?? []) if (g !== 'mesh') add('binds', g.includes('/') ? g : `${o.metadata.namespace}/${g}`);
+      break;
+    case 'Gateway':
+      add('gateway', `${o.metadata.namespace}/${o.metadata.name}`);
+      break;
+    default:
+      if ((o.kind as string) === 'Secret') add('secret', `${o.metadata.namespace}/${o.metadata.name}`);
+  }
+  for (const c of credentialReferences([o])) {
+    add('credential', `${c.namespace}/${c.credentialName}`);
+    add('credname', c.credentialName);
+  }
+  for (const f of fullCompileFeatures(o)) add('feature', f);
+  // One row per distinct reference.
+  const seen = new Set<string>();
+  return refs.filter((r) => {
+    const k = `${r.role}\u0000${r.ref}`;
+    return !seen.has(k) && (seen.add(k), true);
+  });
+}
