@@ -3,7 +3,7 @@ import { requestId } from 'hono/request-id';
 import packageJson from '../package.json';
 import configDump from './api/config-dump';
 import apply from './api/apply';
-import { INTENT_COMPONENT_NAMES } from './api/object-schemas';
+import { INTENT_COMPONENT_NAMES } from './openapi/object-schemas';
 import { objectRouteDocs } from './api/objects-openapi';
 import objects from './api/objects';
 import proxies from './api/proxies';

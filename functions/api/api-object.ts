@@ -1,6 +1,6 @@
 import type { ObjectRow } from '../domain/db/schema';
 import { rowToIntent } from '../domain/db/store';
-import type { StoredMetadata } from './object-schemas';
+import type { StoredMetadata } from '../openapi/object-schemas';
 
 /** What GET returns: the user's object plus Kubernetes-style server metadata. */
 export function toApiObject(row: ObjectRow) {

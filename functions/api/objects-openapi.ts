@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BooleanQuery, CiHeadersSchema, problem, WRITE_PROBLEMS } from '../openapi/common';
 import type { RouteDoc } from '../openapi/route-doc';
-import { ApiObjectSchema, ApplyResultSchema, DeleteResultSchema, DryRunResultSchema, IntentObjectSchema, ManifestSchema, ObjectListSchema, PluralSchema } from './object-schemas';
+import { ApiObjectSchema, ApplyResultSchema, DeleteResultSchema, DryRunResultSchema, IntentObjectSchema, ManifestSchema, ObjectListSchema, PluralSchema } from '../openapi/object-schemas';
 
 /** The Istio objects (objects.ts) and /apply (apply.ts). */
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RevisionNumberSchema } from './schemas';
 import { FieldErrorSchema } from '../http/problem-schema';
-import { ChangeResultSchema } from '../api/object-schemas';
+import { ChangeResultSchema } from '../openapi/object-schemas';
 
 /** Rollback and rollout status (the history's own shapes are in functions/history/schemas.ts). */
 

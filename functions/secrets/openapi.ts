@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DeleteResultSchema, DryRunResultSchema } from '../api/object-schemas';
+import { DeleteResultSchema, DryRunResultSchema } from '../openapi/object-schemas';
 import { BooleanQuery, CiHeadersSchema, problem, WRITE_PROBLEMS } from '../openapi/common';
 import type { RouteDoc } from '../openapi/route-doc';
 import { SecretListSchema, SecretObjectSchema, TlsSecretSchema } from './schemas';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StoredMetadataSchema } from '../api/object-schemas';
+import { StoredMetadataSchema } from '../openapi/object-schemas';
 import { FieldErrorSchema } from '../http/problem-schema';
 
 /** Kubernetes TLS Secrets as /namespaces/{ns}/secrets takes and returns them (validateTlsSecret checks the same shape by hand, with the PEM parsing it needs). */

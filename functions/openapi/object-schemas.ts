@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { API_VERSIONS, INTENT_SCHEMAS, KINDS, PLURALS, type IntentKind } from '../../xds';
 import { FieldErrorSchema } from '../http/problem-schema';
 
-/** The schemas of the config API's objects, as requests send them and responses return them. */
+/** The schemas of the config API's objects, as requests send them and responses return them: shared by every feature that answers with objects. */
 
 /** Component names for xds/intent's schemas (the exact instances validateIntent parses with). */
 export const INTENT_COMPONENT_NAMES: ReadonlyMap<z.core.$ZodType, string> = new Map(
