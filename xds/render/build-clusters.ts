@@ -12,10 +12,18 @@ type Json = Record<string, unknown>;
 /** Istio's default connect timeout. */
 const CONNECT_TIMEOUT = '10s';
 
-/** One Cluster. STATIC services use EDS; DNS services resolve in the proxy (STRICT_DNS, or LOGICAL_DNS for gRPC, which lacks STRICT_DNS). */
+/**
+ * One Cluster. STATIC services use EDS over ADS and in files; a REST poller gets their endpoints inline
+ * (a STATIC cluster), because Envoy opens one REST subscription per EDS cluster — thousands of polls per
+ * refresh in a large mesh — while here endpoints change only by API writes, which change CDS anyway.
+ * DNS services resolve in the proxy (STRICT_DNS, or LOGICAL_DNS for gRPC, which lacks STRICT_DNS).
+ */
 export function buildCluster(cluster: ClusterIR, view: View, subscriber: Subscriber): Json {
   const json: Json = { '@type': RESOURCE_TYPES.clusters, name: cluster.name, connect_timeout: CONNECT_TIMEOUT };
-  if (cluster.resolution === 'STATIC') {
+  if (cluster.resolution === 'STATIC' && subscriber.mode === 'rest') {
+    json.type = 'STATIC';
+    json.load_assignment = viewLoadAssignment(cluster.name, cluster.endpoints, cluster.localityLb, view);
+  } else if (cluster.resolution === 'STATIC') {
     json.type = 'EDS';
     json.eds_cluster_config = { eds_config: configSource(subscriber, 'endpoints', cluster.name), service_name: cluster.name };
   } else if (view.client === 'grpc') {

@@ -25,7 +25,8 @@ const vs = (w1: number, w2: number): IntentObject => ({
   },
 });
 const base = [se('reviews', [{ address: '10.0.0.1', labels: { version: 'v1' } }, { address: '10.0.0.2', labels: { version: 'v2' } }]), se('ratings', [{ address: '10.0.1.1' }], 7070), dr];
-const render = (objects: IntentObject[]) => renderView(translateIntents(objects).ir, { client: 'envoy', gateways: [] }, { mode: 'rest', xdsCluster: 'xds', refreshDelay: '1s' });
+const render = (objects: IntentObject[], mode: 'ads' | 'rest' = 'ads') =>
+  renderView(translateIntents(objects).ir, { client: 'envoy', gateways: [] }, mode === 'ads' ? { mode } : { mode, xdsCluster: 'xds', refreshDelay: '1s' });
 
 describe('versions', () => {
   it('are deterministic for the same intents', () => {
@@ -52,6 +53,17 @@ describe('versions', () => {
     expect(after.types.clusters.version).toBe(before.types.clusters.version);
     expect(versionFor(after, 'endpoints', ['outbound|7070||ratings.default.svc.cluster.local'])).toBe(versionFor(before, 'endpoints', ['outbound|7070||ratings.default.svc.cluster.local']));
     expect(versionFor(after, 'endpoints', ['outbound|9080|v2|reviews.default.svc.cluster.local'])).not.toBe(versionFor(before, 'endpoints', ['outbound|9080|v2|reviews.default.svc.cluster.local']));
+  });
+
+  it('of an endpoint change for a REST poller are its clusters: endpoints are inline, never polled over EDS', () => {
+    const before = render(base, 'rest');
+    const after = render([se('reviews', [{ address: '10.0.0.1', labels: { version: 'v1' } }, { address: '10.0.0.3', labels: { version: 'v2' } }]), base[1]!, dr], 'rest');
+    expect(before.types.endpoints.resources.size).toBe(0);
+    expect(after.types.clusters.version).not.toBe(before.types.clusters.version);
+    const v2 = after.types.clusters.resources.get('outbound|9080|v2|reviews.default.svc.cluster.local')!.json;
+    expect(v2.type).toBe('STATIC');
+    expect(JSON.stringify(v2.load_assignment)).toContain('10.0.0.3');
+    expect(after.types.clusters.resources.get('outbound|7070||ratings.default.svc.cluster.local')!.hash).toBe(before.types.clusters.resources.get('outbound|7070||ratings.default.svc.cluster.local')!.hash);
   });
 
   it('are never empty, even for names that do not exist', () => {

@@ -56,7 +56,8 @@ export function renderView(full: MeshIR, view: View, subscriber: Subscriber): Re
   const buildRouteConfiguration = (name: string, virtualHosts: VirtualHostIR[], kind?: 'grpc' | 'envoy') =>
     buildRoutes(name, ir.sourceSelectors ? routesForSources(virtualHosts, view) : virtualHosts, kind);
   const clusters = ir.clusters.map((c) => buildCluster(c, view, subscriber));
-  const endpoints = ir.clusters.filter((c) => c.resolution === 'STATIC').map((c) => buildClusterLoadAssignment(c, view));
+  // REST pollers get endpoints inside their clusters (see buildCluster): no EDS resources for them.
+  const endpoints = subscriber.mode === 'rest' ? [] : ir.clusters.filter((c) => c.resolution === 'STATIC').map((c) => buildClusterLoadAssignment(c, view));
   const listeners: Json[] = [];
   const routes: Json[] = [];
   if (view.client === 'grpc') {
