@@ -10,6 +10,7 @@ export type * from './ir/types';
 export type * from './ir/view-types';
 export { selectView, viewKey, parseView, defaultViews, scopeOf, viewLabelKeys, isGrpcClient } from './ir/view';
 export { nodeInfoFromRequest } from './ir/node';
+export { sidecarScope, BLOCK_ALL, type SidecarScope } from './ir/sidecar-scope';
 
 // IR → Envoy: rendered views, and checks of what was rendered.
 export { renderView, versionFor } from './render/render';

@@ -11,6 +11,9 @@ export const API_VERSIONS = [
 /** Metadata key (also shown in the generated JSON Schema) listing an object's Istio fields not supported yet. */
 export const UNSUPPORTED_META = 'x-istio-unsupported';
 
+/** Metadata key of the Istio fields an object refuses for good, each with the reason it cannot be honoured here. */
+export const REFUSED_META = 'x-istio-refused';
+
 /** The Istio fields `schema` knows but rejects as not supported yet (empty for other schemas). */
 export function unsupportedFieldsOf(schema: z.core.$ZodType | undefined): readonly string[] {
   const meta = schema && z.globalRegistry.get(schema as z.ZodType);
@@ -18,14 +21,23 @@ export function unsupportedFieldsOf(schema: z.core.$ZodType | undefined): readon
   return Array.isArray(list) ? list : [];
 }
 
+/** Why `schema` refuses an Istio field it cannot honour (undefined for other fields and schemas). */
+export function refusalOf(schema: z.core.$ZodType | undefined, field: string): string | undefined {
+  const meta = schema && z.globalRegistry.get(schema as z.ZodType);
+  const reasons = meta?.[REFUSED_META] as Record<string, string> | undefined;
+  return reasons && Object.hasOwn(reasons, field) ? reasons[field] : undefined;
+}
+
 /**
  * A strict object schema (unknown keys are errors). `unsupported` lists the Istio fields of this object
- * that this control plane does not implement yet, so their error says so instead of "unknown field".
- * Kept as schema metadata, which zod carries over to refined copies.
+ * that this control plane does not implement yet, so their error says so instead of "unknown field";
+ * `refused` the ones it cannot honour at all, each with the reason its error gives. Kept as schema
+ * metadata, which zod carries over to refined copies.
  */
-export function istioObject<S extends z.core.$ZodLooseShape>(shape: S, unsupported: readonly string[] = []) {
+export function istioObject<S extends z.core.$ZodLooseShape>(shape: S, unsupported: readonly string[] = [], refused: Readonly<Record<string, string>> = {}) {
   const schema = z.strictObject(shape);
-  return unsupported.length ? schema.meta({ [UNSUPPORTED_META]: [...unsupported] }) : schema;
+  const meta = { ...(unsupported.length ? { [UNSUPPORTED_META]: [...unsupported] } : {}), ...(Object.keys(refused).length ? { [REFUSED_META]: { ...refused } } : {}) };
+  return Object.keys(meta).length ? schema.meta(meta) : schema;
 }
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { unsupportedFieldsOf } from './common';
+import { refusalOf, unsupportedFieldsOf } from './common';
 import type { FieldError } from './types';
 
 type Segment = PropertyKey;
@@ -62,6 +62,8 @@ function levenshtein(a: string, b: string): number {
 }
 
 function unknownKeyMessage(key: string, inst: z.core.$ZodType | undefined): string {
+  const refusal = refusalOf(inst, key);
+  if (refusal) return `"${key}" is an Istio field this control plane cannot honour: ${refusal}`;
   if (unsupportedFieldsOf(inst).includes(key)) return `"${key}" is an Istio field this control plane does not support yet`;
   const def = inst?._zod.def as { shape?: Record<string, unknown> } | undefined;
   const known = Object.keys(def?.shape ?? {});

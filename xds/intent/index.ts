@@ -8,6 +8,7 @@ export * from './gateway';
 export * from './kinds';
 export * from './manifest';
 export * from './service-entry';
+export * from './sidecar';
 export type * from './types';
 export * from './validate';
 export * from './virtual-service';

@@ -9,6 +9,6 @@ describe('kind names', () => {
   });
 
   it('routes only the intent kinds by plural, in the order the API lists them', () => {
-    expect(Object.keys(PLURALS)).toEqual(['gateways', 'virtualservices', 'destinationrules', 'serviceentries', 'envoyfilters']);
+    expect(Object.keys(PLURALS)).toEqual(['gateways', 'virtualservices', 'destinationrules', 'serviceentries', 'envoyfilters', 'sidecars']);
   });
 });

@@ -3,7 +3,7 @@ import type { IntentKind } from './types';
 // Imports no schema, so the CLI bundles this table without zod.
 
 /** The accepted kinds, in order of dependency (a VirtualService refers to ServiceEntry hosts, DR subsets). */
-export const KINDS = ['ServiceEntry', 'DestinationRule', 'VirtualService', 'Gateway', 'EnvoyFilter'] as const satisfies readonly IntentKind[];
+export const KINDS = ['ServiceEntry', 'DestinationRule', 'VirtualService', 'Gateway', 'EnvoyFilter', 'Sidecar'] as const satisfies readonly IntentKind[];
 
 /**
  * Every kind the edge stores (the intent kinds, then Secret) with its URL plural, as in Kubernetes'
@@ -16,6 +16,7 @@ export const KIND_NAMES = [
   { kind: 'DestinationRule', plural: 'destinationrules', short: 'dr' },
   { kind: 'ServiceEntry', plural: 'serviceentries', short: 'se' },
   { kind: 'EnvoyFilter', plural: 'envoyfilters', short: 'ef' },
+  { kind: 'Sidecar', plural: 'sidecars', short: 'sc' },
   { kind: 'Secret', plural: 'secrets', short: 'secret' },
 ] as const satisfies readonly { kind: IntentKind | 'Secret'; plural: string; short: string }[];
 

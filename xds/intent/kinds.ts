@@ -5,6 +5,8 @@ import { DestinationRuleSchema } from './destination-rule';
 import type { GatewaySpec } from './gateway';
 import { GatewaySchema } from './gateway';
 import type { ServiceEntrySpec } from './service-entry';
+import type { SidecarSpec } from './sidecar';
+import { SidecarSchema } from './sidecar';
 import { ServiceEntrySchema } from './service-entry';
 import type { IntentKind, IntentObject } from './types';
 import type { VirtualServiceSpec } from './virtual-service';
@@ -19,6 +21,7 @@ export interface IntentSpecs {
   VirtualService: VirtualServiceSpec;
   Gateway: GatewaySpec;
   EnvoyFilter: EnvoyFilterSpec;
+  Sidecar: SidecarSpec;
 }
 
 export type ServiceEntryIntent = IntentObject<'ServiceEntry', ServiceEntrySpec>;
@@ -26,6 +29,7 @@ export type DestinationRuleIntent = IntentObject<'DestinationRule', DestinationR
 export type VirtualServiceIntent = IntentObject<'VirtualService', VirtualServiceSpec>;
 export type GatewayIntent = IntentObject<'Gateway', GatewaySpec>;
 export type EnvoyFilterIntent = IntentObject<'EnvoyFilter', EnvoyFilterSpec>;
+export type SidecarIntent = IntentObject<'Sidecar', SidecarSpec>;
 /** A validated object of any kind, discriminated by `kind`. */
 export type AnyIntent = { [K in IntentKind]: IntentObject<K, IntentSpecs[K]> }[IntentKind];
 
@@ -36,4 +40,5 @@ export const INTENT_SCHEMAS = {
   VirtualService: VirtualServiceSchema,
   Gateway: GatewaySchema,
   EnvoyFilter: EnvoyFilterSchema,
+  Sidecar: SidecarSchema,
 } as const;

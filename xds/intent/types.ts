@@ -1,5 +1,5 @@
 /** The Istio kinds this control plane accepts (networking.istio.io). */
-export type IntentKind = 'ServiceEntry' | 'DestinationRule' | 'VirtualService' | 'Gateway' | 'EnvoyFilter';
+export type IntentKind = 'ServiceEntry' | 'DestinationRule' | 'VirtualService' | 'Gateway' | 'EnvoyFilter' | 'Sidecar';
 
 export interface ObjectMeta {
   name: string;

@@ -76,7 +76,7 @@ describe('validateIntent', () => {
   it('refuses unknown kinds and API versions', () => {
     expect(errorsOf(validateIntent({ apiVersion: 'v1', kind: 'Service' }))).toEqual([
       { path: 'apiVersion', message: 'expected one of networking.istio.io/v1, networking.istio.io/v1beta1, networking.istio.io/v1alpha3; got string "v1"' },
-      { path: 'kind', message: 'unsupported kind string "Service"; expected one of ServiceEntry, DestinationRule, VirtualService, Gateway, EnvoyFilter' },
+      { path: 'kind', message: 'unsupported kind string "Service"; expected one of ServiceEntry, DestinationRule, VirtualService, Gateway, EnvoyFilter, Sidecar' },
     ]);
     expect(errorsOf(validateIntent({ ...gateway(), apiVersion: 'networking.istio.io/v2' }))).toEqual([
       { path: 'apiVersion', message: 'expected one of networking.istio.io/v1, networking.istio.io/v1beta1, networking.istio.io/v1alpha3; got string "networking.istio.io/v2"' },

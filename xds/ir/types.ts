@@ -6,12 +6,14 @@
 import type { EnvoyFilterIR } from './envoy-filter';
 import type { GatewayChainPortIR, TcpRouteIR } from './gateway';
 import type { VirtualHostIR } from './routes';
+import type { SidecarIR } from './sidecar';
 import type { ConnectionPoolIR, HashPolicyIR, OutlierDetectionIR, UpstreamTlsIR } from './traffic-policy';
 
 export type * from './envoy-filter';
 export type * from './gateway';
 export type * from './route-parts';
 export type * from './routes';
+export type * from './sidecar';
 export type { ConnectionPoolIR, HashPolicyIR, OutlierDetectionIR, UpstreamTlsIR } from './traffic-policy';
 
 /** The intent object (`Kind/namespace/name`) behind a piece of a rendered resource, and the rule in it when known. */
@@ -108,6 +110,8 @@ export type MeshPortIR =
 /** A filter chain of a mesh TLS port: connections whose SNI is among `serverNames` (empty: any) go where `route` sends them. */
 export interface MeshTlsChainIR {
   serverNames: string[];
+  /** The ServiceEntry hosts of the port this chain carries (what a Sidecar's egress hosts are compared with). */
+  hosts: string[];
   /** A VirtualService tls (or tcp) rule, or the host's default: its ServiceEntry, to the host's own cluster. */
   route: TcpRouteIR;
 }
@@ -153,4 +157,6 @@ export interface MeshIR {
    * The top level is then what every other proxy (and one without a namespace) sees.
    */
   namespaceScopes?: Record<string, MeshIR>;
+  /** Sidecars, by namespace/name (absent when there are none): which one a mesh proxy gets is a view dimension. */
+  sidecars?: SidecarIR[];
 }

@@ -30,13 +30,18 @@ export interface View {
    * proxy's namespace when some exportTo makes it see a different set of objects, its locality
    * (region, zone, sub-zone, cut to the depth some localityLbSetting compares), the indices of
    * the sourceLabels selectors its labels match, and its values of the labels some failoverPriority
-   * compares (see xds/ir/view.ts).
+   * compares (see xds/ir/view.ts). The namespace also when the mesh default Sidecar reads it.
    */
   namespace?: string;
   locality?: string[];
   sources?: number[];
   /** The proxy's non-empty values of MeshIR.priorityLabelKeys. */
   labels?: Record<string, string>;
+  /**
+   * `namespace/name` of the Sidecar that scopes a mesh proxy (Envoy without Gateways, or proxyless gRPC),
+   * when one applies; with the mesh default Sidecar using `.`, `namespace` is the proxy's.
+   */
+  sidecar?: string;
 }
 
 /**

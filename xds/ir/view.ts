@@ -1,3 +1,4 @@
+import { sidecarFor, sidecarViews, usesProxyNamespace } from './sidecar-select';
 import type { MeshIR } from './types';
 import type { LocalityInfo, NodeInfo, View } from './view-types';
 
@@ -20,7 +21,8 @@ function localityParts(locality: LocalityInfo | undefined, depth: number): strin
 
 /**
  * The view of a proxy: gRPC clients get the mesh view; an Envoy whose labels match Gateway selectors
- * gets those Gateways. The namespace, locality, sourceLabels and failoverPriority label dimensions are added only when the
+ * gets those Gateways; a mesh proxy (either, without Gateways) gets the Sidecar that applies to it. The
+ * namespace, locality, sourceLabels and failoverPriority label dimensions are added only when the
  * config makes them matter, and only as finely as it does, so proxies keep sharing snapshots.
  */
 export function selectView(ir: MeshIR, node: NodeInfo): View {
@@ -30,6 +32,11 @@ export function selectView(ir: MeshIR, node: NodeInfo): View {
     ? { client: 'grpc', gateways: [] }
     : { client: 'envoy', gateways: scope.gateways.filter((gw) => matchesLabels(node.labels, gw.selector)).map((gw) => gw.key).sort() };
   if (namespace) view.namespace = namespace;
+  const sidecar = view.gateways.length ? undefined : sidecarFor(scope.sidecars, node.namespace, node.labels);
+  if (sidecar) {
+    view.sidecar = sidecar.key;
+    if (!namespace && node.namespace && usesProxyNamespace(sidecar)) view.namespace = node.namespace;
+  }
   const locality = scope.localityDepth ? localityParts(node.locality, scope.localityDepth) : [];
   if (locality.length) view.locality = locality;
   const sources = (scope.sourceSelectors ?? []).flatMap((selector, i) => (matchesLabels(node.labels, selector) ? [i] : []));
@@ -41,8 +48,8 @@ export function selectView(ir: MeshIR, node: NodeInfo): View {
 }
 
 /**
- * The label keys selectView reads (Gateway selectors, sourceLabels selectors and the labels
- * failoverPriority compares, in every namespace scope). Proxies whose labels agree on these keys get the same view, so a bridge can group them by
+ * The label keys selectView reads (Gateway selectors, sourceLabels selectors, the labels
+ * failoverPriority compares and Sidecars' workloadSelectors, in every namespace scope). Proxies whose labels agree on these keys get the same view, so a bridge can group them by
  * these labels alone: a StatefulSet's per-pod labels do not split its proxies into classes.
  */
 export function viewLabelKeys(ir: MeshIR): string[] {
@@ -51,11 +58,12 @@ export function viewLabelKeys(ir: MeshIR): string[] {
     for (const gw of scope.gateways) for (const k of Object.keys(gw.selector)) keys.add(k);
     for (const selector of scope.sourceSelectors ?? []) for (const k of Object.keys(selector)) keys.add(k);
     for (const k of scope.priorityLabelKeys ?? []) keys.add(k);
+    for (const s of scope.sidecars ?? []) for (const k of Object.keys(s.selector ?? {})) keys.add(k);
   }
   return [...keys].sort();
 }
 
-/** The views every write renders: mesh Envoy, mesh gRPC, and each Gateway on its own. */
+/** The views every write renders: mesh Envoy, mesh gRPC, each Gateway on its own, and each Sidecar's (see sidecarViews). */
 export function defaultViews(ir: MeshIR): View[] {
-  return [{ client: 'envoy', gateways: [] }, { client: 'grpc', gateways: [] }, ...ir.gateways.map((gw) => ({ client: 'envoy' as const, gateways: [gw.key] }))];
+  return [{ client: 'envoy', gateways: [] }, { client: 'grpc', gateways: [] }, ...ir.gateways.map((gw) => ({ client: 'envoy' as const, gateways: [gw.key] })), ...sidecarViews(ir)];
 }

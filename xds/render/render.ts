@@ -13,6 +13,7 @@ import type { RenderedResource, RenderedType, RenderedView } from './types';
 import type { Subscriber, View } from '../ir/view-types';
 import { routesForSources } from './source-routes';
 import { scopeOf, viewKey } from '../ir/view';
+import { sidecarScope } from '../ir/sidecar-scope';
 
 type Json = Record<string, unknown>;
 
@@ -51,8 +52,9 @@ function mergeGatewayPorts(ir: MeshIR, keys: string[]): GatewayServerPortIR[] {
 
 /** Everything one view receives, rendered for one kind of subscriber. Pure and deterministic. */
 export function renderView(full: MeshIR, view: View, subscriber: Subscriber): RenderedView {
-  // exportTo: a namespace set apart renders from its own IR.
-  const ir = scopeOf(full, view);
+  // exportTo: a namespace set apart renders from its own IR; a Sidecar narrows it to what its proxies may call.
+  const scoped = scopeOf(full, view);
+  const ir = (view.sidecar && sidecarScope(scoped, view.sidecar, view.namespace)?.ir) || scoped;
   const buildRouteConfiguration = (name: string, virtualHosts: VirtualHostIR[], kind?: 'grpc' | 'envoy') =>
     buildRoutes(name, ir.sourceSelectors ? routesForSources(virtualHosts, view) : virtualHosts, kind);
   const clusters = ir.clusters.map((c) => buildCluster(c, view, subscriber));

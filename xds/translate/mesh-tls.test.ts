@@ -35,8 +35,8 @@ describe('mesh tls routes', () => {
         port: 443,
         kind: 'tls',
         chains: [
-          { serverNames: ['a.example.com'], route: { destinations: [{ cluster: 'outbound|443||b.example.com', weight: 1 }], source: 'VirtualService/shop/a', path: 'spec.tls[0].match[0]' } },
-          { serverNames: ['b.example.com'], route: { destinations: [{ cluster: 'outbound|443||b.example.com', weight: 1 }], source: 'ServiceEntry/shop/b', path: 'spec.ports' } },
+          { serverNames: ['a.example.com'], hosts: ['a.example.com'], route: { destinations: [{ cluster: 'outbound|443||b.example.com', weight: 1 }], source: 'VirtualService/shop/a', path: 'spec.tls[0].match[0]' } },
+          { serverNames: ['b.example.com'], hosts: ['b.example.com'], route: { destinations: [{ cluster: 'outbound|443||b.example.com', weight: 1 }], source: 'ServiceEntry/shop/b', path: 'spec.ports' } },
         ],
       },
     ]);

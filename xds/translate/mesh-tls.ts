@@ -2,6 +2,7 @@ import { clusterName, sourceRef } from '../envoy/names';
 import type { VirtualServiceIntent } from '../intent/kinds';
 import type { MeshTlsChainIR, ServiceIR, TcpRouteIR } from '../ir/types';
 import type { RouteContext } from './route-context';
+import { hostMatches } from './hosts';
 import { translateTcpRoute, translateTlsRoutes } from './l4-routes';
 import { effectivePolicy } from './traffic-policy';
 
@@ -39,6 +40,7 @@ export function translateMeshTlsChains(port: number, services: ServiceIR[], vsFo
   const routed = [...new Set([...chosen.values()])].filter((vs): vs is VirtualServiceIntent => vs !== undefined).sort(byName);
   for (const vs of routed) {
     const source = sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name);
+    const mine = sorted.filter((svc) => chosen.get(svc) === vs).map((svc) => svc.host);
     for (const { sniHosts, route } of translateTlsRoutes(vs, source, port, ctx, port)) {
       const keys = sniHosts.includes('*') ? [CATCH_ALL] : [...new Set(sniHosts)];
       for (const k of keys.filter((k) => taken.has(k))) {
@@ -48,7 +50,9 @@ export function translateMeshTlsChains(port: number, services: ServiceIR[], vsFo
       const free = keys.filter((k) => !taken.has(k));
       if (!free.length) continue;
       for (const k of free) taken.set(k, route);
-      chains.push({ serverNames: free.filter((k) => k !== CATCH_ALL), route });
+      // The hosts this chain serves: those its SNI names can be (all of the VirtualService's, for any SNI).
+      const served = free.includes(CATCH_ALL) ? mine : mine.filter((h) => free.some((k) => hostMatches(k, h)));
+      chains.push({ serverNames: free.filter((k) => k !== CATCH_ALL), hosts: served.length ? served : mine, route });
     }
   }
   for (const [svc, vs] of chosen) {
@@ -64,7 +68,7 @@ export function translateMeshTlsChains(port: number, services: ServiceIR[], vsFo
       continue;
     }
     taken.set(key, route);
-    chains.push({ serverNames: key === CATCH_ALL ? [] : [key], route });
+    chains.push({ serverNames: key === CATCH_ALL ? [] : [key], hosts: [svc.host], route });
   }
   return chains;
 }

@@ -15,6 +15,7 @@ import { buildClusterIRs, translateDestinationRules, translateServiceEntries } f
 import { isVisible, scopedNamespaces } from './export-scopes';
 import { attachPriorityLabels, localityDepthOf, priorityLabelKeysOf } from './locality-lb';
 import { SourceSelectors } from './source-selectors';
+import { translateSidecars } from './sidecars';
 
 export interface TranslateResult {
   ir: MeshIR;
@@ -88,6 +89,8 @@ function translateVisible(objects: IntentObject[]): TranslateResult {
   attachHashPolicies(ir);
   const envoyFilters = of('EnvoyFilter');
   if (envoyFilters.length) ir.envoyFilters = translateEnvoyFilters(envoyFilters, gateways.map((g) => g.spec.selector), diag);
+  const sidecars = of('Sidecar');
+  if (sidecars.length) ir.sidecars = translateSidecars(sidecars, ir.services, meshServices, ir.meshPorts, diag);
   // A VirtualService no port or gateway uses is never built above; check what holds on any port.
   for (const vs of virtualServices) {
     const source = sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name);
