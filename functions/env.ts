@@ -5,6 +5,8 @@
  */
 export interface Env {
   DB: D1Database;
+  /** Published config: rendered views in content-addressed chunks (xds/publish), read by every poll. */
+  CONFIG: R2Bucket;
   /** One Durable Object per rollout: its alarm advances the steps (functions/rollouts/driver.ts). */
   ROLLOUTS: DurableObjectNamespace;
   /** One Durable Object that delivers webhook events and retries them (functions/events/dispatcher.ts). */

@@ -33,3 +33,4 @@ export * from './secrets';
 export * from './bootstrap';
 export * from './bridge-sync';
 export * from './diff';
+export * from './publish';

@@ -49,7 +49,7 @@ app.post('/apply', requireScope('config:write'), limitBody(), async (c) => {
       if (row.kind !== 'Secret' && selected(row.labels) && !seen.has(keyOf(row as ObjectKey))) changes.push({ op: 'delete', key: row as ObjectKey });
     }
   }
-  const outcome = await commitChanges(c.env.DB, changes, { dryRun, author: c.get('principal').name, source: requestSource(c) });
+  const outcome = await commitChanges(c.env, changes, { dryRun, author: c.get('principal').name, source: requestSource(c) });
   const allWarnings = [...warnings, ...outcome.warnings];
   setWarningHeaders(c, allWarnings);
   return c.json(

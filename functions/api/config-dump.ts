@@ -7,7 +7,7 @@ import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
 import { settings } from '../settings';
 import { notFound } from '../http/problem';
-import { currentConfig, snapshotFor } from '../domain/config/config-cache';
+import { currentConfig, renderedViewOf } from '../domain/config/config-cache';
 import { parseLabelSelector } from './label-selector';
 import type { ConfigDump } from './status-schemas';
 
@@ -54,12 +54,12 @@ app.get('/config_dump', requireScope('config:read'), async (c) => {
   if (namespace) node.namespace = namespace;
   if (locality) node.locality = locality;
   const config = await currentConfig(c.env);
-  const view = selectView(config.ir, node);
+  const view = selectView(config.selector, node);
   const subscriber =
     c.req.query('mode') === 'ads'
       ? ({ mode: 'ads' } as const)
       : ({ mode: 'rest', xdsCluster: c.req.query('xdsCluster') || 'xds_cluster', refreshDelay: settings(c.env).refreshDelay } as const);
-  const { snapshot } = snapshotFor(config, view, subscriber);
+  const snapshot = await renderedViewOf(c.env, config, view, subscriber);
   const types = Object.keys(RESOURCE_TYPES) as ResourceType[];
   return c.json({
     revision: config.revision,

@@ -55,7 +55,7 @@ const isDryRun = (c: Context<App>) => c.req.query('dryRun') === 'true';
 
 async function write(c: Context<App>, kind: IntentKind, change: Change, intentWarnings: FieldError[]) {
   const dryRun = isDryRun(c);
-  const outcome = await commitChanges(c.env.DB, [change], { dryRun, author: c.get('principal').name, source: requestSource(c) });
+  const outcome = await commitChanges(c.env, [change], { dryRun, author: c.get('principal').name, source: requestSource(c) });
   const { namespace, name } = c.req.param() as { namespace: string; name: string };
   const row = outcome.rows.get(`${kind}/${namespace}/${name}`);
   const warnings = [...intentWarnings, ...outcome.warnings];
@@ -122,7 +122,7 @@ app.delete('/namespaces/:namespace/:plural/:name', requireScope('config:write'),
   const { namespace, name } = c.req.param() as { namespace: string; name: string };
   const ifMatch = c.req.header('if-match');
   const dryRun = isDryRun(c);
-  const outcome = await commitChanges(c.env.DB, [{ op: 'delete', key: { kind, namespace, name }, ...(ifMatch ? { ifMatch } : {}) }], { dryRun, author: c.get('principal').name, source: requestSource(c) });
+  const outcome = await commitChanges(c.env, [{ op: 'delete', key: { kind, namespace, name }, ...(ifMatch ? { ifMatch } : {}) }], { dryRun, author: c.get('principal').name, source: requestSource(c) });
   setWarningHeaders(c, outcome.warnings);
   if (dryRun) return c.json({ dryRun: true, committed: false, changes: outcome.changes, warnings: outcome.warnings, errors: outcome.violations ?? [] });
   return c.json({ revision: outcome.revision, changes: outcome.changes, warnings: outcome.warnings });

@@ -3,7 +3,7 @@ import { sdsNamesOf } from '../../xds/secrets/references';
 import type { Env } from '../env';
 import { ProblemError } from '../http/problem';
 import { secretsForView } from '../domain/secrets/view-secrets';
-import { snapshotFor, type CachedConfig } from '../domain/config/config-cache';
+import { renderedViewOf, secretStateOf, type CachedConfig } from '../domain/config/config-cache';
 import type { Export } from './schemas';
 
 export type ExportResult = Export & { files: ExportFile[] };
@@ -15,8 +15,9 @@ export type ExportResult = Export & { files: ExportFile[] };
  */
 export async function exportView(env: Env, config: CachedConfig, node: BootstrapNode, dir: string, withSecrets: boolean): Promise<ExportResult> {
   // The filesystem subscription is Envoy's: render the Envoy view, never the gRPC one.
-  const view = selectView(config.ir, { ...node, userAgentName: 'envoy' });
-  const { snapshot } = snapshotFor(config, view, { mode: 'file', dir });
+  const view = selectView(config.selector, { ...node, userAgentName: 'envoy' });
+  // Files are no published variant: the export translates (an operator's call, not a poll).
+  const snapshot = await renderedViewOf(env, config, view, { mode: 'file', dir });
   const problems = checkConsistency(snapshot);
   // Every write checked this view's config; failing now is a translator bug, not the caller's.
   if (problems.length) throw new ProblemError({ status: 500, title: 'Internal Server Error', detail: `the rendered view is inconsistent: ${problems[0]}` });
@@ -26,8 +27,9 @@ export async function exportView(env: Env, config: CachedConfig, node: Bootstrap
   if (sdsNames.length && !withSecrets) {
     warnings.push(`the view references SDS secrets (${sdsNames.join(', ')}); they are not exported without scope secrets:read: write ${FILE_SUBSCRIPTION_DIRS.secrets}/<name>.json yourself or export with such a token`);
   } else {
+    const secrets = await secretStateOf(env, config);
     for (const name of sdsNames) {
-      const served = await secretsForView(env, config, view, snapshot, [name]);
+      const served = await secretsForView(env, secrets, view, sdsNames, [name]);
       if (!served.resources.length) {
         warnings.push(`SDS secret ${name} has no stored Secret to export`);
         continue;

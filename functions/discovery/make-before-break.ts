@@ -1,31 +1,45 @@
-import { clustersOfRouteConfig, RESOURCE_TYPES, tcpClustersOf, type RenderedResource, type RenderedView, type ResourceType } from '../../xds';
+import { clustersOfRouteConfig, RESOURCE_TYPES, tcpClustersOf, type ResourceType } from '../../xds';
 
 /**
  * Over REST the edge cannot order pushes, but it can refuse to hand a node routes (or TCP listeners)
  * that name clusters the node has not yet reported accepting: such a poll is answered 304 until the
  * node's next CDS poll confirms the clusters. Per isolate and best effort: it needs this isolate to
- * have seen the node's CDS report recently and to know the cluster set of that CDS version.
+ * have seen the node's CDS report recently and to have served (or rendered) that CDS version itself.
  */
 const MAX_VERSIONS = 64;
+/** Cluster names kept across versions: a 20,000-service mesh's CDS names are ~1.5 MB of strings. */
+const MAX_NAMES = 200_000;
 const clustersByVersion = new Map<string, ReadonlySet<string>>();
+let namesKept = 0;
 
-/** Remembers which clusters a CDS version contains (called whenever a snapshot is rendered or served). */
-export function rememberClusterSet(snapshot: RenderedView): void {
-  const cds = snapshot.types.clusters;
-  if (clustersByVersion.has(cds.version)) return;
-  if (clustersByVersion.size >= MAX_VERSIONS) clustersByVersion.delete(clustersByVersion.keys().next().value!);
-  clustersByVersion.set(cds.version, new Set(cds.resources.keys()));
+/** Remembers which clusters a CDS version contains (called whenever CDS is served or rendered). */
+export function rememberClusterSet(cdsVersion: string, names: Iterable<string>): void {
+  if (clustersByVersion.has(cdsVersion)) return;
+  const set = new Set(names);
+  while (clustersByVersion.size && (clustersByVersion.size >= MAX_VERSIONS || namesKept + set.size > MAX_NAMES)) {
+    const oldest = clustersByVersion.keys().next().value!;
+    namesKept -= clustersByVersion.get(oldest)!.size;
+    clustersByVersion.delete(oldest);
+  }
+  clustersByVersion.set(cdsVersion, set);
+  namesKept += set.size;
 }
 
-function clustersNeeded(type: ResourceType, resources: RenderedResource[]): string[] {
-  if (type === 'routes') return resources.flatMap((r) => clustersOfRouteConfig(r.json));
-  if (type === 'listeners') return resources.flatMap((r) => tcpClustersOf(r.json));
+function clustersNeeded(type: ResourceType, resources: Record<string, unknown>[]): string[] {
+  if (type === 'routes') return resources.flatMap((r) => clustersOfRouteConfig(r));
+  if (type === 'listeners') return resources.flatMap((r) => tcpClustersOf(r));
   return [];
 }
 
-/** The clusters the answer needs that the node's accepted CDS version lacks (empty: safe, or unknown). */
-export function clustersNotYetAccepted(type: ResourceType, resources: RenderedResource[], acceptedCdsVersion: string | undefined): string[] {
-  if (!acceptedCdsVersion) return [];
+/** Only route configurations and listeners name clusters a node must have first. */
+export const mayNeedClusters = (type: ResourceType) => type === 'routes' || type === 'listeners';
+
+/**
+ * The clusters the answer needs that the node's accepted CDS version lacks (empty: safe, or unknown).
+ * `currentCdsVersion` is the node's view's CDS now: a node that holds it has every cluster.
+ */
+export function clustersNotYetAccepted(type: ResourceType, resources: Record<string, unknown>[], acceptedCdsVersion: string | undefined, currentCdsVersion?: string): string[] {
+  if (!acceptedCdsVersion || acceptedCdsVersion === currentCdsVersion || !mayNeedClusters(type)) return [];
   const accepted = clustersByVersion.get(acceptedCdsVersion);
   if (!accepted) return [];
   return [...new Set(clustersNeeded(type, resources))].filter((c) => !accepted.has(c));

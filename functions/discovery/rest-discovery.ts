@@ -1,14 +1,27 @@
 import { Hono, type Context } from 'hono';
-import { NAMED_TYPES, RESOURCE_TYPES, selectView, versionFor, viewKey, type ResourceType, type Subscriber } from '../../xds';
+import { answerTexts, NAMED_TYPES, publishedAnswer, RESOURCE_TYPES, selectView, versionFor, viewKey, type ResourceType, type Subscriber, type View } from '../../xds';
 import { authenticate, bearerToken, hasScope } from '../domain/auth/tokens';
 import type { Env } from '../env';
 import { settings } from '../settings';
 import { limitBody } from '../http/body';
 import { forbidden, notFound, ProblemError, unauthorized } from '../http/problem';
 import { parseDiscoveryRequest, type RestDiscoveryRequest } from './discovery-request';
-import { CDS_SUBSCRIPTION, clustersNotYetAccepted, rememberClusterSet } from './make-before-break';
+import { CDS_SUBSCRIPTION, clustersNotYetAccepted, mayNeedClusters, rememberClusterSet } from './make-before-break';
 import { flushNodesIfDue, recordPoll, reportedVersion } from '../domain/status/poll-tracker';
-import { currentConfig, isServingStale, memoBody, snapshotFor } from '../domain/config/config-cache';
+import {
+  blobStore,
+  currentConfig,
+  isServingStale,
+  MAX_MEMO_BODY_CHARS,
+  memoisedBody,
+  memoVersion,
+  publishedViewOf,
+  rememberBody,
+  renderedViewOf,
+  renderKeyOf,
+  restValuesOf,
+  type CachedConfig,
+} from '../domain/config/config-cache';
 
 /**
  * Only a recent CDS report may hold routes back: the node's CDS polls may be landing on other
@@ -52,6 +65,57 @@ function subscriberOf(c: Context<{ Bindings: Env }>): Subscriber {
   return { mode: 'rest', xdsCluster: host, refreshDelay: settings(c.env).refreshDelay };
 }
 
+/** One type's answer for one view, from its published form (streamed from R2) or, for views nobody published, rendered. */
+interface Answer {
+  version: string;
+  /** The resources as JSON (parsed on demand: only make-before-break asks). */
+  resources: () => Promise<Record<string, unknown>[]>;
+  /** The `resources` array's contents, comma-separated. */
+  texts: (onChunkNames?: (names: string[]) => void) => AsyncGenerator<string>;
+  /** Bytes of the answer when known up front (full-state published types): small ones are memoised. */
+  size?: number;
+  /** The view's CDS version now (for make-before-break). */
+  cdsVersion: string;
+}
+
+async function* once(text: string): AsyncGenerator<string> {
+  yield text;
+}
+
+async function collect(texts: AsyncGenerator<string>): Promise<string> {
+  let text = '';
+  for await (const t of texts) text += t;
+  return text;
+}
+
+async function answerOf(env: Env, config: CachedConfig, view: View, subscriber: Subscriber, type: ResourceType, names: string[] | undefined): Promise<Answer> {
+  const published = publishedViewOf(env, config, view, subscriber);
+  if (published) {
+    const store = blobStore(env);
+    const rest = restValuesOf(subscriber);
+    const pv = await published;
+    const answer = await publishedAnswer(store, pv.types[type], names, rest);
+    const texts = (onChunkNames?: (names: string[]) => void) => answerTexts(store, answer, rest, onChunkNames);
+    return {
+      version: answer.version,
+      resources: async () => JSON.parse(`[${await collect(texts())}]`) as Record<string, unknown>[],
+      texts,
+      ...(names ? {} : { size: pv.types[type].items.bytes }),
+      cdsVersion: (await publishedAnswer(store, pv.types.clusters, undefined, rest)).version,
+    };
+  }
+  const rendered = await renderedViewOf(env, config, view, subscriber);
+  const t = rendered.types[type];
+  const resources = names ? names.flatMap((n) => t.resources.get(n) ?? []) : [...t.resources.values()];
+  if (type === 'clusters') rememberClusterSet(t.version, t.resources.keys());
+  return {
+    version: versionFor(rendered, type, names),
+    resources: async () => resources.map((r) => r.json),
+    texts: () => once(resources.map((r) => JSON.stringify(r.json)).join(',')),
+    cdsVersion: rendered.types.clusters.version,
+  };
+}
+
 discovery.all('/v3/*', limitBody(), async (c) => {
   const type = resourceTypeOfPath(c.req.path);
   if (c.req.method !== 'POST') throw new ProblemError({ status: 405, title: 'Method Not Allowed', detail: 'xDS discovery requests are POSTs', headers: { allow: 'POST' } });
@@ -59,19 +123,20 @@ discovery.all('/v3/*', limitBody(), async (c) => {
   await authorize(c, req);
 
   const config = await currentConfig(c.env);
-  const view = selectView(config.ir, req.node);
+  const view = selectView(config.selector, req.node);
   const subscriber = subscriberOf(c);
-  const { key, snapshot } = snapshotFor(config, view, subscriber);
-  rememberClusterSet(snapshot);
 
   const named = NAMED_TYPES.has(type);
   // EDS and RDS answer exactly the names asked for; CDS and LDS are full state.
-  const names = named ? req.resourceNames : [];
-  const typeSnapshot = snapshot.types[type];
-  const resources = named ? names.flatMap((n) => typeSnapshot.resources.get(n) ?? []) : [...typeSnapshot.resources.values()];
-  const version = versionFor(snapshot, type, names);
+  const names = named ? req.resourceNames : undefined;
   const typeUrl = RESOURCE_TYPES[type];
-  const subscription = named ? `${typeUrl}#${names.join(',')}` : typeUrl;
+  const subscription = named ? `${typeUrl}#${names!.join(',')}` : typeUrl;
+  // Names are client-chosen: key them unambiguously (JSON), so no request can share another's entry.
+  const answerKey = `${renderKeyOf(view, subscriber)}\n${type}\n${JSON.stringify(names ?? [])}`;
+
+  // An unchanged poll is answered from memory: the version memoised, nothing read.
+  let answer: Answer | undefined;
+  const version = await memoVersion(config, answerKey, async () => (answer = await answerOf(c.env, config, view, subscriber, type, names)).version);
 
   const headers: Record<string, string> = { 'cache-control': 'no-store', 'x-xdsflare-revision': String(config.revision) };
   if (isServingStale()) headers['x-xdsflare-stale'] = 'config store unavailable; serving the last snapshot';
@@ -79,8 +144,11 @@ discovery.all('/v3/*', limitBody(), async (c) => {
   // 304 only to a node that already holds this exact version; an empty version always gets content.
   let unchanged = req.versionInfo !== '' && req.versionInfo === version;
   let held = false;
-  if (!unchanged && req.versionInfo !== '') {
-    const missing = clustersNotYetAccepted(type, resources, reportedVersion(req.node.id, CDS_SUBSCRIPTION, CDS_REPORT_MAX_AGE_MS));
+  if (!unchanged && req.versionInfo !== '' && mayNeedClusters(type)) {
+    answer ??= await answerOf(c.env, config, view, subscriber, type, names);
+    const a = answer;
+    const reported = reportedVersion(req.node.id, CDS_SUBSCRIPTION, CDS_REPORT_MAX_AGE_MS);
+    const missing = reported && reported !== a.cdsVersion ? clustersNotYetAccepted(type, await a.resources(), reported, a.cdsVersion) : [];
     if (missing.length) {
       // Make before break: keep the node on its current routes until it has accepted the clusters.
       unchanged = held = true;
@@ -100,12 +168,36 @@ discovery.all('/v3/*', limitBody(), async (c) => {
   flushNodesIfDue(c.env, (p) => waitUntil(c, p));
 
   if (unchanged) return c.body(null, 304, headers);
-  // Names are client-chosen: key them unambiguously (JSON), so no request can share another's entry.
-  const body = memoBody(config, `${key}\n${type}\n${JSON.stringify(names)}`, () =>
-    JSON.stringify({ version_info: version, type_url: typeUrl, resources: resources.map((r) => r.json) }),
-  );
+  const prefix = `{"version_info":${JSON.stringify(version)},"type_url":${JSON.stringify(typeUrl)},"resources":[`;
+  const suffix = ']}';
   // Uncompressed: Envoy's REST fetcher cannot decompress.
-  return c.body(body, 200, { ...headers, 'content-type': 'application/json' });
+  const jsonHeaders = { ...headers, 'content-type': 'application/json' };
+  const memo = memoisedBody(config, answerKey);
+  if (memo !== undefined) return c.body(memo, 200, jsonHeaders);
+  answer ??= await answerOf(c.env, config, view, subscriber, type, names);
+  const a = answer;
+  const cds = type === 'clusters' ? new Set<string>() : undefined;
+  const onChunkNames = cds && ((n: string[]) => n.forEach((name) => cds.add(name)));
+  if (a.size !== undefined && a.size <= MAX_MEMO_BODY_CHARS) {
+    const body = prefix + (await collect(a.texts(onChunkNames))) + suffix;
+    if (cds) rememberClusterSet(a.version, cds);
+    rememberBody(config, answerKey, body);
+    return c.body(body, 200, jsonHeaders);
+  }
+  // Large answers stream from R2 a chunk at a time, never whole in memory.
+  const encoder = new TextEncoder();
+  const texts = a.texts(onChunkNames);
+  const stream = new ReadableStream<Uint8Array>({
+    start: (controller) => controller.enqueue(encoder.encode(prefix)),
+    pull: async (controller) => {
+      const next = await texts.next();
+      if (!next.done) return controller.enqueue(encoder.encode(next.value));
+      controller.enqueue(encoder.encode(suffix));
+      if (cds) rememberClusterSet(a.version, cds);
+      controller.close();
+    },
+  });
+  return c.body(stream, 200, jsonHeaders);
 });
 
 function waitUntil(c: Context, p: Promise<unknown>): void {

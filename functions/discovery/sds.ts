@@ -5,7 +5,7 @@ import type { Env } from '../env';
 import { MAX_BODY_BYTES } from '../http/body';
 import { forbidden, ProblemError, unauthorized } from '../http/problem';
 import { parseDiscoveryRequest, type RestDiscoveryRequest } from './discovery-request';
-import { currentConfig, isServingStale, snapshotFor } from '../domain/config/config-cache';
+import { currentConfig, isServingStale, sdsNamesOfView, secretStateOf } from '../domain/config/config-cache';
 import { secretsForView } from '../domain/secrets/view-secrets';
 
 const PATH = '/v3/discovery:secrets';
@@ -38,10 +38,9 @@ sds.use('/v3/*', async (c, next) => {
   const req = parseDiscoveryRequest(text);
   await authorize(c, req);
   const config = await currentConfig(c.env);
-  const view = selectView(config.ir, req.node);
-  // SDS names do not depend on how config sources point back, so every poller shares the ADS render.
-  const { snapshot } = snapshotFor(config, view, { mode: 'ads' });
-  const served = await secretsForView(c.env, config, view, snapshot, req.resourceNames);
+  const view = selectView(config.selector, req.node);
+  // SDS names do not depend on how config sources point back, so every poller shares the ADS view's.
+  const served = await secretsForView(c.env, await secretStateOf(c.env, config), view, await sdsNamesOfView(c.env, config, view), req.resourceNames);
   const headers: Record<string, string> = { 'cache-control': 'no-store', 'x-xdsflare-revision': String(config.revision) };
   if (isServingStale()) headers['x-xdsflare-stale'] = 'config store unavailable; serving the last snapshot';
   if (req.versionInfo !== '' && req.versionInfo === served.version) return c.body(null, 304, headers);

@@ -81,7 +81,7 @@ export async function commitStep(env: Env, r: Rollout, step: number, weight: num
     const route = await routeChange(db, r, weight, true);
     if (!route.ok) return route;
     try {
-      const outcome = await commitChanges(env.DB, [...(opts.extra ?? []), route.change!], { author: actor.author, source: stepSource(actor, r.id, String(step)) });
+      const outcome = await commitChanges(env, [...(opts.extra ?? []), route.change!], { author: actor.author, source: stepSource(actor, r.id, String(step)) });
       return { ok: true, revision: outcome.revision, committed: outcome.committed };
     } catch (err) {
       if (isRace(err) && attempt < ATTEMPTS) continue;
@@ -130,7 +130,7 @@ export async function commitRollback(env: Env, r: Rollout, actor: Actor): Promis
       const route = await routeChange(db, r, 0, false);
       const changes = [...restore, ...(route.ok && route.change ? [route.change] : [])];
       try {
-        const outcome: CommitOutcome = await commitChanges(env.DB, changes, { author: actor.author, source });
+        const outcome: CommitOutcome = await commitChanges(env, changes, { author: actor.author, source });
         const revision = outcome.committed ? outcome.revision : null;
         return error ? { revision, error } : { revision };
       } catch (err) {

@@ -66,7 +66,7 @@ app.put('/namespaces/:namespace/secrets/:name', requireScope('admin'), limitBody
   const ifMatch = c.req.header('if-match');
   const dryRun = isDryRun(c);
   const change = { op: 'put' as const, object: secretObject(secret, namespace, spec), ...(ifMatch ? { ifMatch } : {}), createOnly: c.req.header('if-none-match')?.trim() === '*' };
-  const outcome = await commitChanges(c.env.DB, [change], { dryRun, author: c.get('principal').name, source: requestSource(c) });
+  const outcome = await commitChanges(c.env, [change], { dryRun, author: c.get('principal').name, source: requestSource(c) });
   const row = outcome.rows.get(`${SECRET_KIND}/${namespace}/${name}`)!;
   const allWarnings = [...warnings, ...outcome.warnings];
   setWarningHeaders(c, allWarnings);
@@ -81,7 +81,7 @@ app.delete('/namespaces/:namespace/secrets/:name', requireScope('admin'), async 
   const ifMatch = c.req.header('if-match');
   const dryRun = isDryRun(c);
   const key = { kind: SECRET_KIND as never, namespace, name };
-  const outcome = await commitChanges(c.env.DB, [{ op: 'delete', key, ...(ifMatch ? { ifMatch } : {}) }], { dryRun, author: c.get('principal').name, source: requestSource(c) });
+  const outcome = await commitChanges(c.env, [{ op: 'delete', key, ...(ifMatch ? { ifMatch } : {}) }], { dryRun, author: c.get('principal').name, source: requestSource(c) });
   setWarningHeaders(c, outcome.warnings);
   if (dryRun) return c.json({ dryRun: true, committed: false, changes: outcome.changes, warnings: outcome.warnings });
   return c.json({ revision: outcome.revision, changes: outcome.changes, warnings: outcome.warnings });

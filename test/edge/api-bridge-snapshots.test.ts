@@ -1,7 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../functions/index';
-import { forgetSnapshotCache } from '../../functions/domain/config/config-cache';
+import { forgetConfigCache } from '../../functions/domain/config/config-cache';
 import { DELIVERY_ORDER, hashContent, RESOURCE_TYPES } from '../../xds';
 import { ADMIN, apply, BASE, call, callJson, envoy, REVIEWS } from './helpers';
 
@@ -170,7 +170,7 @@ async function edgeFetch(body: unknown, e: Partial<typeof env> = {}): Promise<Re
 
 describe('snapshots when the config store fails', () => {
   it('is a 503 with nothing cached, and the last snapshot marked stale once something is', async () => {
-    forgetSnapshotCache();
+    forgetConfigCache();
     const down = await edgeFetch({ nodes: [{}] }, { DB: failingD1 });
     expect(down.status).toBe(503);
     expect(down.headers.get('content-type')).toBe('application/problem+json');
@@ -187,6 +187,6 @@ describe('snapshots when the config store fails', () => {
     const same = await edgeFetch({ revision: head, nodes: [{}] }, { DB: failingD1, XDS_FRESHNESS_MS: '0' });
     expect(same.status).toBe(304);
     expect(same.headers.get('x-xdsflare-stale')).toBe('true');
-    forgetSnapshotCache();
+    forgetConfigCache();
   });
 });

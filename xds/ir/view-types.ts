@@ -1,4 +1,5 @@
 /** Who receives config: the subscriber's node, the view it gets, and how rendered resources point back at their sources. */
+import type { SidecarIR } from './sidecar';
 
 /** What the control plane knows of an xDS subscriber, from its DiscoveryRequest.node. */
 export interface NodeInfo {
@@ -52,3 +53,16 @@ export type Subscriber =
   | { mode: 'rest'; xdsCluster: string; refreshDelay: string }
   | { mode: 'ads' }
   | { mode: 'file'; dir: string };
+
+/**
+ * What choosing a proxy's view reads of a config (a MeshIR is one): kept apart so a published root can
+ * carry it and an isolate select views without the IR.
+ */
+export interface ViewSelector {
+  gateways: { key: string; selector: Record<string, string> }[];
+  namespaceScopes?: Record<string, ViewSelector>;
+  localityDepth?: number;
+  sourceSelectors?: Record<string, string>[];
+  priorityLabelKeys?: string[];
+  sidecars?: SidecarIR[];
+}

@@ -1,6 +1,6 @@
 import { sidecarFor, sidecarViews, usesProxyNamespace } from './sidecar-select';
 import type { MeshIR } from './types';
-import type { LocalityInfo, NodeInfo, View } from './view-types';
+import type { LocalityInfo, NodeInfo, View, ViewSelector } from './view-types';
 
 export { parseView, viewKey } from './view-key';
 
@@ -25,7 +25,7 @@ function localityParts(locality: LocalityInfo | undefined, depth: number): strin
  * namespace, locality, sourceLabels and failoverPriority label dimensions are added only when the
  * config makes them matter, and only as finely as it does, so proxies keep sharing snapshots.
  */
-export function selectView(ir: MeshIR, node: NodeInfo): View {
+export function selectView(ir: ViewSelector, node: NodeInfo): View {
   const namespace = node.namespace && ir.namespaceScopes?.[node.namespace] ? node.namespace : undefined;
   const scope = namespace ? ir.namespaceScopes![namespace]! : ir;
   const view: View = isGrpcClient(node)
@@ -52,7 +52,7 @@ export function selectView(ir: MeshIR, node: NodeInfo): View {
  * failoverPriority compares and Sidecars' workloadSelectors, in every namespace scope). Proxies whose labels agree on these keys get the same view, so a bridge can group them by
  * these labels alone: a StatefulSet's per-pod labels do not split its proxies into classes.
  */
-export function viewLabelKeys(ir: MeshIR): string[] {
+export function viewLabelKeys(ir: ViewSelector): string[] {
   const keys = new Set<string>();
   for (const scope of [ir, ...Object.values(ir.namespaceScopes ?? {})]) {
     for (const gw of scope.gateways) for (const k of Object.keys(gw.selector)) keys.add(k);

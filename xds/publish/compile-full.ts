@@ -16,12 +16,12 @@ export const subscriberOf = (variant: Variant): Subscriber => (variant === 'ads'
 export const variantsOf = (client: 'envoy' | 'grpc'): Variant[] => (client === 'grpc' ? ['ads'] : ['rest', 'ads']);
 
 /**
- * Config that only a full compile renders: EnvoyFilter patches, exportTo scopes, views with proxy-chosen
+ * Config that only a full compile renders: EnvoyFilter patches, Sidecars (each scopes a view of its own), exportTo scopes, views with proxy-chosen
  * dimensions, and a port number some services declare as HTTP and others as TCP or TLS (whose listener
  * depends on every service of the port).
  */
 export function needsFullCompile(ir: MeshIR): boolean {
-  if (ir.envoyFilters?.length || ir.namespaceScopes || ir.sourceSelectors?.length || ir.localityDepth !== undefined || ir.priorityLabelKeys?.length) return true;
+  if (ir.envoyFilters?.length || ir.sidecars?.length || ir.namespaceScopes || ir.sourceSelectors?.length || ir.localityDepth !== undefined || ir.priorityLabelKeys?.length) return true;
   const kinds = new Map<number, Set<boolean>>();
   for (const s of ir.services) for (const p of s.ports) (kinds.get(p.number) ?? kinds.set(p.number, new Set()).get(p.number)!).add(isHttpProtocol(p.protocol));
   return [...kinds.values()].some((k) => k.size > 1);
@@ -34,6 +34,7 @@ export function viewSelectorOf(ir: MeshIR): ViewSelector {
   if (ir.localityDepth !== undefined) selector.localityDepth = ir.localityDepth;
   if (ir.sourceSelectors) selector.sourceSelectors = ir.sourceSelectors;
   if (ir.priorityLabelKeys) selector.priorityLabelKeys = ir.priorityLabelKeys;
+  if (ir.sidecars?.length) selector.sidecars = ir.sidecars;
   return selector;
 }
 

@@ -5,6 +5,7 @@ import { objectKey, type ObjectChange } from './closure';
 import { collectionItems } from './collection';
 import { publishFull } from './compile-full';
 import { compileIncremental } from './compile-incremental';
+import { diffPublished } from './diff-published';
 import { MemoryBlobStore } from './memory-store';
 import { MemoryConfigSource } from './memory-source';
 import { getView, itemText } from './published-view';
@@ -179,6 +180,11 @@ describe('incremental publishing', () => {
       expect(result.kind, `step ${step}: ${result.kind === "refused" ? JSON.stringify(result.errors) : result.kind === "full" ? result.reason : ""}`).toBe("published");
       if (result.kind !== 'published') continue;
       source.apply(change);
+      // A diff of the two roots (reading only the chunks they do not share) finds exactly what the splice changed.
+      const meshOnly = (v: string) => v === 'envoy|mesh' || v === 'grpc|mesh';
+      const diffed = (await diffPublished(store, root, result.root)).filter((c) => meshOnly(c.view)).map((c) => `${c.view} ${c.type} ${c.name} ${c.op === 'removed' ? 'removed' : 'written'}`);
+      const spliced = [...result.changed.map((c) => ({ ...c, op: 'written' })), ...result.removed.map((c) => ({ ...c, op: 'removed' }))].filter((c) => c.variant === 'ads' && meshOnly(c.view)).map((c) => `${c.view} ${c.type} ${c.name} ${c.op}`);
+      expect(diffed.sort()).toEqual([...new Set(spliced)].sort());
       ({ root, key } = result);
       expect(await getRoot(store, key)).toEqual(root);
       const got = await expand(store, root);

@@ -1,5 +1,6 @@
 import { meshListenerName, meshRouteConfigName } from '../envoy/names';
 import { RESOURCE_TYPES, type ResourceType } from '../envoy/type-urls';
+import type { IntentObject } from '../intent/types';
 import type { MeshIR } from '../ir/types';
 import type { View } from '../ir/view-types';
 import { viewKey } from '../ir/view';
@@ -24,13 +25,32 @@ export interface ChangedResource {
   variant: Variant;
   type: ResourceType;
   name: string;
+  op: 'added' | 'changed';
+  /** The resource after the change; for a composite route configuration, its frame with the changed virtual hosts only. */
   json: Json;
+}
+
+/** The closure's renders after the change, per ADS view: what the caller checks (consistency, credentials). */
+export interface ClosureRender {
+  view: View;
+  rendered: Rendered;
 }
 
 export type IncrementalResult =
   | { kind: 'refused'; errors: Diagnostic[]; warnings: Diagnostic[] }
   | { kind: 'full'; reason: string }
-  | { kind: 'published'; root: PublishedRoot; key: string; warnings: Diagnostic[]; changed: ChangedResource[]; removed: Omit<ChangedResource, 'json'>[]; closure: { before: number; after: number }; ir: MeshIR };
+  | {
+      kind: 'published';
+      root: PublishedRoot;
+      key: string;
+      warnings: Diagnostic[];
+      changed: ChangedResource[];
+      removed: Omit<ChangedResource, 'json' | 'op'>[];
+      /** Objects translated, before and after: what the change cost. */
+      closure: { before: number; after: number; objects: IntentObject[] };
+      renders: ClosureRender[];
+      ir: MeshIR;
+    };
 
 /** The host a host-owned resource belongs to: `outbound|port|subset|host` clusters and assignments, `host[:port]` targets and virtual hosts. */
 export function ownerHost(type: ResourceType, name: string): string | undefined {
@@ -60,7 +80,8 @@ export async function compileIncremental(store: BlobStore, prev: PublishedRoot, 
   if (old.errors.length) return { kind: 'full', reason: `the stored configuration no longer translates: ${old.errors[0]!.source} ${old.errors[0]!.path}: ${old.errors[0]!.message} (closure ${closure.before.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}; change ${changes.map((c) => `${(c.before ?? c.after)!.kind}/${(c.before ?? c.after)!.metadata.name}${c.before ? '' : '+'}${c.after ? '' : '-'}`).join(', ')})` };
 
   const changed: ChangedResource[] = [];
-  const removed: Omit<ChangedResource, 'json'>[] = [];
+  const removed: Omit<ChangedResource, 'json' | 'op'>[] = [];
+  const renders: ClosureRender[] = [];
   const views = { ...prev.views };
   const views$ = new Map<string, Promise<PublishedView>>();
   const viewOf = (slot: string) => {
@@ -76,10 +97,11 @@ export async function compileIncremental(store: BlobStore, prev: PublishedRoot, 
       const slot = viewSlot(key, variant);
       const before = renderView(old.ir, view, subscriberOf(variant));
       const after = renderView(next.ir, view, subscriberOf(variant));
+      if (variant === 'ads') renders.push({ view, rendered: after });
       const current = await viewOf(slot);
       const types = { ...current.types };
       for (const type of Object.keys(RESOURCE_TYPES) as ResourceType[]) {
-        const note = (name: string, json?: Json) => (json ? changed.push({ view: key, variant, type, name, json }) : removed.push({ view: key, variant, type, name }));
+        const note = (name: string, json?: Json, op: ChangedResource['op'] = 'changed') => (json ? changed.push({ view: key, variant, type, name, op, json }) : removed.push({ view: key, variant, type, name }));
         const edit = view.client === 'envoy' && (type === 'listeners' || type === 'routes') ? await portEdit(store, type, before, after, current, closure, note) : hostEdit(type, before, after, closure.hosts, note);
         types[type] = await applyEdit(store, current.types[type], await edit);
       }
@@ -103,6 +125,7 @@ export async function compileIncremental(store: BlobStore, prev: PublishedRoot, 
       }
       const mesh = published.get(viewSlot('envoy|mesh', variant))!;
       const rendered = renderView(next.ir, view, subscriberOf(variant));
+      if (variant === 'ads') renders.push({ view, rendered });
       const types = { ...mesh.types };
       for (const type of ['listeners', 'routes'] as const) {
         const current = views[slot] ? (await viewOf(slot)).types[type] : undefined;
@@ -114,7 +137,7 @@ export async function compileIncremental(store: BlobStore, prev: PublishedRoot, 
           const item = await itemOf(store, type, r.name, r.json);
           if (stored.get(r.name)?.hash === item.hash) continue;
           (edit.upsert as Item[]).push(item);
-          changed.push({ view: key, variant, type, name: r.name, json: r.json });
+          changed.push({ view: key, variant, type, name: r.name, op: stored.has(r.name) ? 'changed' : 'added', json: r.json });
         }
         types[type] = await applyEdit(store, current ?? emptyType(), { edit, items: edit.upsert as Item[] });
       }
@@ -139,7 +162,7 @@ export async function compileIncremental(store: BlobStore, prev: PublishedRoot, 
   selectorGateways.sort((a, b) => (a.key < b.key ? -1 : 1));
   const root: PublishedRoot = { format: 1, revision, mode: 'incremental', selector: { ...prev.selector, gateways: selectorGateways }, views };
   void prevKey;
-  return { kind: 'published', root, key: await putRoot(store, root), warnings: next.warnings, changed, removed, closure: { before: closure.before.length, after: closure.after.length }, ir: next.ir };
+  return { kind: 'published', root, key: await putRoot(store, root), warnings: next.warnings, changed, removed, closure: { before: closure.before.length, after: closure.after.length, objects: closure.after }, renders, ir: next.ir };
 }
 
 const emptyType = () => publishedType({ k: 8, count: 0, bytes: 0, chunks: [] }, { templated: false, composites: false });
@@ -157,7 +180,9 @@ interface PendingEdit {
 }
 
 /** Host-owned resources: what the reached hosts had before is replaced by what they have after. */
-function hostEdit(type: ResourceType, before: Rendered, after: Rendered, hosts: Set<string>, note: (name: string, json?: Json) => void): PendingEdit {
+type Note = (name: string, json?: Json, op?: ChangedResource['op']) => void;
+
+function hostEdit(type: ResourceType, before: Rendered, after: Rendered, hosts: Set<string>, note: Note): PendingEdit {
   const owned = (r: Rendered) => [...r.types[type].resources.values()].filter((res) => hosts.has(ownerHost(type, res.name) ?? ''));
   const was = new Map(owned(before).map((r) => [r.name, r]));
   const remove: string[] = [];
@@ -169,7 +194,7 @@ function hostEdit(type: ResourceType, before: Rendered, after: Rendered, hosts: 
     const text = JSON.stringify(r.json);
     if (was.has(r.name) && JSON.stringify(was.get(r.name)!.json) === text) continue;
     upsert.push({ name: r.name, text, hash: hashContent(text) });
-    note(r.name, r.json);
+    note(r.name, r.json, was.has(r.name) ? 'changed' : 'added');
   }
   return { edit: { remove, upsert }, items: upsert };
 }
@@ -180,7 +205,7 @@ function hostEdit(type: ResourceType, before: Rendered, after: Rendered, hosts: 
  * port, all of which the closure holds), a route configuration has the reached hosts' virtual hosts
  * replaced in it. Either goes once no ServiceEntry declares its port.
  */
-async function portEdit(store: BlobStore, type: 'listeners' | 'routes', before: Rendered, after: Rendered, current: PublishedView, closure: { hosts: Set<string>; ports: Set<number>; portUsage: Map<number, { http: number; other: number }> }, note: (name: string, json?: Json) => void): Promise<PendingEdit> {
+async function portEdit(store: BlobStore, type: 'listeners' | 'routes', before: Rendered, after: Rendered, current: PublishedView, closure: { hosts: Set<string>; ports: Set<number>; portUsage: Map<number, { http: number; other: number }> }, note: Note): Promise<PendingEdit> {
   const remove: string[] = [];
   const upsert: Item[] = [];
   const ports = new Set(closure.ports);
@@ -204,7 +229,7 @@ async function portEdit(store: BlobStore, type: 'listeners' | 'routes', before: 
       const item = await itemOf(store, type, name, now.json);
       if (had?.text === item.text) continue;
       upsert.push(item);
-      note(name, now.json);
+      note(name, now.json, had ? 'changed' : 'added');
       continue;
     }
     // Route configurations: this change's virtual hosts in, its old ones out.
@@ -221,7 +246,7 @@ async function portEdit(store: BlobStore, type: 'listeners' | 'routes', before: 
       continue;
     }
     upsert.push(edited.item);
-    note(name, edited.json);
+    note(name, edited.json, had ? 'changed' : 'added');
   }
   return { edit: { remove, upsert }, items: upsert };
 }

@@ -32,6 +32,8 @@ export function fullCompileFeatures(o: IntentObject): string[] {
   const spec = (o.spec ?? {}) as Json;
   const features: string[] = [];
   if (o.kind === 'EnvoyFilter') features.push('EnvoyFilter');
+  // Each Sidecar is a view of its own, narrowed by the whole config: the incremental path splices only the shared views.
+  if (o.kind === 'Sidecar') features.push('Sidecar');
   if (restrictsExport(spec)) features.push('exportTo');
   if (o.kind === 'VirtualService' && JSON.stringify(spec).includes('"sourceLabels"')) features.push('sourceLabels');
   if (o.kind === 'DestinationRule' && JSON.stringify(spec).includes('"localityLbSetting"')) features.push('localityLbSetting');

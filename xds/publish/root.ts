@@ -1,15 +1,10 @@
 import type { BlobStore } from './types';
 import { contentKey } from './chunk';
 import type { Variant } from './published-view';
+import type { ViewSelector } from '../ir/view-types';
 
-/** What choosing a proxy's view needs to know of the config (the part of the IR that selectView reads). */
-export interface ViewSelector {
-  gateways: { key: string; selector: Record<string, string> }[];
-  namespaceScopes?: Record<string, ViewSelector>;
-  localityDepth?: number;
-  sourceSelectors?: Record<string, string>[];
-  priorityLabelKeys?: string[];
-}
+export type { ViewSelector };
+
 
 /** A revision as published: how to choose a view, and every view published for it. */
 export interface PublishedRoot {

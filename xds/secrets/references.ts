@@ -48,6 +48,12 @@ export const refsOfView = (refs: CredentialRef[], view: View) => refs.filter((r)
 /** Every SDS secret name the rendered resources of a view ask for (`sds_config` beside a `name`). */
 export function sdsNamesOf(snapshot: RenderedView): string[] {
   const names = new Set<string>();
+  for (const type of ['clusters', 'listeners'] as const) for (const r of snapshot.types[type].resources.values()) addSdsNames(r.json, names);
+  return [...names].sort();
+}
+
+/** Adds the SDS secret names one resource asks for to `names`. */
+export function addSdsNames(resource: unknown, names: Set<string>): void {
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) return v.forEach(walk);
     if (!v || typeof v !== 'object') return;
@@ -55,8 +61,7 @@ export function sdsNamesOf(snapshot: RenderedView): string[] {
     if (typeof o.name === 'string' && o.sds_config) names.add(o.name);
     for (const child of Object.values(o)) walk(child);
   };
-  for (const type of ['clusters', 'listeners'] as const) for (const r of snapshot.types[type].resources.values()) walk(r.json);
-  return [...names].sort();
+  walk(resource);
 }
 
 /** Where an SDS name of a view comes from: which credential, which part, and every namespace that could hold it. */

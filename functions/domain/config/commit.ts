@@ -1,19 +1,18 @@
-import { and, desc, eq } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
-import { canonicalJson, checkConsistency, defaultViews, hashContent, preflightSnapshot, renderView, sourceLocator, translateIntents, viewKey, type FieldError, type IntentObject, type PreflightError } from '../../../xds';
-import { checkPatchValues } from '../../../xds';
-import { objectHistory, objects, revisions, type ObjectRow, type RevisionChange } from '../db/schema';
-import { openDatabase, rowToIntent, type Database } from '../db/store';
+import type { FieldError, PreflightError } from '../../../xds';
+import type { Env } from '../../env';
+import type { ObjectRow, RevisionChange } from '../db/schema';
 import { DomainError } from '../errors';
-import { credentialProblems } from './credentials';
-import { envoyProtos } from './envoy-protos';
-import { primeSnapshotCache } from './config-cache';
-import { ifMatchHolds, keyOf, type ObjectKey } from './object-key';
+import { applyChanges, keyOfChange, type Change, type ChangeResult } from './apply-changes';
+import { commitStatements } from './commit-statements';
+import { configHashOf, nextConfigHash } from './config-hash';
+import { primeConfigCache } from './config-cache';
+import { readAllRows, readObjectRows } from './d1-config-source';
+import { keyOf } from './object-key';
+import { publishChange, type RenderedChange } from './publish-change';
+import { OverlayBlobStore, R2BlobStore } from './r2-blob-store';
 
-/** One requested change: put an object (create or update) or delete one. */
-export type Change =
-  | { op: 'put'; object: IntentObject; ifMatch?: string; createOnly?: boolean }
-  | { op: 'delete'; key: ObjectKey; ifMatch?: string };
+export type { Change, ChangeResult } from './apply-changes';
+export type { RenderedChange } from './publish-change';
 
 export interface CommitOptions {
   dryRun?: boolean;
@@ -21,8 +20,16 @@ export interface CommitOptions {
   source: Record<string, string>;
 }
 
-export interface ChangeResult extends ObjectKey {
-  op: 'created' | 'updated' | 'unchanged' | 'deleted';
+/** What one write cost: counted by tests and the bench (a write must cost what it changes). */
+export interface CommitCost {
+  mode: 'incremental' | 'full' | 'none';
+  reason?: string;
+  objectsTranslated: number;
+  d1Queries: number;
+  d1RowsRead: number;
+  d1RowsWritten: number;
+  blobsRead: number;
+  blobsWritten: number;
 }
 
 export interface CommitOutcome {
@@ -31,138 +38,91 @@ export interface CommitOutcome {
   committed: boolean;
   changes: ChangeResult[];
   warnings: FieldError[];
-  /** Rows after the change, by `Kind/ns/name` (deleted objects absent). */
+  /** The named objects after the change, by `Kind/ns/name` (deleted ones absent). */
   rows: Map<string, ObjectRow>;
-  /** Dry run only: every default view's Envoy resources. */
+  /** Dry run only: the Envoy resources the change adds or changes, per view and type. */
   rendered?: Record<string, Record<string, unknown[]>>;
-  /** Dry run only: the rules of Envoy's protos the rendered resources break (a real write is refused with 422). */
+  /** Dry run only: every rendered resource the change adds, changes or removes. */
+  renderedChanges?: RenderedChange[];
+  /** Dry run only: the rules of Envoy's protos the changed resources break (a real write is refused with 422). */
   violations?: PreflightError[];
+  cost: CommitCost;
 }
 
 /** At most this many pre-flight errors in one answer; one bad rule can repeat across many resources. */
 const MAX_PREFLIGHT_ERRORS = 100;
 
-/** The same resource is rendered into several views; report each broken field once. */
-function uniqueErrors(errors: PreflightError[]): PreflightError[] {
-  const byKey = new Map<string, PreflightError>();
-  for (const e of errors) if (!byKey.has(`${e.path} ${e.rule}`)) byKey.set(`${e.path} ${e.rule}`, e);
-  return [...byKey.values()];
+interface Head {
+  id: number;
+  root: string | null;
+  configHash: string;
 }
 
-async function readState(db: Database) {
-  const [head, rows] = await db.batch([db.select({ id: revisions.id }).from(revisions).orderBy(desc(revisions.id)).limit(1), db.select().from(objects)]);
-  return { head: head[0]?.id ?? 0, rows: new Map(rows.map((r) => [keyOf(r as ObjectKey), r])) };
+async function readHead(db: D1Database): Promise<Head> {
+  const row = await db.prepare('SELECT id, root, config_hash FROM revisions ORDER BY id DESC LIMIT 1').first<{ id: number; root: string | null; config_hash: string }>();
+  return row ? { id: row.id, root: row.root, configHash: row.config_hash } : { id: 0, root: null, configHash: '' };
 }
-
-const sameContent = (row: ObjectRow, o: IntentObject) =>
-  row.apiVersion === o.apiVersion &&
-  canonicalJson(row.spec) === canonicalJson(o.spec) &&
-  canonicalJson(row.labels) === canonicalJson(o.metadata.labels ?? {}) &&
-  canonicalJson(row.annotations) === canonicalJson(o.metadata.annotations ?? {});
 
 /**
- * The one write path: apply changes in memory, translate the whole resulting config, refuse
- * ('inconsistent', nothing stored) on referential errors and ('invalid-envoy-config') on rendered
- * resources that break the validation rules of Envoy's protos, then commit everything as ONE
- * revision in one D1 batch (a transaction). The revision id is head+1, written explicitly, so two
- * concurrent writers collide on the primary key ('revision-taken') instead of both committing
- * against a stale read.
+ * The one write path. Reads the head revision and the objects the change names, applies the change,
+ * publishes the resulting configuration (incrementally: what the change reaches; see publish-change.ts)
+ * refusing what is inconsistent ('inconsistent') or what Envoy would reject ('invalid-envoy-config'),
+ * then commits the revision, its objects, their history and references in ONE D1 batch. The revision id
+ * is head+1, written first, so two concurrent writers collide on the primary key ('revision-taken')
+ * instead of both committing against a stale read; published blobs are content-addressed, so a lost
+ * race leaves only unreferenced blobs behind.
  */
-export async function commitChanges(d1: D1Database, changes: Change[], opts: CommitOptions): Promise<CommitOutcome> {
-  const db = openDatabase(d1);
-  const { head, rows } = await readState(db);
-  const revision = head + 1;
-  const now = new Date().toISOString();
-  const next = new Map(rows);
-  const results: ChangeResult[] = [];
-  const touched: { key: string; row: ObjectRow | null }[] = [];
+export async function commitChanges(env: Pick<Env, 'DB' | 'CONFIG'>, changes: Change[], opts: CommitOptions): Promise<CommitOutcome> {
+  const head = await readHead(env.DB);
+  const revision = head.id + 1;
+  const current = await readObjectRows(env.DB, [...new Set(changes.map((c) => keyOf(keyOfChange(c))))]);
+  const { rows, results, touched } = applyChanges(current, changes, revision, new Date().toISOString());
+  const r2 = new R2BlobStore(env.CONFIG);
+  const none: CommitCost = { mode: 'none', objectsTranslated: 0, d1Queries: 2, d1RowsRead: current.size, d1RowsWritten: 0, blobsRead: 0, blobsWritten: 0 };
+  if (!touched.length && !opts.dryRun) return { revision: head.id, committed: false, changes: results, warnings: [], rows, cost: none };
 
-  for (const change of changes) {
-    const key = change.op === 'put' ? { kind: change.object.kind, namespace: change.object.metadata.namespace, name: change.object.metadata.name } : change.key;
-    const id = keyOf(key);
-    const current = next.get(id);
-    if (!ifMatchHolds(change.ifMatch, current)) throw new DomainError('precondition-failed', `${id} is at resourceVersion ${current?.resourceVersion ?? '(absent)'}, not ${change.ifMatch}`);
-    if (change.op === 'delete') {
-      if (!current) throw new DomainError('not-found', `${id} does not exist`);
-      next.delete(id);
-      touched.push({ key: id, row: null });
-      results.push({ ...key, op: 'deleted' });
-      continue;
-    }
-    if (change.createOnly && current) throw new DomainError('already-exists', `${id} already exists (If-None-Match: *)`);
-    const o = change.object;
-    if (current && sameContent(current, o)) {
-      results.push({ ...key, op: 'unchanged' });
-      continue;
-    }
-    const specChanged = !current || canonicalJson(current.spec) !== canonicalJson(o.spec);
-    const row: ObjectRow = {
-      ...key,
-      apiVersion: o.apiVersion,
-      labels: o.metadata.labels ?? {},
-      annotations: o.metadata.annotations ?? {},
-      spec: o.spec,
-      uid: current?.uid ?? crypto.randomUUID(),
-      resourceVersion: revision,
-      generation: (current?.generation ?? 0) + (specChanged ? 1 : 0),
-      createdAt: current?.createdAt ?? now,
-    };
-    next.set(id, row);
-    touched.push({ key: id, row });
-    results.push({ ...key, op: current ? 'updated' : 'created' });
+  const store = opts.dryRun ? new OverlayBlobStore(r2) : r2;
+  const published = await publishChange(env.DB, store, head.root, touched, revision);
+  const cost = (written: number): CommitCost => ({
+    mode: published.mode,
+    ...(published.reason ? { reason: published.reason } : {}),
+    objectsTranslated: published.objectsTranslated,
+    d1Queries: 2 + published.d1Queries,
+    d1RowsRead: current.size + published.d1RowsRead,
+    d1RowsWritten: written,
+    blobsRead: r2.gets,
+    blobsWritten: store instanceof OverlayBlobStore ? 0 : r2.puts,
+  });
+  const outcome = { changes: results, warnings: published.warnings, rows };
+  const violations = published.violations;
+  if (opts.dryRun) {
+    return { ...outcome, revision: head.id, committed: false, rendered: published.rendered, renderedChanges: published.changes, violations: violations.slice(0, MAX_PREFLIGHT_ERRORS), cost: cost(0) };
   }
-
-  const intents = [...next.values()].map(rowToIntent);
-  const { ir, errors, warnings } = translateIntents(intents);
-  const asField = (d: { source: string; path: string; message: string }) => ({ path: d.path, message: d.message, object: d.source });
-  if (errors.length) throw new DomainError('inconsistent', 'the resulting configuration is inconsistent; nothing was stored', errors.map(asField));
-
-  const rendered: Record<string, Record<string, unknown[]>> = {};
-  const preflight: PreflightError[] = [];
-  const validate = envoyProtos().validate;
-  // EnvoyFilter values must be their target's proto3 JSON even while they match nothing.
-  preflight.push(...checkPatchValues(ir, envoyProtos().decodeStrict));
-  const views = defaultViews(ir).map((view) => ({ view, snapshot: renderView(ir, view, { mode: 'ads' }) }));
-  // Credentials are checked against the rendered SDS names (which part, which view), so after rendering.
-  const credentialErrors = credentialProblems(intents, views);
-  if (credentialErrors.length) throw new DomainError('inconsistent', 'the resulting configuration is inconsistent; nothing was stored', credentialErrors.map(asField));
-  for (const { view, snapshot } of views) {
-    const problems = checkConsistency(snapshot);
-    // A translator bug, not a user error; refuse rather than publish config Envoy would reject.
-    if (problems.length) throw new DomainError('inconsistent', ir.envoyFilters ? 'the rendered snapshot, after the EnvoyFilter patches, is inconsistent; nothing was stored' : 'rendering produced an inconsistent snapshot; nothing was stored', problems.map((message) => ({ path: '', message })));
-    // Envoy enforces its protos' validation rules by NACKing the whole response: find that out here.
-    preflight.push(...preflightSnapshot(snapshot, validate, sourceLocator(ir, view)));
-    if (opts.dryRun) rendered[viewKey(view)] = Object.fromEntries(Object.entries(snapshot.types).map(([t, s]) => [t, [...s.resources.values()].map((r) => r.json)]));
-  }
-  const violations = uniqueErrors(preflight);
-  const outcome = { changes: results, warnings: warnings.map(asField), rows: next };
-  if (opts.dryRun) return { ...outcome, revision: head, committed: false, rendered, violations: violations.slice(0, MAX_PREFLIGHT_ERRORS) };
   if (violations.length) {
     const shown = violations.length > MAX_PREFLIGHT_ERRORS ? ` (the first ${MAX_PREFLIGHT_ERRORS} are listed)` : '';
     throw new DomainError('invalid-envoy-config', `the resulting Envoy configuration breaks ${violations.length} validation rule${violations.length === 1 ? '' : 's'} of Envoy's protos${shown}, so Envoy would reject it; nothing was stored`, violations.slice(0, MAX_PREFLIGHT_ERRORS));
   }
-  if (!touched.length) return { ...outcome, revision: head, committed: false };
+  if (!touched.length) return { ...outcome, revision: head.id, committed: false, cost: cost(0) };
 
-  const configHash = hashContent(canonicalJson([...next.values()].map((r) => [r.kind, r.namespace, r.name, r.apiVersion, r.labels, r.annotations, r.spec]).sort()));
+  // Without a root the hash may be of another kind (a database from before published config): computed whole, as the full compile read every object.
+  const configHash = head.root ? nextConfigHash(head.configHash, touched.map((t) => ({ ...(t.before ? { before: t.before } : {}), after: t.row }))) : configHashOf(await allRowsAfter(env.DB, touched));
   const changeLog: RevisionChange[] = results.filter((r) => r.op !== 'unchanged').map(({ op, kind, namespace, name }) => ({ op: op as RevisionChange['op'], kind, namespace, name }));
-  const statements: BatchItem<'sqlite'>[] = [
-    db.insert(revisions).values({ id: revision, author: opts.author, source: opts.source, changes: changeLog, configHash }),
-    ...touched.flatMap(({ key, row }): BatchItem<'sqlite'>[] => {
-      const [kind, namespace, name] = key.split('/') as [string, string, string];
-      const where = and(eq(objects.kind, kind), eq(objects.namespace, namespace), eq(objects.name, name));
-      const history = db.insert(objectHistory).values({ revision, kind, namespace, name, object: row ? { ...row } : null });
-      return row
-        ? [db.insert(objects).values(row).onConflictDoUpdate({ target: [objects.kind, objects.namespace, objects.name], set: row }), history]
-        : [db.delete(objects).where(where), history];
-    }),
-  ];
+  const rebuildRefs = head.root ? undefined : await allRowsAfter(env.DB, touched);
+  const statements = commitStatements(env.DB, { id: revision, author: opts.author, source: opts.source, changes: changeLog, configHash, root: published.rootKey }, touched, rebuildRefs ? { rebuildRefs } : {});
   try {
-    await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+    await env.DB.batch(statements);
   } catch (err) {
     if (/UNIQUE|PRIMARY KEY|constraint/i.test(String((err as Error)?.message))) throw new DomainError('revision-taken', `another write committed revision ${revision} first; retry`);
     throw err;
   }
-  primeSnapshotCache({ revision, configHash, objects: intents }, ir);
-  console.log(JSON.stringify({ level: 'info', msg: 'revision committed', revision, author: opts.author, changes: changeLog.length, source: opts.source }));
-  return { ...outcome, revision, committed: true };
+  primeConfigCache(revision, published.rootKey, published.root);
+  const spent = cost(touched.length * 2 + 1);
+  console.log(JSON.stringify({ level: 'info', msg: 'revision committed', revision, author: opts.author, changes: changeLog.length, source: opts.source, mode: spent.mode, objectsTranslated: spent.objectsTranslated }));
+  return { ...outcome, revision, committed: true, cost: spent };
+}
+
+async function allRowsAfter(db: D1Database, touched: { key: string; row: ObjectRow | null }[]): Promise<ObjectRow[]> {
+  const rows = await readAllRows(db);
+  for (const t of touched) (t.row ? rows.set(t.key, t.row) : rows.delete(t.key));
+  return [...rows.values()];
 }

@@ -1,65 +1,125 @@
-import { renderView, translateIntents, viewKey, type IntentObject, type MeshIR, type RenderedView, type Subscriber, type View } from '../../../xds';
-import { credentialReferences, type CredentialRef } from '../../../xds/secrets/references';
-import { openDatabase, readHeadRevision, readIntentState, type IntentState } from '../db/store';
+import {
+  collectionItems,
+  decodePublishedView,
+  getRoot,
+  getView,
+  renderView,
+  translateIntents,
+  viewKey,
+  viewSlot,
+  type IntentObject,
+  type MeshIR,
+  type PublishedRoot,
+  type PublishedView,
+  type RenderedView,
+  type RestValues,
+  type Subscriber,
+  type Variant,
+  type View,
+  type ViewSelector,
+} from '../../../xds';
+import { addSdsNames, credentialReferences, sdsNamesOf, type CredentialRef } from '../../../xds/secrets/references';
+import { openDatabase, readIntentState, rowToIntent } from '../db/store';
 import type { Env } from '../../env';
 import { settings } from '../../settings';
 import { DomainError } from '../errors';
+import { readRowsWhere } from './d1-config-source';
+import { R2BlobStore } from './r2-blob-store';
 
 /**
- * The poll path's memory (design.md §6). Per isolate: the translated intent set of the newest
- * revision this isolate knows, trusted for a freshness window; past it, ONE cheap head-revision
- * query (shared by concurrent requests) decides whether to reload. Renders are memoised per view
- * and subscriber, so an unchanged poll costs a map lookup and no D1 query.
+ * The poll path's memory (design.md §6). Per isolate: the head revision this isolate knows and its
+ * published root (R2), trusted for a freshness window; past it, ONE cheap head query (shared by
+ * concurrent requests) decides whether to load another root. Views are read from R2 as polls ask for
+ * them and their indexes kept; nothing is translated on a read unless a proxy needs a view the write
+ * path did not publish (proxy-chosen dimensions: namespace, locality, labels), or the database
+ * predates published config: then the objects are read and translated once per revision, as before.
  */
 export interface CachedConfig {
   revision: number;
-  configHash: string;
-  ir: MeshIR;
-  /** Rendered snapshots by `viewKey \n subscriberKey`. */
-  renders: Map<string, RenderedView>;
-  /** Serialised response bodies by render key, type and names (see discovery.ts). */
+  /** The published root, absent before the first write of a database from before published config. */
+  root?: PublishedRoot;
+  /** How views are chosen: the root's selector, or the translated IR's. */
+  selector: ViewSelector;
+  /** Published view indexes read so far, by slot. */
+  views: Map<string, Promise<PublishedView>>;
+  /** Renders for the callers that need resources decoded (dumps, SDS references, unpublished views), by render key. */
+  renders: Map<string, Promise<RenderedView>>;
+  /** Serialised answers by render key, type and names: small ones only (see memoBody). */
   bodies: Map<string, string>;
-  /** TLS Secrets (encrypted) by `namespace/name`, and the credentialNames that reference them: for SDS. */
+  /** Versions of answers by the same keys: an unchanged poll needs nothing else. */
+  versions: Map<string, string>;
+  /** The translated config, when something needed it (see above). */
+  legacy?: Promise<MeshIR>;
+  /** TLS Secrets and their references, read when SDS first asks (see secretState). */
+  secretState?: Promise<SecretState>;
+  /** SDS names each view asks for, by view key. */
+  sdsNames: Map<string, Promise<string[]>>;
+}
+
+export interface SecretState {
+  /** TLS Secrets (encrypted) by `namespace/name`. */
   secrets: Map<string, IntentObject>;
+  /** The credentialNames that reference them. */
   credentialRefs: CredentialRef[];
 }
 
-const MAX_RENDERS = 256;
+const MAX_RENDERS = 32;
 const MAX_BODIES = 4096;
+const MAX_VERSIONS = 16384;
+/** Bodies above this are streamed from R2 on every 200 rather than kept: a 20,000-service CDS is tens of MB. */
+export const MAX_MEMO_BODY_CHARS = 256 * 1024;
 
 let current: CachedConfig | undefined;
 /** When D1 last confirmed `current` is the head revision (ms since epoch). */
 let confirmedAt = 0;
-/** True while D1 is failing and we serve what we have. */
+/** True while D1 or R2 is failing and we serve what we have. */
 let servingStale = false;
 let refreshing: Promise<CachedConfig> | undefined;
 
-function fromState(state: IntentState, ir?: MeshIR): CachedConfig {
-  if (!ir) {
-    const translated = translateIntents(state.objects);
-    // Stored config is validated on write; failing now means a translator change broke it. Keep
-    // proxies on what they have (503) rather than serve a partial config.
-    if (translated.errors.length) {
-      const first = translated.errors[0]!;
-      throw new DomainError('config-unavailable', `revision ${state.revision} no longer translates: ${first.source} ${first.path}: ${first.message}`);
-    }
-    ir = translated.ir;
+export const blobStore = (env: Pick<Env, 'CONFIG'>) => new R2BlobStore(env.CONFIG);
+
+const EMPTY_SELECTOR: ViewSelector = { gateways: [] };
+
+function cached(revision: number, root: PublishedRoot | undefined, selector: ViewSelector): CachedConfig {
+  return { revision, ...(root ? { root } : {}), selector, views: new Map(), renders: new Map(), bodies: new Map(), versions: new Map(), sdsNames: new Map() };
+}
+
+/** Every object read and translated: databases from before published config, and views not published. */
+async function translateAll(env: Env, revision: number): Promise<MeshIR> {
+  const state = await readIntentState(openDatabase(env.DB));
+  const translated = translateIntents(state.objects);
+  // Stored config is validated on write; failing now means a translator change broke it. Keep
+  // proxies on what they have (503) rather than serve a partial config.
+  if (translated.errors.length) {
+    const first = translated.errors[0]!;
+    throw new DomainError('config-unavailable', `revision ${revision} no longer translates: ${first.source} ${first.path}: ${first.message}`);
   }
-  const secrets = new Map(state.objects.filter((o) => (o.kind as string) === 'Secret').map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o]));
-  return { revision: state.revision, configHash: state.configHash, ir, renders: new Map(), bodies: new Map(), secrets, credentialRefs: credentialReferences(state.objects) };
+  return translated.ir;
+}
+
+async function load(env: Env, head: { id: number; root: string | null }): Promise<CachedConfig> {
+  if (head.root) {
+    const root = await getRoot(blobStore(env), head.root);
+    return cached(head.id, root, root.selector);
+  }
+  // No root: an empty database (nothing to serve but empty views), or revisions from before published config.
+  if (head.id === 0) return cached(0, undefined, EMPTY_SELECTOR);
+  const config = cached(head.id, undefined, EMPTY_SELECTOR);
+  config.legacy = translateAll(env, head.id);
+  config.selector = await config.legacy;
+  return config;
 }
 
 async function refresh(env: Env): Promise<CachedConfig> {
-  const db = openDatabase(env.DB);
   try {
-    const head = await readHeadRevision(db);
-    if (!current || current.revision !== head) current = fromState(await readIntentState(db));
+    const head = (await env.DB.prepare('SELECT id, root FROM revisions ORDER BY id DESC LIMIT 1').first<{ id: number; root: string | null }>()) ?? { id: 0, root: null };
+    if (!current || current.revision !== head.id) current = await load(env, head);
     confirmedAt = Date.now();
     servingStale = false;
     return current;
   } catch (err) {
     if (!current) throw err instanceof DomainError ? err : new DomainError('config-unavailable', 'the configuration store is unavailable and this isolate has no snapshot yet');
-    // Serve the last good snapshot and retry after another window rather than on every poll.
+    // Serve the last good config and retry after another window rather than on every poll.
     console.warn(JSON.stringify({ msg: 'config store unavailable; serving last snapshot', revision: current.revision, error: String(err) }));
     confirmedAt = Date.now();
     servingStale = true;
@@ -78,44 +138,124 @@ export async function currentConfig(env: Env): Promise<CachedConfig> {
 
 export const isServingStale = () => servingStale;
 
+const variantOf = (subscriber: Subscriber): Variant | undefined => (subscriber.mode === 'ads' ? 'ads' : subscriber.mode === 'rest' ? 'rest' : undefined);
+export const restValuesOf = (subscriber: Subscriber): RestValues | undefined =>
+  subscriber.mode === 'rest' ? { xdsCluster: subscriber.xdsCluster, refreshDelay: subscriber.refreshDelay } : undefined;
 const subscriberKey = (s: Subscriber) => (s.mode === 'ads' ? 'ads' : s.mode === 'file' ? `file|${s.dir}` : `rest|${s.xdsCluster}|${s.refreshDelay}`);
 
-/** One view rendered for one subscriber, memoised on the cached config. */
-export function snapshotFor(config: CachedConfig, view: View, subscriber: Subscriber): { key: string; snapshot: RenderedView } {
-  const key = `${viewKey(view)}\n${subscriberKey(subscriber)}`;
-  let snapshot = config.renders.get(key);
-  if (!snapshot) {
-    // Host headers are client-chosen: bound the memo instead of trusting them.
-    if (config.renders.size >= MAX_RENDERS) config.renders.clear();
-    snapshot = renderView(config.ir, view, subscriber);
-    config.renders.set(key, snapshot);
+/** The published index of a view as a subscriber receives it, or undefined when the write path did not publish it. */
+export function publishedViewOf(env: Env, config: CachedConfig, view: View, subscriber: Subscriber): Promise<PublishedView> | undefined {
+  const variant = variantOf(subscriber);
+  const slot = variant && viewSlot(viewKey(view), variant);
+  const key = slot && config.root?.views[slot];
+  if (!key) return undefined;
+  let published = config.views.get(slot);
+  if (!published) {
+    published = getView(blobStore(env), key);
+    published.catch(() => config.views.delete(slot));
+    config.views.set(slot, published);
   }
-  return { key, snapshot };
+  return published;
 }
 
-/** A memoised serialised body (bounded). */
-export function memoBody(config: CachedConfig, key: string, build: () => string): string {
-  let body = config.bodies.get(key);
-  if (body === undefined) {
-    if (config.bodies.size >= MAX_BODIES) config.bodies.clear();
-    body = build();
-    config.bodies.set(key, body);
+/** The translated config for views nobody published; memoised on the config (its revision). */
+function legacyIr(env: Env, config: CachedConfig): Promise<MeshIR> {
+  if (!config.legacy) {
+    config.legacy = config.revision === 0 ? Promise.resolve(translateIntents([]).ir) : translateAll(env, config.revision);
+    config.legacy.catch(() => (config.legacy = undefined));
   }
-  return body;
+  return config.legacy;
+}
+
+/** The key answers of this view and subscriber are memoised under. */
+export const renderKeyOf = (view: View, subscriber: Subscriber) => `${viewKey(view)}\n${subscriberKey(subscriber)}`;
+
+/** One view decoded for one subscriber (from its published form, else rendered), memoised on the cached config. */
+export function renderedViewOf(env: Env, config: CachedConfig, view: View, subscriber: Subscriber): Promise<RenderedView> {
+  const key = renderKeyOf(view, subscriber);
+  let rendered = config.renders.get(key);
+  if (!rendered) {
+    // Host headers are client-chosen: bound the memo instead of trusting them.
+    if (config.renders.size >= MAX_RENDERS) config.renders.clear();
+    const published = publishedViewOf(env, config, view, subscriber);
+    rendered = published
+      ? published.then((p) => decodePublishedView(blobStore(env), p, restValuesOf(subscriber)))
+      : legacyIr(env, config).then((ir) => renderView(ir, view, subscriber));
+    rendered.catch(() => config.renders.delete(key));
+    config.renders.set(key, rendered);
+  }
+  return rendered;
+}
+
+/** A memoised answer body (small ones only: see MAX_MEMO_BODY_CHARS). */
+export const memoisedBody = (config: CachedConfig, key: string) => config.bodies.get(key);
+export function rememberBody(config: CachedConfig, key: string, body: string): void {
+  if (body.length > MAX_MEMO_BODY_CHARS) return;
+  if (config.bodies.size >= MAX_BODIES) config.bodies.clear();
+  config.bodies.set(key, body);
+}
+
+/** A memoised answer version (what an unchanged poll compares with). */
+export async function memoVersion(config: CachedConfig, key: string, compute: () => Promise<string>): Promise<string> {
+  let version = config.versions.get(key);
+  if (version === undefined) {
+    version = await compute();
+    if (config.versions.size >= MAX_VERSIONS) config.versions.clear();
+    config.versions.set(key, version);
+  }
+  return version;
+}
+
+/** TLS Secrets and the objects that reference them by credentialName: read once per revision, when SDS first needs them. */
+export function secretStateOf(env: Env, config: CachedConfig): Promise<SecretState> {
+  if (!config.secretState) {
+    config.secretState = readRowsWhere(env.DB, `kind = 'Secret' OR (kind IN ('DestinationRule', 'Gateway') AND spec LIKE '%credentialName%')`).then((rows) => {
+      const objects = rows.map(rowToIntent);
+      const secrets = new Map(objects.filter((o) => (o.kind as string) === 'Secret').map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o]));
+      return { secrets, credentialRefs: credentialReferences(objects) };
+    });
+    config.secretState.catch(() => (config.secretState = undefined));
+  }
+  return config.secretState;
 }
 
 /**
- * Called by the write path right after a revision commits, with the IR it already built, so the
- * isolate that took the write serves it at once instead of waiting out its freshness window.
+ * The SDS secret names a view asks for, memoised per view: from its published ADS form a chunk at a
+ * time (only resources that mention sds_config are parsed), else from its render.
  */
-export function primeSnapshotCache(state: IntentState, ir?: MeshIR): void {
-  current = fromState(state, ir);
+export function sdsNamesOfView(env: Env, config: CachedConfig, view: View): Promise<string[]> {
+  const key = viewKey(view);
+  let names = config.sdsNames.get(key);
+  if (!names) {
+    const published = publishedViewOf(env, config, view, { mode: 'ads' });
+    names = published
+      ? published.then(async (pv) => {
+          const found = new Set<string>();
+          for (const type of ['clusters', 'listeners'] as const) {
+            for await (const item of collectionItems(blobStore(env), pv.types[type].items)) if (item.text.includes('"sds_config"')) addSdsNames(JSON.parse(item.text), found);
+          }
+          return [...found].sort();
+        })
+      : renderedViewOf(env, config, view, { mode: 'ads' }).then(sdsNamesOf);
+    names.catch(() => config.sdsNames.delete(key));
+    config.sdsNames.set(key, names);
+  }
+  return names;
+}
+
+/**
+ * Called by the write path right after a revision commits, with the root it published, so the isolate
+ * that took the write serves it at once instead of waiting out its freshness window.
+ */
+export function primeConfigCache(revision: number, _rootKey: string, root: PublishedRoot): void {
+  if (current && current.revision > revision) return;
+  current = cached(revision, root, root.selector);
   confirmedAt = Date.now();
   servingStale = false;
 }
 
-/** Forget everything (tests whose storage is reset between cases). */
-export function forgetSnapshotCache(): void {
+/** Forget everything (tests whose storage is reset between cases, and cold isolates in tests). */
+export function forgetConfigCache(): void {
   current = undefined;
   confirmedAt = 0;
   servingStale = false;

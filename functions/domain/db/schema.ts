@@ -16,6 +16,8 @@ export const revisions = sqliteTable('revisions', {
   /** Set once, when the proxies first converged on (or rejected) this revision: its event was emitted. */
   outcome: text('outcome').$type<'converged' | 'rejected'>(),
   outcomeAt: text('outcome_at'),
+  /** Key of the revision's published root manifest in the CONFIG bucket (xds/publish): what isolates serve. */
+  root: text('root'),
 });
 
 export interface RevisionChange {
@@ -44,6 +46,22 @@ export const objects = sqliteTable(
     createdAt: text('created_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.kind, t.namespace, t.name] }), index('objects_namespace').on(t.namespace, t.kind)],
+);
+
+/**
+ * What each current object refers to (xds/publish/refs.ts): the index a write reads the few objects its
+ * change reaches by, instead of the whole mesh. Kept in step with `objects` by every commit.
+ */
+export const objectRefs = sqliteTable(
+  'object_refs',
+  {
+    kind: text('kind').notNull(),
+    namespace: text('namespace').notNull(),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    ref: text('ref').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.namespace, t.name, t.role, t.ref] }), index('object_refs_ref').on(t.role, t.ref)],
 );
 
 /** Each object's content as of each revision that touched it (null spec = deleted): enough to rebuild any revision. */

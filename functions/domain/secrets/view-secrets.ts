@@ -1,9 +1,9 @@
-import { hashContent, type RenderedView, type View } from '../../../xds';
+import { hashContent, type View } from '../../../xds';
 import { buildEnvoySecret } from '../../../xds/secrets/envoy-secret';
-import { refsOfView, resolveSdsNames, sdsNamesOf } from '../../../xds/secrets/references';
+import { refsOfView, resolveSdsNames } from '../../../xds/secrets/references';
 import type { TlsMaterial } from '../../../xds/secrets/tls-secret';
 import type { Env } from '../../env';
-import type { CachedConfig } from '../config/config-cache';
+import type { SecretState } from '../config/config-cache';
 import { decryptMaterial, secretKeys } from './crypto';
 import { secretAad, type StoredSecretSpec } from './stored';
 
@@ -14,9 +14,9 @@ export interface ServedSecrets {
 }
 
 // Decrypted once per config and isolate: polls of an unchanged config cost no AES work.
-const plaintexts = new WeakMap<CachedConfig, Map<string, Promise<TlsMaterial>>>();
+const plaintexts = new WeakMap<SecretState, Map<string, Promise<TlsMaterial>>>();
 
-function materialOf(env: Env, config: CachedConfig, key: string, spec: StoredSecretSpec): Promise<TlsMaterial> {
+function materialOf(env: Env, config: SecretState, key: string, spec: StoredSecretSpec): Promise<TlsMaterial> {
   let memo = plaintexts.get(config);
   if (!memo) plaintexts.set(config, (memo = new Map()));
   let material = memo.get(key);
@@ -29,12 +29,12 @@ function materialOf(env: Env, config: CachedConfig, key: string, spec: StoredSec
 }
 
 /**
- * The Secrets a view references (only those: a poller gets no secret its own config does not
+ * The Secrets a view references (`sdsNames`: sdsNamesOfView) (only those: a poller gets no secret its own config does not
  * name), optionally narrowed to the names it asked for. Unknown, unreferenced or ambiguous names
  * are left out, as EDS leaves out unknown clusters.
  */
-export async function secretsForView(env: Env, config: CachedConfig, view: View, snapshot: RenderedView, names?: string[]): Promise<ServedSecrets> {
-  let targets = resolveSdsNames(sdsNamesOf(snapshot), refsOfView(config.credentialRefs, view));
+export async function secretsForView(env: Env, config: SecretState, view: View, sdsNames: string[], names?: string[]): Promise<ServedSecrets> {
+  let targets = resolveSdsNames(sdsNames, refsOfView(config.credentialRefs, view));
   if (names) targets = targets.filter((t) => names.includes(t.sdsName));
   const resources: Record<string, unknown>[] = [];
   const parts: string[] = [];

@@ -1,0 +1,98 @@
+import { refsOf, type ObjectRef } from '../../../xds';
+import type { ObjectRow, RevisionChange } from '../db/schema';
+import { rowToIntent } from '../db/store';
+
+/**
+ * The statements of one commit, for one D1 batch (a transaction). Rows go in as JSON arrays through
+ * json_each, a megabyte at a time: a whole mesh's apply is tens of statements, not one per object, which
+ * keeps it inside D1's per-invocation query limit and its 2 MB limit per bound value.
+ */
+const MAX_PARAM_CHARS = 1_000_000;
+
+export interface RevisionRecord {
+  id: number;
+  author: string;
+  source: Record<string, string>;
+  changes: RevisionChange[];
+  configHash: string;
+  root: string;
+}
+
+export interface TouchedObject {
+  key: string;
+  /** The object after the change; null when it was deleted. */
+  row: ObjectRow | null;
+}
+
+/** Splits values into JSON arrays of at most MAX_PARAM_CHARS characters each. */
+function jsonBatches(values: unknown[]): string[] {
+  const out: string[] = [];
+  let parts: string[] = [];
+  let size = 2;
+  for (const v of values) {
+    const text = JSON.stringify(v);
+    if (parts.length && size + text.length + 1 > MAX_PARAM_CHARS) {
+      out.push(`[${parts.join(',')}]`);
+      parts = [];
+      size = 2;
+    }
+    parts.push(text);
+    size += text.length + 1;
+  }
+  if (parts.length) out.push(`[${parts.join(',')}]`);
+  return out;
+}
+
+const keyParts = (key: string) => key.split('/') as [string, string, string];
+
+export function commitStatements(db: D1Database, revision: RevisionRecord, touched: TouchedObject[], options: { rebuildRefs?: ObjectRow[] } = {}): D1PreparedStatement[] {
+  const statements: D1PreparedStatement[] = [
+    // First: the revision id is the primary key, so a concurrent writer of the same revision fails here and nothing else applies.
+    db.prepare('INSERT INTO revisions (id, author, source, changes, config_hash, root) VALUES (?1, ?2, ?3, ?4, ?5, ?6)').bind(revision.id, revision.author, JSON.stringify(revision.source), JSON.stringify(revision.changes), revision.configHash, revision.root),
+  ];
+  const puts = touched.filter((t) => t.row).map((t) => t.row!);
+  const gone = touched.filter((t) => !t.row).map((t) => keyParts(t.key));
+  for (const batch of jsonBatches(puts)) {
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO objects (kind, namespace, name, api_version, labels, annotations, spec, uid, resource_version, generation, created_at)
+           SELECT json_extract(value, '$.kind'), json_extract(value, '$.namespace'), json_extract(value, '$.name'), json_extract(value, '$.apiVersion'),
+                  json(json_extract(value, '$.labels')), json(json_extract(value, '$.annotations')), json(json_extract(value, '$.spec')),
+                  json_extract(value, '$.uid'), json_extract(value, '$.resourceVersion'), json_extract(value, '$.generation'), json_extract(value, '$.createdAt')
+           FROM json_each(?1) WHERE true
+           ON CONFLICT (kind, namespace, name) DO UPDATE SET api_version = excluded.api_version, labels = excluded.labels, annotations = excluded.annotations,
+             spec = excluded.spec, uid = excluded.uid, resource_version = excluded.resource_version, generation = excluded.generation, created_at = excluded.created_at`,
+        )
+        .bind(batch),
+    );
+  }
+  for (const batch of jsonBatches(gone)) {
+    statements.push(db.prepare(`DELETE FROM objects WHERE (kind, namespace, name) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?1))`).bind(batch));
+  }
+  const history = touched.map((t) => [...keyParts(t.key), t.row]);
+  for (const batch of jsonBatches(history)) {
+    statements.push(
+      db
+        .prepare(`INSERT INTO object_history (revision, kind, namespace, name, object) SELECT ?2, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json(json_extract(value, '$[3]')) FROM json_each(?1)`)
+        .bind(batch, revision.id),
+    );
+  }
+  // The reference index follows the objects: rebuilt whole when it may be missing (a database from before it), else per object.
+  const refRows = (rows: ObjectRow[]) => rows.flatMap((row) => refsOf(rowToIntent(row)).map((r: ObjectRef) => [row.kind, row.namespace, row.name, r.role, r.ref]));
+  if (options.rebuildRefs) {
+    statements.push(db.prepare('DELETE FROM object_refs'));
+  } else {
+    for (const batch of jsonBatches(touched.map((t) => keyParts(t.key)))) {
+      statements.push(db.prepare(`DELETE FROM object_refs WHERE (kind, namespace, name) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?1))`).bind(batch));
+    }
+  }
+  for (const batch of jsonBatches(refRows(options.rebuildRefs ?? puts))) {
+    statements.push(
+      db
+        .prepare(`INSERT OR IGNORE INTO object_refs (kind, namespace, name, role, ref) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]') FROM json_each(?1)`)
+        .bind(batch),
+    );
+  }
+  return statements;
+}
