@@ -4,54 +4,12 @@ import { app } from '../../functions/index';
 import { forgetTrackedNodes } from '../../functions/domain/status/poll-tracker';
 import { forgetConfigCache } from '../../functions/domain/config/config-cache';
 import { RESOURCE_TYPES, type ResourceType } from '../../xds';
+import { countingD1 } from './counting-bindings';
 import { ADMIN, BASE, envoyNode, poll, REVIEWS } from './helpers';
 
 // These tests call the Worker's fetch handler directly, so they can hand it a different env
 // (a counting or failing D1, other settings) and see this module's per-isolate caches.
 type Env = typeof env;
-
-/** Counts the SQL statements D1 executes (alone or in a batch), by verb. */
-function countingD1(db: D1Database) {
-  const counts = { reads: 0, writes: 0, statements: [] as string[] };
-  const record = (sql: string) => {
-    counts[/^\s*select/i.test(sql) ? 'reads' : 'writes']++;
-    counts.statements.push(sql);
-  };
-  const real = new WeakMap<object, D1PreparedStatement>();
-  const wrap = (stmt: D1PreparedStatement, sql: string): D1PreparedStatement => {
-    const proxy = new Proxy(stmt, {
-      get(target, prop) {
-        if (prop === 'bind') return (...args: unknown[]) => wrap(target.bind(...args), sql);
-        if (prop === 'all' || prop === 'raw' || prop === 'run' || prop === 'first') {
-          return (...args: unknown[]) => {
-            record(sql);
-            return (target[prop] as (...a: unknown[]) => unknown)(...args);
-          };
-        }
-        const value = Reflect.get(target, prop);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    real.set(proxy, stmt);
-    sqlOf.set(proxy, sql);
-    return proxy;
-  };
-  const sqlOf = new WeakMap<object, string>();
-  const proxy = new Proxy(db, {
-    get(target, prop) {
-      if (prop === 'prepare') return (sql: string) => wrap(target.prepare(sql), sql);
-      if (prop === 'batch') {
-        return (stmts: D1PreparedStatement[]) => {
-          for (const s of stmts) record(sqlOf.get(s) ?? '?');
-          return target.batch(stmts.map((s) => real.get(s) ?? s));
-        };
-      }
-      const value = Reflect.get(target, prop);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return { db: proxy, counts, reset: () => Object.assign(counts, { reads: 0, writes: 0, statements: [] }) };
-}
 
 /** A D1 that is down. */
 const failingD1 = new Proxy(env.DB, {

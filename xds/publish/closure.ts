@@ -18,8 +18,12 @@ export interface ConfigSource {
   wildcardVirtualServices(): Promise<IntentObject[]>;
   /** Stored objects that keep the config on full compiles (see refs.ts `feature`). */
   fullCompileObjects(): Promise<IntentObject[]>;
-  /** Per port number, how many stored ServiceEntries declare it as HTTP and as another protocol. */
-  portUsage(ports: number[]): Promise<Map<number, { http: number; other: number }>>;
+  /**
+   * Per port number, how many stored ServiceEntries declare it as HTTP and as another protocol, each
+   * count capped at `cap`: a change of n objects can only tell 0 from "more than n", and counting all
+   * of a popular port's services would read rows in proportion to the mesh.
+   */
+  portUsage(ports: number[], cap: number): Promise<Map<number, { http: number; other: number }>>;
 }
 
 export const objectKey = (o: IntentObject) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`;
@@ -138,7 +142,7 @@ export async function closureOf(changes: ObjectChange[], source: ConfigSource): 
   await fetch(refs('secret', secretRefs));
 
   // A port numbered both HTTP and not would need every service on it translated together.
-  const usage = await source.portUsage([...ports]);
+  const usage = await source.portUsage([...ports], changes.length + 1);
   for (const c of changes) {
     for (const [o, sign] of [[c.before, -1], [c.after, 1]] as const) {
       if (!o) continue;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hashContent } from '../render/hash';
-import { buildCollection, chooseK, collectionItems, emptyCollection, findItems, MAX_CHUNK_CHARS, spliceCollection } from './collection';
+import { buildCollection, chooseK, collectionItems, emptyCollection, findItems, MAX_CHUNK_CHARS, spliceCollection, TARGET_CHUNKS } from './collection';
 import { MemoryBlobStore as MemoryStore } from './memory-store';
 import type { BlobStore, Collection, Item } from './types';
 
@@ -82,6 +82,12 @@ describe('published collections', () => {
     expect(grown).toEqual(await buildCollection(new MemoryStore(), await all(store, grown), grown.k));
     const same = await spliceCollection(store, grown, { upsert: [item('outbound|9090||x-extra')] });
     expect(same.k).toBe(grown.k);
+    // Grown step by step, a collection keeps near TARGET_CHUNKS chunks: reads of it stay bounded.
+    let stepped = emptyCollection();
+    for (let n = 0; n < 8_000; n += 500) {
+      stepped = await spliceCollection(store, stepped, { upsert: names(500, `s${String(n).padStart(5, '0')}-`).map((x) => item(x)) });
+      expect(stepped.chunks.length).toBeLessThanOrEqual(2 * TARGET_CHUNKS * 1.3);
+    }
   });
 
   it('cuts a chunk that would pass the size cap, and splices around oversized items', async () => {

@@ -11,8 +11,8 @@ import type { BlobStore, ChunkRef, Collection, Item } from './types';
 
 /** A chunk holding this many UTF-16 code units is cut regardless of names (one huge resource alone is fine). */
 export const MAX_CHUNK_CHARS = 1 << 20;
-/** Collections aim at this many chunks; k is re-chosen only when the count drifts 8× away from it. */
-const TARGET_CHUNKS = 64;
+/** Collections aim at this many chunks; k is re-chosen only when the count drifts 2× away from it (a rechunk per doubling). */
+export const TARGET_CHUNKS = 64;
 const MIN_K = 8;
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -31,7 +31,7 @@ export function chooseK(count: number): number {
 }
 
 /** Whether `k` still suits `count` items (hysteresis, so a count hovering at a power of two does not rechunk each write). */
-const kFits = (k: number, count: number) => k === chooseK(count) || (count / k <= TARGET_CHUNKS * 8 && (k === MIN_K || count / k >= TARGET_CHUNKS / 8));
+const kFits = (k: number, count: number) => k === chooseK(count) || (count / k <= TARGET_CHUNKS * 2 && (k === MIN_K || count / k >= TARGET_CHUNKS / 2));
 
 /** Cuts a sorted stream of items into chunks, writing each as it is completed. */
 class Chunker {

@@ -40,7 +40,7 @@ export class MemoryConfigSource implements ConfigSource {
     return [...this.objects.values()].filter((o) => fullCompileFeatures(o).length);
   }
 
-  async portUsage(ports: number[]): Promise<Map<number, { http: number; other: number }>> {
+  async portUsage(ports: number[], cap: number): Promise<Map<number, { http: number; other: number }>> {
     this.queries++;
     const usage = new Map(ports.map((p) => [p, { http: 0, other: 0 }]));
     for (const o of this.objects.values()) {
@@ -49,6 +49,7 @@ export class MemoryConfigSource implements ConfigSource {
         if (u) u[r.role === 'httpport' ? 'http' : 'other']++;
       }
     }
+    for (const u of usage.values()) Object.assign(u, { http: Math.min(u.http, cap), other: Math.min(u.other, cap) });
     return usage;
   }
 }

@@ -93,22 +93,26 @@ export class D1ConfigSource implements ConfigSource {
   }
 
   wildcardVirtualServices(): Promise<IntentObject[]> {
-    return this.objects(`SELECT DISTINCT o.* FROM object_refs r JOIN objects o ON o.kind = r.kind AND o.namespace = r.namespace AND o.name = r.name WHERE r.role = 'vshost' AND r.ref LIKE '*%'`);
+    // A range on the (role, ref) index ('+' follows '*'): LIKE '*%' would scan every VirtualService host.
+    return this.objects(`SELECT DISTINCT o.* FROM object_refs r JOIN objects o ON o.kind = r.kind AND o.namespace = r.namespace AND o.name = r.name WHERE r.role = 'vshost' AND r.ref >= '*' AND r.ref < '+'`);
   }
 
   fullCompileObjects(): Promise<IntentObject[]> {
     return this.objects(`SELECT DISTINCT o.* FROM object_refs r JOIN objects o ON o.kind = r.kind AND o.namespace = r.namespace AND o.name = r.name WHERE r.role = 'feature'`);
   }
 
-  async portUsage(ports: number[]): Promise<Map<number, { http: number; other: number }>> {
+  async portUsage(ports: number[], cap: number): Promise<Map<number, { http: number; other: number }>> {
     const usage = new Map(ports.map((p) => [p, { http: 0, other: 0 }]));
     if (!ports.length) return usage;
     this.queries++;
+    // Each count stops at `cap` rows of the (role, ref) index: a port every service uses costs `cap` rows, not the mesh.
+    const capped = (role: string) => `(SELECT count(*) FROM (SELECT 1 FROM object_refs r WHERE r.role = '${role}' AND r.ref = j.value LIMIT ?2))`;
     const { results } = await this.db
-      .prepare(`SELECT ref, role, count(*) AS n FROM object_refs WHERE role IN ('httpport', 'port') AND ref IN (SELECT value FROM json_each(?1)) GROUP BY ref, role`)
-      .bind(JSON.stringify(ports.map(String)))
-      .all<{ ref: string; role: string; n: number }>();
-    for (const r of results) usage.get(Number(r.ref))![r.role === 'httpport' ? 'http' : 'other'] = r.n;
+      .prepare(`SELECT j.value AS ref, ${capped('httpport')} AS http, ${capped('port')} AS other FROM json_each(?1) j`)
+      .bind(JSON.stringify(ports.map(String)), cap)
+      .all<{ ref: string; http: number; other: number }>();
+    for (const r of results) usage.set(Number(r.ref), { http: r.http, other: r.other });
     return usage;
   }
+
 }
