@@ -4,7 +4,7 @@ import { requireScope, type AuthVariables } from '../http/require-scope';
 import { objects } from '../domain/db/schema';
 import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
-import { limitBody, readTextBody, requestSource } from '../http/body';
+import { limitBody, MAX_MANIFEST_BYTES, readTextBody, requestSource } from '../http/body';
 import { badRequest } from '../http/problem';
 import { setWarningHeaders } from '../http/warnings';
 import { keyOf, type ObjectKey } from '../domain/config/object-key';
@@ -14,7 +14,7 @@ import { commitChanges, type Change } from '../domain/config/commit';
 /** POST /apply: a multi-document manifest committed atomically as one revision (or a dry run). */
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 
-app.post('/apply', requireScope('config:write'), limitBody(), async (c) => {
+app.post('/apply', requireScope('config:write'), limitBody(MAX_MANIFEST_BYTES), async (c) => {
   const dryRun = c.req.query('dryRun') === 'true';
   const prune = c.req.query('prune') === 'true';
   const selector = c.req.query('labelSelector');

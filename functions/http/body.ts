@@ -2,8 +2,13 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ProblemError, unsupportedMediaType } from './problem';
 
-/** Manifests are small; a megabyte holds thousands of objects. */
+/** Requests are small; a megabyte holds thousands of objects. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * POST /apply takes a whole mesh, so `apply --prune` of a GitOps repository is one atomic revision:
+ * 20,000 services are ~20 MB of YAML. Workers accept 100 MB bodies; this leaves room below that.
+ */
+export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 
 export const limitBody = (maxSize = MAX_BODY_BYTES) =>
   bodyLimit({

@@ -12,7 +12,7 @@ export const WRITE_PROBLEMS = {
   400: problem('The body is not valid JSON or YAML, or a field is invalid; `errors` names each one by path. Nothing was stored.'),
   409: problem('The resulting configuration would be inconsistent (a route to an undeclared host, a missing subset or credential...), or another write committed first. Nothing was stored.'),
   412: problem('If-Match (or If-None-Match: *) does not hold.'),
-  413: problem('The body is larger than 1 MiB.'),
+  413: problem('The body is larger than the route accepts: 1 MiB, or 64 MiB for POST /api/v1/apply.'),
   415: problem('The content type is neither JSON nor YAML.'),
   422: problem('The rendered Envoy config would break a validation rule of Envoy\'s protos (`errors[].rule`), or the Idempotency-Key was used for another request. Nothing was stored.'),
 } as const;

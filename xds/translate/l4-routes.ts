@@ -51,9 +51,11 @@ export function checkL4Routes(vs: VirtualServiceIntent, source: string, meshBoun
 
 /** A mesh tls match applies on the TLS and HTTPS ports of the VirtualService's hosts; one that names none of them applies nowhere. */
 function checkMeshTlsPorts(vs: VirtualServiceIntent, source: string, ctx: RouteContext): void {
+  // Only VirtualServices with tls rules pay for the scan of services.
+  if (!vs.spec.tls) return;
   const hosts = [...ctx.services.values()].filter((s) => vs.spec.hosts.some((h) => hostMatches(h, s.host)));
   // Hosts no ServiceEntry declares are reported already.
-  if (!vs.spec.tls || !hosts.length) return;
+  if (!hosts.length) return;
   const ports = [...new Set(hosts.flatMap((s) => s.ports.filter((p) => isTlsProtocol(p.protocol)).map((p) => p.number)))].sort((a, b) => a - b);
   const known = ports.length ? `its hosts' TLS and HTTPS ports: ${ports.join(', ')}` : 'its hosts have no TLS or HTTPS port';
   vs.spec.tls.forEach((rule, i) =>

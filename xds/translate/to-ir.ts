@@ -8,7 +8,7 @@ import { boundGateways, translateGateways } from './gateways';
 import { hostMatches } from './hosts';
 import { translateHttpRoutes } from './http-routes';
 import { checkL4Routes } from './l4-routes';
-import { isMeshBound, translateGrpcTargets, translateMeshPorts } from './mesh';
+import { isMeshBound, translateGrpcTargets, translateMeshPorts, virtualServiceLookup } from './mesh';
 import { attachHashPolicies } from './hash-policies';
 import { addPreviewRoutes } from './preview-routes';
 import { buildClusterIRs, translateDestinationRules, translateServiceEntries } from './services';
@@ -70,13 +70,14 @@ function translateVisible(objects: IntentObject[]): TranslateResult {
   const policies = translateDestinationRules(rules, services, diag);
   const ctx = { services, policies, diag, selectors: new SourceSelectors() };
   const meshServices = virtualServices.filter(isMeshBound);
+  const lookup = virtualServiceLookup(meshServices);
   checkVirtualServiceBindings(virtualServices, gateways, services, diag);
 
   const ir: MeshIR = {
     services: [...services.values()].sort((a, b) => (a.host < b.host ? -1 : 1)),
     clusters: buildClusterIRs(services, policies),
-    meshPorts: translateMeshPorts(services, meshServices, ctx),
-    grpcTargets: translateGrpcTargets(services, meshServices, ctx),
+    meshPorts: translateMeshPorts(services, lookup, ctx),
+    grpcTargets: translateGrpcTargets(services, lookup, ctx),
     gateways: translateGateways(gateways, virtualServices, ctx),
   };
   addPreviewRoutes(ir, virtualServices, ctx);
@@ -102,6 +103,9 @@ function translateVisible(objects: IntentObject[]): TranslateResult {
 
 function checkVirtualServiceBindings(virtualServices: VirtualServiceIntent[], gateways: GatewayIntent[], services: Map<string, unknown>, diag: Diagnostics): void {
   const known = new Set(gateways.map((g) => `${g.metadata.namespace}/${g.metadata.name}`));
+  // An exact host is looked up; only wildcards (in the VirtualService or among the services) are matched by scanning.
+  const wildcardServices = [...services.keys()].filter((h) => h.startsWith('*'));
+  const declares = (host: string) => (host.startsWith('*') ? [...services.keys()].some((h) => hostMatches(host, h)) : services.has(host) || wildcardServices.some((h) => hostMatches(host, h)));
   for (const vs of virtualServices) {
     const source = sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name);
     const keys = boundGateways(vs);
@@ -110,7 +114,7 @@ function checkVirtualServiceBindings(virtualServices: VirtualServiceIntent[], ga
     });
     if (isMeshBound(vs)) {
       vs.spec.hosts.forEach((host, i) => {
-        if (![...services.keys()].some((h) => hostMatches(host, h))) diag.warn(source, `spec.hosts[${i}]`, `no ServiceEntry declares host ${host}: this VirtualService routes nothing in the mesh`);
+        if (!declares(host)) diag.warn(source, `spec.hosts[${i}]`, `no ServiceEntry declares host ${host}: this VirtualService routes nothing in the mesh`);
       });
     }
   }

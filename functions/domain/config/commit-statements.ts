@@ -1,14 +1,13 @@
 import { refsOf, type ObjectRef } from '../../../xds';
 import type { ObjectRow, RevisionChange } from '../db/schema';
 import { rowToIntent } from '../db/store';
+import { jsonBatches } from './json-batches';
 
 /**
  * The statements of one commit, for one D1 batch (a transaction). Rows go in as JSON arrays through
  * json_each, a megabyte at a time: a whole mesh's apply is tens of statements, not one per object, which
  * keeps it inside D1's per-invocation query limit and its 2 MB limit per bound value.
  */
-const MAX_PARAM_CHARS = 1_000_000;
-
 export interface RevisionRecord {
   id: number;
   author: string;
@@ -22,25 +21,6 @@ export interface TouchedObject {
   key: string;
   /** The object after the change; null when it was deleted. */
   row: ObjectRow | null;
-}
-
-/** Splits values into JSON arrays of at most MAX_PARAM_CHARS characters each. */
-function jsonBatches(values: unknown[]): string[] {
-  const out: string[] = [];
-  let parts: string[] = [];
-  let size = 2;
-  for (const v of values) {
-    const text = JSON.stringify(v);
-    if (parts.length && size + text.length + 1 > MAX_PARAM_CHARS) {
-      out.push(`[${parts.join(',')}]`);
-      parts = [];
-      size = 2;
-    }
-    parts.push(text);
-    size += text.length + 1;
-  }
-  if (parts.length) out.push(`[${parts.join(',')}]`);
-  return out;
 }
 
 const keyParts = (key: string) => key.split('/') as [string, string, string];

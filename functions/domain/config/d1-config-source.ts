@@ -1,6 +1,7 @@
 import type { ConfigSource, IntentObject, ObjectRef } from '../../../xds';
 import type { ObjectRow } from '../db/schema';
 import { rowToIntent } from '../db/store';
+import { jsonBatches } from './json-batches';
 
 /** An `objects` row as D1 returns it (snake_case, JSON as text). */
 interface RawObjectRow {
@@ -34,14 +35,13 @@ export const objectRowOf = (r: RawObjectRow): ObjectRow => ({
 /** Rows of the given keys (`Kind/namespace/name`), by key: what a write changes, read alone. */
 export async function readObjectRows(db: D1Database, keys: string[]): Promise<Map<string, ObjectRow>> {
   if (!keys.length) return new Map();
-  const { results } = await db
-    .prepare(
-      `SELECT o.* FROM json_each(?1) j JOIN objects o
-        ON o.kind = json_extract(j.value, '$[0]') AND o.namespace = json_extract(j.value, '$[1]') AND o.name = json_extract(j.value, '$[2]')`,
-    )
-    .bind(JSON.stringify(keys.map((k) => k.split('/'))))
-    .all<RawObjectRow>();
-  return new Map(results.map((r) => [`${r.kind}/${r.namespace}/${r.name}`, objectRowOf(r)]));
+  const statement = db.prepare(
+    `SELECT o.* FROM json_each(?1) j JOIN objects o
+      ON o.kind = json_extract(j.value, '$[0]') AND o.namespace = json_extract(j.value, '$[1]') AND o.name = json_extract(j.value, '$[2]')`,
+  );
+  // One batch: a whole mesh's keys take several statements, read as one snapshot.
+  const results = await db.batch<RawObjectRow>(jsonBatches(keys.map((k) => k.split('/'))).map((json) => statement.bind(json)));
+  return new Map(results.flatMap((r) => r.results).map((r) => [`${r.kind}/${r.namespace}/${r.name}`, objectRowOf(r)]));
 }
 
 /** Every object row, by key: the full compile's read (and a database's first publish). */
@@ -74,14 +74,19 @@ export class D1ConfigSource implements ConfigSource {
     return results.map((r) => rowToIntent(objectRowOf(r)));
   }
 
-  objectsReferring(refs: ObjectRef[]): Promise<IntentObject[]> {
-    if (!refs.length) return Promise.resolve([]);
-    return this.objects(
-      `SELECT DISTINCT o.* FROM json_each(?1) j
-        JOIN object_refs r ON r.role = json_extract(j.value, '$[0]') AND r.ref = json_extract(j.value, '$[1]')
-        JOIN objects o ON o.kind = r.kind AND o.namespace = r.namespace AND o.name = r.name`,
-      JSON.stringify(refs.map((r) => [r.role, r.ref])),
-    );
+  async objectsReferring(refs: ObjectRef[]): Promise<IntentObject[]> {
+    if (!refs.length) return [];
+    const found = new Map<string, IntentObject>();
+    for (const json of jsonBatches(refs.map((r) => [r.role, r.ref]))) {
+      const objects = await this.objects(
+        `SELECT DISTINCT o.* FROM json_each(?1) j
+          JOIN object_refs r ON r.role = json_extract(j.value, '$[0]') AND r.ref = json_extract(j.value, '$[1]')
+          JOIN objects o ON o.kind = r.kind AND o.namespace = r.namespace AND o.name = r.name`,
+        json,
+      );
+      for (const o of objects) found.set(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o);
+    }
+    return [...found.values()];
   }
 
   async hostsMatching(pattern: string): Promise<string[]> {
