@@ -75,11 +75,17 @@ async function poll(type: XdsType, node: Node, names?: string[]): Promise<{ vers
 }
 
 const hcmOf = (filters: Resource[] = []) => filters.find((f) => f.name === 'envoy.filters.network.http_connection_manager')?.typed_config;
-/** Everything a node is served over REST: CDS and LDS, then the EDS and RDS names they reference (and SDS, with a token). */
+/**
+ * Everything a node is served over REST: CDS and LDS, then the RDS names they reference (and SDS, with a token).
+ * No EDS: over REST a STATIC service's cluster carries its endpoints inline, and an EDS poll for it gets nothing.
+ */
 async function served(node: Node) {
   const clusters = (await poll('clusters', node)).resources;
   const listeners = (await poll('listeners', node)).resources;
-  const edsNames = clusters.filter((c) => c.type === 'EDS').map((c) => c.eds_cluster_config?.service_name ?? c.name);
+  expect(clusters.filter((c) => c.type === 'EDS' || c.eds_cluster_config)).toEqual([]);
+  const inline = clusters.filter((c) => c.type === 'STATIC');
+  for (const c of inline) expect(c.load_assignment.cluster_name).toBe(c.name);
+  if (inline.length) expect((await poll('endpoints', node, inline.map((c) => c.name))).resources).toEqual([]);
   const rdsNames = [
     ...new Set(
       listeners
@@ -88,11 +94,9 @@ async function served(node: Node) {
         .filter((n): n is string => !!n),
     ),
   ];
-  const endpoints = edsNames.length ? (await poll('endpoints', node, edsNames)).resources : [];
   const routes = rdsNames.length ? (await poll('routes', node, rdsNames)).resources : [];
-  expect(endpoints.map((e) => e.cluster_name).sort()).toEqual([...edsNames].sort());
   expect(routes.map((r) => r.name).sort()).toEqual([...rdsNames].sort());
-  return { clusters, listeners, endpoints, routes };
+  return { clusters, listeners, routes };
 }
 
 /** Strict decoding through Envoy's own protos: an unknown field, a wrong type or a bad enum throws. */
@@ -184,8 +188,9 @@ describe('examples/apply-all.sh against npm start', () => {
     expect(reviewsV1.circuit_breakers.thresholds[0]).toMatchObject({ max_connections: 100, max_pending_requests: 32, max_retries: 3 });
     const reviewsV3 = sidecar.clusters.find((c) => c.name === 'outbound|9080|v3|reviews.bookinfo.svc.cluster.local')!;
     expect(reviewsV3.circuit_breakers.thresholds[0]).toMatchObject({ max_connections: 20, max_pending_requests: 4, max_retries: 1 });
-    const v2 = sidecar.endpoints.find((e) => e.cluster_name === 'outbound|9080|v2|reviews.bookinfo.svc.cluster.local')!;
-    expect(v2.endpoints.flatMap((l: Resource) => l.lb_endpoints.map((e: Resource) => e.endpoint.address.socket_address))).toEqual([{ address: '10.10.1.21', port_value: 9080 }]);
+    const v2 = sidecar.clusters.find((c) => c.name === 'outbound|9080|v2|reviews.bookinfo.svc.cluster.local')!;
+    expect(v2.type).toBe('STATIC');
+    expect(v2.load_assignment.endpoints.flatMap((l: Resource) => l.lb_endpoints.map((e: Resource) => e.endpoint.address.socket_address))).toEqual([{ address: '10.10.1.21', port_value: 9080 }]);
   });
 
   it('tcp-database: the data gateway gets 3306 (all to the MySQL primary) and 6379 (Redis 80/20) as tcp_proxy listeners', async () => {

@@ -33,7 +33,7 @@ function expectValidBootstrap(b: Record<string, unknown>) {
 }
 
 describe('GET /api/v1/bootstrap', () => {
-  it('rest over https: the xDS cluster is named after the Host the request used, TLS to it, and the edge points EDS back at that cluster', async () => {
+  it('rest over https: the xDS cluster is named after the Host the request used, TLS to it, and the edge points RDS back at that cluster', async () => {
     const { status, body: b } = await bootstrap('node=sidecar-1&cluster=productpage&label=app=productpage&label=version=v1&namespace=boot&locality=eu-west1/eu-west1-a', { origin: 'https://xds.example.com', json: true });
     expect(status).toBe(200);
     expectValidBootstrap(b);
@@ -47,12 +47,17 @@ describe('GET /api/v1/bootstrap', () => {
     }
     expect(b.admin.address.socket_address).toEqual({ address: '127.0.0.1', port_value: 9901 });
 
-    // Envoy polls with that cluster's name as Host; what it gets back points EDS at the same cluster.
+    // Envoy polls with that cluster's name as Host; what it gets back points RDS at the same cluster.
+    // Its clusters need no config source: over REST a STATIC service's endpoints are inline, nothing is EDS.
     await apply(REVIEWS([80, 20], 'boot'));
-    const cds = await poll('clusters', { host: cluster.name, node: { ...b.node, user_agent_name: 'envoy' } });
-    const eds = cds.body!.resources.filter((r) => r.type === 'EDS');
-    expect(eds.length).toBeGreaterThan(0);
-    for (const r of eds) expect(r.eds_cluster_config.eds_config.api_config_source.cluster_names).toEqual([cluster.name]);
+    const polled = { host: cluster.name, node: { ...b.node, user_agent_name: 'envoy' } };
+    const cds = await poll('clusters', polled);
+    expect(cds.body!.resources.filter((r) => r.type === 'EDS' || r.eds_cluster_config)).toEqual([]);
+    expect(cds.body!.resources.find((r) => r.name === 'outbound|9080|v1|reviews.boot.svc.cluster.local')).toMatchObject({ type: 'STATIC', load_assignment: { cluster_name: 'outbound|9080|v1|reviews.boot.svc.cluster.local' } });
+    const lds = await poll('listeners', polled);
+    const rds = lds.body!.resources.flatMap((l) => l.filter_chains.flatMap((fc: Record<string, any>) => fc.filters.map((f: Record<string, any>) => f.typed_config.rds).filter(Boolean)));
+    expect(rds.length).toBeGreaterThan(0);
+    for (const r of rds) expect(r.config_source.api_config_source.cluster_names).toEqual([cluster.name]);
   });
 
   it('rest over plain http to an IP and port: a STATIC cluster named host:port, no TLS; YAML unless JSON is asked for', async () => {

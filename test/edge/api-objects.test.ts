@@ -109,9 +109,15 @@ describe('objects: CRUD by namespace and name', () => {
   });
 
   it('unknown resource types are 404s that say what exists', async () => {
-    const res = await callJson('GET', '/api/v1/namespaces/shop/sidecars/x');
+    const res = await callJson('GET', '/api/v1/namespaces/shop/widgets/x');
     expect(res.status).toBe(404);
+    expect(res.body.detail).toMatch(/^unknown resource type "widgets"; expected /);
     expect(res.body.detail).toContain('virtualservices');
+    expect(res.body.detail).toContain('sidecars');
+    // sidecars is a resource type (Sidecar, networking.istio.io): a missing one is a 404 naming the object.
+    const sidecar = await callJson('GET', '/api/v1/namespaces/shop/sidecars/x');
+    expect(sidecar.status).toBe(404);
+    expect(sidecar.body.detail).toBe('Sidecar shop/x does not exist');
   });
 });
 

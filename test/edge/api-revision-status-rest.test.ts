@@ -46,17 +46,19 @@ function restEnvoy(id: string) {
   };
   return {
     ack,
-    /** Every subscription Envoy has for the config now (the clusters of namespace `ns`): CDS, EDS per cluster, LDS, RDS. */
-    async syncAll(ns: string): Promise<string[]> {
+    /**
+     * Every subscription Envoy has for the config now: CDS, LDS, RDS per route config its listeners name.
+     * No EDS: over REST every cluster carries its endpoints inline.
+     */
+    async syncAll(): Promise<string[]> {
       const cds = await ack('clusters');
-      const clusters = cds.status === 200 ? cds.body!.resources : undefined;
-      if (clusters) this.eds = clusters.filter((c) => c.type === 'EDS' && c.name.endsWith(`${ns}.svc.cluster.local`)).map((c) => c.eds_cluster_config?.service_name ?? c.name);
-      for (const name of this.eds) await ack('endpoints', [name]);
-      await ack('listeners');
-      await ack('routes', ['9080']);
-      return this.eds;
+      if (cds.status === 200) expect(cds.body!.resources.filter((c) => c.type === 'EDS' || c.eds_cluster_config)).toEqual([]);
+      const lds = await ack('listeners');
+      if (lds.status === 200) this.routes = [...new Set(lds.body!.resources.flatMap((l) => l.filter_chains.flatMap((fc: Json) => fc.filters.map((f: Json) => f.typed_config.rds?.route_config_name).filter(Boolean))))] as string[];
+      for (const name of this.routes) await ack('routes', [name]);
+      return this.routes;
     },
-    eds: [] as string[],
+    routes: [] as string[],
   };
 }
 
@@ -70,26 +72,36 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** REVIEWS without subset v2: its cluster (and the poller's EDS subscription to it) goes away. */
-const withoutV2 = (ns: string) =>
-  REVIEWS([100, 0], ns)
-    .replace('  - {name: v2, labels: {version: v2}}\n', '')
-    .replace(/ {4}- \{destination: \{host: [^}]*, subset: v2\}, weight: 0\}\n/, '');
+/** Ratings on a port of its own (9091), so the poller also subscribes to route config 9091; deleting it drops that subscription. */
+const RATINGS = (ns: string) => `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ratings, namespace: ${ns}}
+spec:
+  hosts: [ratings.${ns}.svc.cluster.local]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: 9091, name: http, protocol: HTTP}]
+  endpoints: [{address: 10.0.1.1}]
+`;
 
 describe('revision status of a REST poller whose subscriptions change', () => {
-  it('stops waiting for a subscription the poller dropped (its cluster was removed) once it has not been heard of within the stale bound', async () => {
-    await applyYaml(REVIEWS([80, 20], ns));
+  it('stops waiting for a subscription the poller dropped (its route config was removed) once it has not been heard of within the stale bound', async () => {
+    await applyYaml(`${REVIEWS([80, 20], ns)}---${RATINGS(ns)}`);
     const envoy = restEnvoy('rest-dropped-1');
-    const before = await envoy.syncAll(ns);
-    expect(before.some((n) => n.includes('|v2|'))).toBe(true);
+    const before = await envoy.syncAll();
+    expect(before).toContain('9080');
+    expect(before).toContain('9091');
     await scheduler.wait(1100);
 
-    const revision = await applyYaml(withoutV2(ns));
-    const after = await envoy.syncAll(ns);
-    expect(after.some((n) => n.includes('|v2|'))).toBe(false);
+    const deleted = await edge(new Request(`${BASE}/api/v1/namespaces/${ns}/serviceentries/ratings`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } }));
+    expect(deleted.status).toBe(200);
+    const { revision } = (await deleted.json()) as Json;
+    const after = await envoy.syncAll();
+    expect(after).not.toContain('9091');
     expect(after.length).toBe(before.length - 1);
 
-    // The v2 EDS subscription was last heard of over a second ago: with a 1 s bound it no longer counts.
+    // The 9091 RDS subscription was last heard of over a second ago: with a 1 s bound it no longer counts.
     expect(await statusOf(revision, 1000)).toMatchObject({ phase: 'converged', counts: { converged: 1, pending: 0 } });
     // Within the bound it still might be a live one not yet polled: pending.
     expect(await statusOf(revision)).toMatchObject({ phase: 'pending', counts: { pending: 1 } });
@@ -98,18 +110,17 @@ describe('revision status of a REST poller whose subscriptions change', () => {
   it('keeps waiting for a live subscription that has not polled the new revision yet, however long ago it last changed', async () => {
     await applyYaml(REVIEWS([80, 20], ns));
     const envoy = restEnvoy('rest-live-1');
-    await envoy.syncAll(ns);
+    await envoy.syncAll();
     const t0 = Date.now();
     // The poller keeps polling everything, unchanged (304s): nothing is written until the heartbeat,
     // which records when each subscription was last heard of.
     vi.spyOn(Date, 'now').mockImplementation(() => t0 + 20_000);
-    await envoy.syncAll(ns);
+    await envoy.syncAll();
     vi.spyOn(Date, 'now').mockImplementation(() => t0 + 45_000);
-    await envoy.syncAll(ns);
+    await envoy.syncAll();
     // 70 s later a change of weights (RDS only); the poller has polled all but its routes since.
     vi.spyOn(Date, 'now').mockImplementation(() => t0 + 70_000);
     const revision = await applyYaml(REVIEWS([50, 50], ns));
-    for (const name of envoy.eds) await envoy.ack('endpoints', [name]);
     await envoy.ack('clusters');
     await envoy.ack('listeners');
     const row = await env.DB.prepare('select versions from proxies where node_id = ?').bind('rest-live-1').first<{ versions: string }>();

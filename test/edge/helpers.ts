@@ -45,6 +45,8 @@ export interface PollOptions {
   names?: string[];
   host?: string;
   token?: string;
+  /** 'ads' asks for the ADS form of the view (x-xds-subscriber: ads, as the bridge does): EDS clusters and ClusterLoadAssignments. */
+  subscriber?: 'rest' | 'ads';
 }
 
 /** One REST xDS poll, shaped exactly like Envoy's (snake_case, sorted names, no nonce). */
@@ -54,6 +56,7 @@ export async function poll(type: ResourceType, opts: PollOptions = {}, fetcher: 
   if (opts.names) body.resource_names = [...opts.names].sort();
   const headers: Record<string, string> = { host: opts.host ?? 'xds_cluster', 'content-type': 'application/json' };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.subscriber === 'ads') headers['x-xds-subscriber'] = 'ads';
   const res = await fetcher(new Request(`${BASE}/v3/discovery:${type}`, { method: 'POST', headers, body: JSON.stringify(body) }));
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as { version_info: string; type_url: string; resources: Record<string, any>[] }) : undefined };

@@ -38,11 +38,19 @@ const ECHO = 'outbound|7070||echo.dims.svc.cluster.local';
 const node = (id: string, metadata: Json, locality?: Json) => ({ id, cluster: 'test', user_agent_name: 'envoy', metadata, ...(locality ? { locality } : {}) });
 const clusterNames = async (n: Json) => (await poll('clusters', { node: n })).body!.resources.map((c) => c.name as string);
 
-/** Priority of each locality's region in the node's EDS answer for echo. */
+/**
+ * Priority of each locality's region in echo's load assignment as the node gets it over REST: inline in
+ * echo's cluster in the CDS answer (a REST view has no EDS), with nothing left for an EDS poll.
+ */
 async function priorities(n: Json): Promise<Record<string, number>> {
-  const res = await poll('endpoints', { node: n, names: [ECHO] });
+  const res = await poll('clusters', { node: n });
   for (const r of res.body!.resources) envoy().decodeStrict(r);
-  return Object.fromEntries(res.body!.resources[0]!.endpoints.map((l: Json) => [l.locality.region, l.priority ?? 0]));
+  const echo = res.body!.resources.find((c) => c.name === ECHO)!;
+  expect(echo.type).toBe('STATIC');
+  expect(echo.eds_cluster_config).toBeUndefined();
+  expect(echo.load_assignment.cluster_name).toBe(ECHO);
+  expect((await poll('endpoints', { node: n, names: [ECHO] })).body!.resources).toEqual([]);
+  return Object.fromEntries(echo.load_assignment.endpoints.map((l: Json) => [l.locality.region, l.priority ?? 0]));
 }
 
 describe('views by namespace and locality over REST', () => {
