@@ -117,7 +117,7 @@ export async function commitChanges(env: Pick<Env, 'DB' | 'CONFIG'>, changes: Ch
   }
   primeConfigCache(revision, published.rootKey, published.root);
   const spent = cost(touched.length * 2 + 1);
-  console.log(JSON.stringify({ level: 'info', msg: 'revision committed', revision, author: opts.author, changes: changeLog.length, source: opts.source, mode: spent.mode, objectsTranslated: spent.objectsTranslated }));
+  console.log(JSON.stringify({ level: 'info', msg: 'revision committed', revision, author: opts.author, changes: changeLog.length, source: opts.source, cost: spent }));
   return { ...outcome, revision, committed: true, cost: spent };
 }
 
