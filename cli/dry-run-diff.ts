@@ -12,7 +12,7 @@ export interface ApplyAnswer {
   warnings: { path: string; message: string; object?: string }[];
   /** Dry run: what a real apply would refuse with 422. */
   errors?: { path: string; message: string }[];
-  /** Dry run: every view's Envoy resources after the change. */
+  /** Dry run: the Envoy resources the change adds or changes (edges before published config: every resource after it). */
   rendered?: Rendered;
   /** Dry run, when the edge computes it: the change in intents and in rendered resources. */
   diff?: { intents?: IntentDiff[]; rendered?: { view: string; type: string; name: string; op: string }[] };
@@ -55,6 +55,8 @@ export async function dryRunDiff(ctx: Context, answer: ApplyAnswer, objects: unk
   const touched = answer.changes.filter((c) => c.op === 'updated' || c.op === 'deleted');
   const stored = new Map(await Promise.all(touched.map(async (c) => [keyOf(c), await readObject(ctx, c)] as const)));
   const intents = answer.changes.map((c): IntentDiff => (c.op === 'updated' ? { ...c, patch: patchBetween(stored.get(keyOf(c)), given.get(keyOf(c))) } : c));
+  // Edges since published config list the rendered changes themselves; older ones answered every resource after the change.
+  if (answer.diff?.rendered) return { intents, rendered: answer.diff.rendered };
   if (!answer.rendered) return { intents, rendered: [] };
   const unchanged = answer.changes.find((c) => c.op === 'unchanged');
   const sample = stored.values().next().value ?? (unchanged ? await readObject(ctx, unchanged) : await anyStoredObject(ctx));

@@ -62,6 +62,7 @@ app.post('/apply', requireScope('config:write'), limitBody(MAX_MANIFEST_BYTES), 
       // Dry run: the rules of Envoy's protos the result breaks, which a real apply refuses with 422.
       ...(dryRun ? { errors: outcome.violations ?? [] } : {}),
       ...(outcome.rendered ? { rendered: outcome.rendered } : {}),
+      ...(outcome.renderedChanges ? { diff: { rendered: outcome.renderedChanges } } : {}),
     },
     outcome.committed ? 201 : 200,
   );

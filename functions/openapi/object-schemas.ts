@@ -100,7 +100,13 @@ export const ApplyResultSchema = z
     rendered: z
       .record(z.string(), z.record(z.string(), z.array(z.record(z.string(), z.unknown()))))
       .optional()
-      .meta({ description: 'Dry run only: per view key (e.g. `envoy|mesh`) and resource type, the Envoy resources (proto3 JSON) the result renders to' }),
+      .meta({ description: 'Dry run only: per view key (e.g. `envoy|mesh`) and resource type, the Envoy resources (proto3 JSON) the change adds or changes' }),
+    diff: z
+      .object({
+        rendered: z.array(z.object({ view: z.string(), type: z.string(), name: z.string(), op: z.enum(['added', 'changed', 'removed']) })),
+      })
+      .optional()
+      .meta({ description: 'Dry run only: every rendered Envoy resource (ADS form, per view key and type) the change adds, changes or removes' }),
   })
   .meta({ id: 'ApplyResult' });
 

@@ -35,6 +35,7 @@ import { envoyProtos } from './envoy-protos';
 /** A rendered resource the change adds, changes or removes (what a dry run and a revision diff list). */
 export interface RenderedChange {
   view: string;
+  /** clusters, endpoints, listeners or routes (as the dry run's `rendered` keys them). */
   type: string;
   name: string;
   op: 'added' | 'changed' | 'removed';
@@ -115,8 +116,8 @@ export async function publishChange(db: D1Database, store: BlobStore, prevRootKe
       const rendered: Record<string, Record<string, unknown[]>> = {};
       for (const c of result.changed) if (c.variant === 'ads') ((rendered[c.view] ??= {})[c.type] ??= []).push(c.json);
       const changes: RenderedChange[] = [
-        ...result.changed.filter((c) => c.variant === 'ads').map((c) => ({ view: c.view, type: RESOURCE_TYPES[c.type], name: c.name, op: c.op })),
-        ...result.removed.filter((c) => c.variant === 'ads').map((c) => ({ view: c.view, type: RESOURCE_TYPES[c.type], name: c.name, op: 'removed' as const })),
+        ...result.changed.filter((c) => c.variant === 'ads').map((c) => ({ view: c.view, type: c.type, name: c.name, op: c.op })),
+        ...result.removed.filter((c) => c.variant === 'ads').map((c) => ({ view: c.view, type: c.type, name: c.name, op: 'removed' as const })),
       ];
       return { root: result.root, rootKey: result.key, warnings: result.warnings.map(asField), violations, rendered, changes, mode: 'incremental', objectsTranslated: result.closure.after, d1Queries: source.queries, d1RowsRead: source.rowsRead };
     }
@@ -140,6 +141,6 @@ async function publishWhole(db: D1Database, store: BlobStore, prevRoot: Publishe
   const violations = check(intents, views, ir, prevRoot ? (view, type, name) => changed.has(`${view}\n${type}\n${name}`) : undefined);
   const rendered: Record<string, Record<string, unknown[]>> = {};
   for (const c of published) if (c.after) ((rendered[c.view] ??= {})[c.type] ??= []).push(JSON.parse(c.after));
-  const changes = published.map((c) => ({ view: c.view, type: RESOURCE_TYPES[c.type], name: c.name, op: c.op }));
+  const changes = published.filter((c) => c.variant === 'ads').map((c) => ({ view: c.view, type: c.type, name: c.name, op: c.op }));
   return { root, rootKey: key, warnings: warnings.map(asField), violations, rendered, changes, mode: 'full', reason, objectsTranslated: intents.length, d1Queries: 1, d1RowsRead: rows.size };
 }
