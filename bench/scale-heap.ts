@@ -31,11 +31,15 @@ const mf = new Miniflare(
   convertV4MiniflareOptions({
     modules: true,
     script: 'export default { fetch() { return new Response(null) } }',
-    d1Databases: ['DB'],
-    r2Buckets: ['CONFIG'],
+    // The ids wrangler dev uses for wrangler.toml's bindings, so this reads and writes a copy of its state dir.
+    d1Databases: { DB: '00000000-0000-0000-0000-000000000000' },
+    r2Buckets: { CONFIG: 'xdsflare-config' },
     resourcePersistencePath: stateDir,
   } as never),
 );
+// The harness's own floor (Node, Miniflare's client, this bundle's source text), before any of our modules run.
+gc();
+const harness = used();
 const DB = (await mf.getD1Database('DB')) as unknown as D1Database;
 const CONFIG = (await mf.getR2Bucket('CONFIG')) as unknown as R2Bucket;
 const env = { DB, CONFIG, XDS_REFRESH_DELAY: '1s', XDS_FRESHNESS_MS: '1000' } as unknown as import('../functions/env').Env;
@@ -56,7 +60,7 @@ gc();
 const baseline = used();
 const timer = setInterval(sample, 5);
 const started = performance.now();
-const out: Record<string, unknown> = { phase, services, baselineMB: MB(baseline) };
+const out: Record<string, unknown> = { phase, services, harnessMB: MB(harness), baselineMB: MB(baseline) };
 
 if (phase === 'apply') {
   for (const file of readdirSync(join(root, 'migrations')).filter((f) => f.endsWith('.sql')).sort()) {
@@ -117,6 +121,7 @@ clearInterval(timer);
 out.ms = Math.round(performance.now() - started);
 out.peakMB = MB(peak);
 out.peakAboveBaselineMB = MB(peak - baseline);
+out.peakAboveHarnessMB = MB(peak - harness);
 out.heapLimitMB = MB(getHeapStatistics().heap_size_limit);
 await mf.dispose();
 console.log(JSON.stringify(out));
