@@ -17,7 +17,7 @@ import { commitChanges, type Change } from '../domain/config/commit';
 
 const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 
-const toApi = (r: RevisionRow) => ({ revision: r.id, createdAt: r.createdAt, author: r.author, source: r.source, changes: r.changes, configHash: r.configHash, outcome: r.outcome ?? null });
+const toApi = (r: RevisionRow) => ({ revision: r.id, createdAt: r.createdAt, author: r.author, source: r.source, changes: r.changes, ...(r.changesTotal !== null ? { changesTotal: r.changesTotal } : {}), configHash: r.configHash, outcome: r.outcome ?? null });
 
 export function revisionParam(raw: string): number {
   const n = Number(raw);

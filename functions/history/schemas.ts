@@ -48,6 +48,11 @@ export const RevisionEntrySchema = z
     author: z.string().meta({ description: 'The name of the token that made the change' }),
     source: z.record(z.string(), z.string()).meta({ description: 'Where the change came from: ciRunId, ciPipeline, ciCommit (x-ci-* headers), userAgent, rollbackTo' }),
     changes: z.array(z.object({ op: z.enum(['created', 'updated', 'deleted']), kind: z.string(), namespace: z.string(), name: z.string() })),
+    changesTotal: z
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: 'Present when the revision changed more objects than `changes` lists (it is capped at about 1 MB: a whole-mesh apply changes tens of thousands); the state at the revision has them all' }),
     configHash: z.string().meta({ description: 'Content hash of the whole intent set after this revision' }),
     outcome: z.enum(['converged', 'rejected']).nullable().meta({ description: 'How the proxies took it, once known (null until then, and for revisions no proxy was judged on)' }),
   })

@@ -22,6 +22,15 @@ describe(`a ${MESH.toLocaleString('en')}-service mesh`, () => {
     expect(res.body.changes).toHaveLength(3 * MESH);
   }, 600_000);
 
+  it('lists the first of its changes on the revision (D1 rows are capped at 2 MB) and says how many there were', async () => {
+    const { body } = await callJson('GET', '/api/v1/revisions?limit=5');
+    const whole = body.items.find((r: { changesTotal?: number }) => r.changesTotal !== undefined);
+    expect(whole.changesTotal).toBe(3 * MESH);
+    expect(whole.changes.length).toBeLessThan(3 * MESH);
+    expect(JSON.stringify(whole.changes).length).toBeLessThanOrEqual(1_000_000);
+    expect(whole.changes[0]).toMatchObject({ op: 'created', namespace: 'scale' });
+  });
+
   it(`refuses a ${WHOLE.toLocaleString('en')}-service manifest (~20 MB) with one bad object at its end, naming it, and stores nothing`, async () => {
     const docs = labelled(meshManifest(0, WHOLE));
     docs.at(-1).spec.http[0].route[0].weight = -5;

@@ -25,10 +25,33 @@ export interface TouchedObject {
 
 const keyParts = (key: string) => key.split('/') as [string, string, string];
 
+/**
+ * A revision row lists at most this much of its changes: D1 rows are capped at 2 MB, and a whole mesh's
+ * apply changes tens of thousands of objects. The rest are in object_history under the revision.
+ */
+const MAX_LISTED_CHANGES_CHARS = 1_000_000;
+
+function listedChanges(changes: RevisionChange[]): { json: string; total: number | null } {
+  const json = JSON.stringify(changes);
+  if (json.length <= MAX_LISTED_CHANGES_CHARS) return { json, total: null };
+  const listed: string[] = [];
+  let size = 2;
+  for (const c of changes) {
+    const text = JSON.stringify(c);
+    if (size + text.length + 1 > MAX_LISTED_CHANGES_CHARS) break;
+    listed.push(text);
+    size += text.length + 1;
+  }
+  return { json: `[${listed.join(',')}]`, total: changes.length };
+}
+
 export function commitStatements(db: D1Database, revision: RevisionRecord, touched: TouchedObject[], options: { rebuildRefs?: ObjectRow[] } = {}): D1PreparedStatement[] {
+  const changes = listedChanges(revision.changes);
   const statements: D1PreparedStatement[] = [
     // First: the revision id is the primary key, so a concurrent writer of the same revision fails here and nothing else applies.
-    db.prepare('INSERT INTO revisions (id, author, source, changes, config_hash, root) VALUES (?1, ?2, ?3, ?4, ?5, ?6)').bind(revision.id, revision.author, JSON.stringify(revision.source), JSON.stringify(revision.changes), revision.configHash, revision.root),
+    db
+      .prepare('INSERT INTO revisions (id, author, source, changes, changes_total, config_hash, root) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)')
+      .bind(revision.id, revision.author, JSON.stringify(revision.source), changes.json, changes.total, revision.configHash, revision.root),
   ];
   const puts = touched.filter((t) => t.row).map((t) => t.row!);
   const gone = touched.filter((t) => !t.row).map((t) => keyParts(t.key));

@@ -11,6 +11,8 @@ export const revisions = sqliteTable('revisions', {
   source: text('source', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
   /** [{op, kind, namespace, name}] — what this revision changed. */
   changes: text('changes', { mode: 'json' }).$type<RevisionChange[]>().notNull(),
+  /** How many objects the revision changed, when `changes` lists only the first of them (see commit-statements.ts). */
+  changesTotal: integer('changes_total'),
   /** Content hash of the whole intent set after this revision. */
   configHash: text('config_hash').notNull(),
   /** Set once, when the proxies first converged on (or rejected) this revision: its event was emitted. */

@@ -1,0 +1,1 @@
+ALTER TABLE `revisions` ADD `changes_total` integer;
