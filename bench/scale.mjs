@@ -131,8 +131,10 @@ const sorted = (xs) => [...xs].sort((a, b) => a - b);
 const pct = (xs, p) => sorted(xs)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const median = (xs) => pct(xs, 50);
 
-function heapRun(heap, phase, services, dir, limitMb) {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--trace-gc', `--max-old-space-size=${limitMb}`, heap, phase, String(services), dir], { cwd: root, env: { ...process.env, XDSFLARE_ROOT: root }, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+function heapRun(heap, phase, services, dir, limitMb, profileDir) {
+  // BENCH_SCALE_PROFILE=<dir>: the write phase also writes a CPU profile there (node --cpu-prof).
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `write-${services}.cpuprofile`] : [];
+  const r = spawnSync(process.execPath, ['--expose-gc', '--trace-gc', ...profile, `--max-old-space-size=${limitMb}`, heap, phase, String(services), dir], { cwd: root, env: { ...process.env, XDSFLARE_ROOT: root }, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
   const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{"phase"'));
   if (!line) return { phase, services, failed: `exit ${r.status}${r.signal ? ` ${r.signal}` : ''}: ${(r.stderr || r.stdout).split('\n').filter((l) => /heap|Error|error/.test(l)).slice(0, 3).join(' | ').slice(0, 300)}`, limitMb };
   const out = JSON.parse(line);
@@ -218,8 +220,15 @@ async function measureSize(n, mesh, heap, token) {
       for (;;) {
         try { res = await discovery('clusters'); break; } catch { if (performance.now() - t0 > 60_000) throw new Error('cold poll never answered'); await new Promise((r2) => setTimeout(r2, 5)); }
       }
+      const headersMs = performance.now() - t0;
       const text = await res.text();
-      r.cold[mode] = { ms: performance.now() - t0, status: res.status, bytes: Buffer.byteLength(text) };
+      r.cold[mode] = { ms: performance.now() - t0, headersMs, status: res.status, bytes: Buffer.byteLength(text) };
+      // The same answer again from the now-warm isolate: what the bytes alone cost.
+      t0 = performance.now();
+      const again = await discovery('clusters');
+      const warmHeadersMs = performance.now() - t0;
+      await again.arrayBuffer();
+      Object.assign(r.cold[mode], { warmMs: performance.now() - t0, warmHeadersMs });
       if (mode === 'no warm-up') await stopEdge(edge);
     }
     log(`${n}: cold first CDS poll`, JSON.stringify(r.cold));
@@ -242,7 +251,7 @@ async function measureSize(n, mesh, heap, token) {
     await stopEdge(edge);
 
     // 6. heap (Node, same modules), on the copy
-    r.heapWrite = heapRun(heap, 'write', n, heapState, 128);
+    r.heapWrite = heapRun(heap, 'write', n, heapState, 128, process.env.BENCH_SCALE_PROFILE);
     r.heapServe = heapRun(heap, 'serve', n, heapState, 128);
     rmSync(heapState, { recursive: true, force: true });
     if (HEAP_APPLY.includes(n)) {
@@ -285,8 +294,11 @@ function report(results) {
     ['  D1 queries; R2 gets / puts per write (median)', (r) => r.writeCost && `${r.writeCost.queries.median}; ${r.writeCost.blobsRead.median} / ${r.writeCost.blobsWritten.median}`],
     ['cold isolate first CDS poll, no warm-up (ms)', (r) => r.cold?.['no warm-up'] && f0(r.cold['no warm-up'].ms)],
     ['cold isolate first CDS poll, after /healthz (ms)', (r) => r.cold?.['after /healthz'] && f0(r.cold['after /healthz'].ms)],
-    ['GET /healthz p50 (ms)', (r) => r.trivial && f2(r.trivial.p50)],
-    ['CDS poll unchanged (304) p50 (ms)', (r) => r.unchanged && f2(r.unchanged.p50)],
+    ['  its headers (ms), no warm-up / after /healthz', (r) => r.cold?.['after /healthz'] && `${f0(r.cold['no warm-up'].headersMs)} / ${f0(r.cold['after /healthz'].headersMs)}`],
+    ['  the same poll again, warm: whole / headers (ms)', (r) => r.cold?.['after /healthz'] && `${f0(r.cold['after /healthz'].warmMs)} / ${f0(r.cold['after /healthz'].warmHeadersMs)}`],
+    ['  CDS answer bytes', (r) => r.cold?.['after /healthz'] && kb(r.cold['after /healthz'].bytes)],
+    ['GET /healthz p50 (ms; median of 4 interleaved rounds)', (r) => r.trivial && f2(r.trivial.p50)],
+    ['CDS poll unchanged (304) p50 (ms; same)', (r) => r.unchanged && f2(r.unchanged.p50)],
     ['  304 / trivial: p50; throughput', (r) => r.unchanged && `${f2(r.unchanged.p50 / r.trivial.p50)}×; ${f2(r.unchanged.rps / r.trivial.rps)}×`],
     ['REST polls per Envoy per refresh (CDS + LDS + RDS)', (r) => r.round && `${r.round.polls} (2 + ${r.round.routeConfigs})`],
     ['bytes per proxy, no Sidecar (CDS + LDS + RDS)', (r) => r.round && `${kb(r.round.bytes.total)} (${kb(r.round.bytes.cds)} + ${kb(r.round.bytes.lds)} + ${kb(r.round.bytes.rds)})`],

@@ -1,3 +1,4 @@
+import { MAX_BODY_BYTES, MAX_MANIFEST_BYTES } from '../../functions/http/body';
 import { describe, expect, it } from 'vitest';
 import { apply, call, callJson, countRows, REVIEWS } from './helpers';
 
@@ -74,7 +75,11 @@ describe('bad input is refused with the field named, and nothing is stored', () 
 
   it('a body that is neither JSON nor YAML (415) or too large (413)', async () => {
     await refused(() => callJson('POST', '/api/v1/apply', { body: 'x', contentType: 'text/plain' }), 415);
-    await refused(() => callJson('POST', '/api/v1/apply', { body: `# ${'x'.repeat(1024 * 1024 + 10)}` }), 413);
+    // Objects take a megabyte; apply takes a whole mesh (MAX_MANIFEST_BYTES), and no more.
+    const big = await refused(() => callJson('PUT', '/api/v1/namespaces/default/virtualservices/big', { body: `# ${'x'.repeat(MAX_BODY_BYTES + 10)}` }), 413);
+    expect(big.detail).toContain(String(MAX_BODY_BYTES));
+    const huge = await refused(() => callJson('POST', '/api/v1/apply', { body: `# ${'x'.repeat(MAX_MANIFEST_BYTES + 10)}` }), 413);
+    expect(huge.detail).toContain(String(MAX_MANIFEST_BYTES));
   });
 
   it('a missing token (401), a wrong token (401), a token without the scope (403)', async () => {
