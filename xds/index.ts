@@ -15,7 +15,7 @@ export { sidecarScope, BLOCK_ALL, type SidecarScope } from './ir/sidecar-scope';
 // IR → Envoy: rendered views, and checks of what was rendered.
 export { renderView, versionFor } from './render/render';
 export type * from './render/types';
-export { hashContent } from './render/hash';
+export { hashContent, hashNumber } from './render/hash';
 export { checkConsistency } from './verify/consistency';
 export { preflightSnapshot, type PreflightError } from './verify/preflight';
 export { checkPatchValues } from './verify/patch-values';

@@ -44,8 +44,9 @@ export interface CachedConfig {
   views: Map<string, Promise<PublishedView>>;
   /** Renders for the callers that need resources decoded (dumps, SDS references, unpublished views), by render key. */
   renders: Map<string, Promise<RenderedView>>;
-  /** Serialised answers by render key, type and names: small ones only (see memoBody). */
+  /** Serialised answers by render key, type and names: small ones only (see rememberBody), and their total size. */
   bodies: Map<string, string>;
+  bodyChars: number;
   /** Versions of answers by the same keys: an unchanged poll needs nothing else. */
   versions: Map<string, string>;
   /** The translated config, when something needed it (see above). */
@@ -63,8 +64,10 @@ export interface SecretState {
   credentialRefs: CredentialRef[];
 }
 
-const MAX_RENDERS = 32;
-const MAX_BODIES = 4096;
+/** Decoded or rendered views (dumps, exports, unpublished views) are whole views in memory: keep few. */
+const MAX_RENDERS = 4;
+/** Memoised bodies in all, in UTF-16 code units: ~16 MB, inside a serving isolate's 32 MB budget with the rest. */
+const MAX_BODY_CHARS_TOTAL = 8 * 1024 * 1024;
 const MAX_VERSIONS = 16384;
 /** Bodies above this are streamed from R2 on every 200 rather than kept: a 20,000-service CDS is tens of MB. */
 export const MAX_MEMO_BODY_CHARS = 256 * 1024;
@@ -81,7 +84,7 @@ export const blobStore = (env: Pick<Env, 'CONFIG'>) => new R2BlobStore(env.CONFI
 const EMPTY_SELECTOR: ViewSelector = { gateways: [] };
 
 function cached(revision: number, root: PublishedRoot | undefined, selector: ViewSelector): CachedConfig {
-  return { revision, ...(root ? { root } : {}), selector, views: new Map(), renders: new Map(), bodies: new Map(), versions: new Map(), sdsNames: new Map() };
+  return { revision, ...(root ? { root } : {}), selector, views: new Map(), renders: new Map(), bodies: new Map(), bodyChars: 0, versions: new Map(), sdsNames: new Map() };
 }
 
 /** Every object read and translated: databases from before published config, and views not published. */
@@ -191,8 +194,12 @@ export function renderedViewOf(env: Env, config: CachedConfig, view: View, subsc
 export const memoisedBody = (config: CachedConfig, key: string) => config.bodies.get(key);
 export function rememberBody(config: CachedConfig, key: string, body: string): void {
   if (body.length > MAX_MEMO_BODY_CHARS) return;
-  if (config.bodies.size >= MAX_BODIES) config.bodies.clear();
+  if (config.bodyChars + body.length > MAX_BODY_CHARS_TOTAL) {
+    config.bodies.clear();
+    config.bodyChars = 0;
+  }
   config.bodies.set(key, body);
+  config.bodyChars += body.length;
 }
 
 /** A memoised answer version (what an unchanged poll compares with). */
