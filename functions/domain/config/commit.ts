@@ -82,7 +82,7 @@ export async function commitChanges(env: Pick<Env, 'DB' | 'CONFIG'>, changes: Ch
   if (!touched.length && !opts.dryRun) return { revision: head.id, committed: false, changes: results, warnings: [], rows, cost: none };
 
   const store = opts.dryRun ? new OverlayBlobStore(r2) : r2;
-  const published = await publishChange(env.DB, store, head.root, touched, revision);
+  const published = await publishChange(env.DB, store, head.root, touched, revision, opts.dryRun);
   const cost = (written: number): CommitCost => ({
     mode: published.mode,
     ...(published.reason ? { reason: published.reason } : {}),

@@ -67,16 +67,21 @@ function uniqueErrors(errors: PreflightError[]): PreflightError[] {
   return [...byKey.values()];
 }
 
-/** Credentials, consistency and pre-flight over rendered views (the closure's, or every default view). */
-function check(intents: IntentObject[], views: { view: View; rendered: RenderedView }[], ir: MeshIR, preflightOnly?: (view: string, type: ResourceType, name: string) => boolean): PreflightError[] {
+/**
+ * Credentials, consistency and pre-flight over rendered views (the closure's, or every default view),
+ * one view at a time: `views` may render lazily, so a whole mesh's views are never all in memory.
+ */
+function check(intents: IntentObject[], views: Iterable<{ view: View; rendered: RenderedView }>, ir: MeshIR, preflightOnly?: (view: string, type: ResourceType, name: string) => boolean): PreflightError[] {
   const credentials = new Map<string, Diagnostic>();
-  for (const v of views.length ? views : [undefined]) for (const p of credentialProblems(intents, v ? [{ view: v.view, snapshot: v.rendered }] : [])) credentials.set(JSON.stringify(p), p);
-  if (credentials.size) throw refuse([...credentials.values()]);
   const preflight: PreflightError[] = [];
   const validate = envoyProtos().validate;
   // EnvoyFilter values must be their target's proto3 JSON even while they match nothing.
   preflight.push(...checkPatchValues(ir, envoyProtos().decodeStrict));
+  let seen = 0;
   for (const { view, rendered } of views) {
+    seen++;
+    for (const p of credentialProblems(intents, [{ view, snapshot: rendered }])) credentials.set(JSON.stringify(p), p);
+    if (credentials.size) throw refuse([...credentials.values()]);
     const problems = checkConsistency(rendered);
     // A translator bug, not a user error; refuse rather than publish config Envoy would reject.
     if (problems.length) throw new DomainError('inconsistent', ir.envoyFilters ? 'the rendered snapshot, after the EnvoyFilter patches, is inconsistent; nothing was stored' : 'rendering produced an inconsistent snapshot; nothing was stored', problems.map((message) => ({ path: '', message })));
@@ -85,6 +90,8 @@ function check(intents: IntentObject[], views: { view: View; rendered: RenderedV
     // Envoy enforces its protos' validation rules by NACKing the whole response: find that out here.
     preflight.push(...preflightSnapshot(only, validate, sourceLocator(ir, view)));
   }
+  if (!seen) for (const p of credentialProblems(intents, [])) credentials.set(JSON.stringify(p), p);
+  if (credentials.size) throw refuse([...credentials.values()]);
   return uniqueErrors(preflight);
 }
 
@@ -102,7 +109,7 @@ function filterView(rendered: RenderedView, keep: (type: ResourceType, name: str
  * Incremental from the previous root when it can be (the change's closure only), else a full compile
  * of every object. Blobs go to `store` (an overlay for dry runs); the caller commits the revision row.
  */
-export async function publishChange(db: D1Database, store: BlobStore, prevRootKey: string | null, touched: (TouchedObject & { before: ObjectRow | undefined })[], revision: number): Promise<PublishOutcome> {
+export async function publishChange(db: D1Database, store: BlobStore, prevRootKey: string | null, touched: (TouchedObject & { before: ObjectRow | undefined })[], revision: number, dryRun = false): Promise<PublishOutcome> {
   const source = new D1ConfigSource(db);
   const prevRoot = prevRootKey ? await getRoot(store, prevRootKey) : undefined;
   let reason = prevRoot ? undefined : 'no published configuration to start from';
@@ -123,24 +130,27 @@ export async function publishChange(db: D1Database, store: BlobStore, prevRootKe
     }
     reason = result.reason;
   }
-  return publishWhole(db, store, prevRoot, touched, revision, reason!);
+  return publishWhole(db, store, prevRoot, touched, revision, reason!, dryRun);
 }
 
 /** Every object translated and every default view published: the first revision, and configs the incremental path leaves out. */
-async function publishWhole(db: D1Database, store: BlobStore, prevRoot: PublishedRoot | undefined, touched: TouchedObject[], revision: number, reason: string): Promise<PublishOutcome> {
+async function publishWhole(db: D1Database, store: BlobStore, prevRoot: PublishedRoot | undefined, touched: TouchedObject[], revision: number, reason: string, dryRun: boolean): Promise<PublishOutcome> {
   const rows = await readAllRows(db);
   for (const t of touched) (t.row ? rows.set(t.key, t.row) : rows.delete(t.key));
   const intents = [...rows.values()].map(rowToIntent);
+  rows.clear();
   const { ir, errors, warnings } = translateIntents(intents);
   if (errors.length) throw refuse(errors);
-  const views = defaultViews(ir).map((view) => ({ view, rendered: renderView(ir, view, { mode: 'ads' }) }));
   const { root, key } = await publishFull(store, ir, revision);
-  const published = await diffPublished(store, prevRoot, root);
-  // Pre-flight what changed; with nothing published before, that is everything.
-  const changed = new Set(published.map((c) => `${c.view}\n${c.type}\n${c.name}`));
-  const violations = check(intents, views, ir, prevRoot ? (view, type, name) => changed.has(`${view}\n${type}\n${name}`) : undefined);
+  // What changed, to pre-flight only that and to answer a dry run; with nothing published before it is everything, and a real write needs no list.
+  const published = prevRoot || dryRun ? await diffPublished(store, prevRoot, root) : undefined;
+  const changed = prevRoot && published ? new Set(published.map((c) => `${c.view}\n${c.type}\n${c.name}`)) : undefined;
+  const views = (function* () {
+    for (const view of defaultViews(ir)) yield { view, rendered: renderView(ir, view, { mode: 'ads' }) };
+  })();
+  const violations = check(intents, views, ir, changed ? (view, type, name) => changed.has(`${view}\n${type}\n${name}`) : undefined);
   const rendered: Record<string, Record<string, unknown[]>> = {};
-  for (const c of published) if (c.after) ((rendered[c.view] ??= {})[c.type] ??= []).push(JSON.parse(c.after));
-  const changes = published.filter((c) => c.variant === 'ads').map((c) => ({ view: c.view, type: c.type, name: c.name, op: c.op }));
-  return { root, rootKey: key, warnings: warnings.map(asField), violations, rendered, changes, mode: 'full', reason, objectsTranslated: intents.length, d1Queries: 1, d1RowsRead: rows.size };
+  if (dryRun) for (const c of published ?? []) if (c.after) ((rendered[c.view] ??= {})[c.type] ??= []).push(JSON.parse(c.after));
+  const changes = (published ?? []).filter((c) => c.variant === 'ads').map((c) => ({ view: c.view, type: c.type, name: c.name, op: c.op }));
+  return { root, rootKey: key, warnings: warnings.map(asField), violations, rendered, changes, mode: 'full', reason, objectsTranslated: intents.length, d1Queries: 1, d1RowsRead: intents.length };
 }
