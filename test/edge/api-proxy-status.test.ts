@@ -1,6 +1,6 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { app } from '../../functions/index';
+import { edgeFetch } from './edge-fetch';
 import { RESOURCE_TYPES } from '../../xds';
 import { apply, call, callJson, countRows, envoyNode, poll, REVIEWS } from './helpers';
 
@@ -115,13 +115,6 @@ describe('POST /api/v1/proxies/status', () => {
   });
 });
 
-/** Calls the Worker's fetch handler with an env of our choosing, waiting for its background work (the status flush). */
-async function edgeFetch(req: Request, e: Partial<typeof env> = {}): Promise<Response> {
-  const ctx = createExecutionContext();
-  const res = await app.fetch(req, { ...env, ...e }, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
 const flushEveryPoll = (req: Request) => edgeFetch(req, { XDS_STATUS_FLUSH_MS: '0' });
 
 describe('REST pollers record the revision they were served from', () => {

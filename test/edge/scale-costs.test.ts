@@ -1,6 +1,6 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { app } from '../../functions/index';
+import { edgeFetch } from './edge-fetch';
 import { forgetConfigCache } from '../../functions/domain/config/config-cache';
 import { forgetTrackedNodes } from '../../functions/domain/status/poll-tracker';
 import { meshManifest } from '../../bench/scale-mesh';
@@ -14,14 +14,7 @@ import { ADMIN, BASE, envoy, envoyNode, poll } from './helpers';
 const SMALL = 60;
 const LARGE = 600;
 const BATCH = 200;
-type Env = typeof env;
 
-async function edgeFetch(req: Request, e: Partial<Env> = {}): Promise<Response> {
-  const ctx = createExecutionContext();
-  const res = await app.fetch(req, { ...env, ...e }, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
 
 const adminRequest = (method: string, path: string, body: unknown, contentType = 'application/json') =>
   new Request(BASE + path, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': contentType }, body: JSON.stringify(body) });

@@ -1,6 +1,6 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { app } from '../../functions/index';
+import { edgeFetch } from './edge-fetch';
 import { forgetTrackedNodes } from '../../functions/domain/status/poll-tracker';
 import { forgetConfigCache } from '../../functions/domain/config/config-cache';
 import { RESOURCE_TYPES, type ResourceType } from '../../xds';
@@ -19,12 +19,6 @@ const failingD1 = new Proxy(env.DB, {
   },
 });
 
-async function edgeFetch(req: Request, e: Partial<Env> = {}): Promise<Response> {
-  const ctx = createExecutionContext();
-  const res = await app.fetch(req, { ...env, ...e }, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
 const via = (e: Partial<Env> = {}) => (req: Request) => edgeFetch(req, e);
 
 async function admin(method: string, path: string, body?: string) {
