@@ -6,6 +6,7 @@ import { secretsForView, type ServedSecrets } from '../domain/secrets/view-secre
 import type { Env } from '../env';
 import { limitBody } from '../http/body';
 import { parseJsonBody } from '../http/json-body';
+import { textStream } from '../http/text-stream';
 import {
   blobStore,
   currentConfig,
@@ -112,7 +113,7 @@ app.post('/snapshots', requireScope('xds:read'), limitBody(), async (c) => {
       rememberBody(config, memoKey, json);
       entries.push(() => once(prefix + json));
     } else {
-      // A large view streams from R2 a chunk at a time.
+      // A large view streams from R2 a few chunks at a time.
       entries.push(async function* () {
         yield prefix;
         yield* viewJson(types, secrets);
@@ -121,19 +122,12 @@ app.post('/snapshots', requireScope('xds:read'), limitBody(), async (c) => {
   }
   // labelKeys: the only labels views depend on; a bridge groups its proxies by them (viewLabelKeys).
   const envelope: Omit<SnapshotsResponse, 'snapshots'> = { revision: config.revision, views, labelKeys: viewLabelKeys(config.selector) };
-  const encoder = new TextEncoder();
   const parts = (async function* () {
     yield `${JSON.stringify(envelope).slice(0, -1)},"snapshots":{`;
     for (const entry of entries) yield* entry();
     yield '}}';
   })();
-  const stream = new ReadableStream<Uint8Array>({
-    pull: async (controller) => {
-      const next = await parts.next();
-      if (next.done) controller.close();
-      else controller.enqueue(encoder.encode(next.value));
-    },
-  });
+  const stream = textStream(parts);
   return c.body(stream, 200, { ...headers, 'content-type': 'application/json' });
 });
 

@@ -4,6 +4,7 @@ import { authenticate, bearerToken, hasScope } from '../domain/auth/tokens';
 import type { Env } from '../env';
 import { settings } from '../settings';
 import { limitBody } from '../http/body';
+import { textStream } from '../http/text-stream';
 import { forbidden, notFound, ProblemError, unauthorized } from '../http/problem';
 import { parseDiscoveryRequest, type RestDiscoveryRequest } from './discovery-request';
 import { CDS_SUBSCRIPTION, clustersNotYetAccepted, mayNeedClusters, rememberClusterSet } from './make-before-break';
@@ -184,19 +185,14 @@ discovery.all('/v3/*', limitBody(), async (c) => {
     rememberBody(config, answerKey, body);
     return c.body(body, 200, jsonHeaders);
   }
-  // Large answers stream from R2 a chunk at a time, never whole in memory.
-  const encoder = new TextEncoder();
+  // Large answers stream from R2 a few chunks at a time, never whole in memory.
   const texts = a.texts(onChunkNames);
-  const stream = new ReadableStream<Uint8Array>({
-    start: (controller) => controller.enqueue(encoder.encode(prefix)),
-    pull: async (controller) => {
-      const next = await texts.next();
-      if (!next.done) return controller.enqueue(encoder.encode(next.value));
-      controller.enqueue(encoder.encode(suffix));
-      if (cds) rememberClusterSet(a.version, cds);
-      controller.close();
-    },
-  });
+  const body = (async function* () {
+    yield prefix;
+    yield* texts;
+    yield suffix;
+  })();
+  const stream = textStream(body, () => cds && rememberClusterSet(a.version, cds));
   return c.body(stream, 200, jsonHeaders);
 });
 
