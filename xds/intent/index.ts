@@ -8,6 +8,7 @@ export * from './gateway';
 export * from './kinds';
 export * from './manifest';
 export * from './service-entry';
+export * from './short-names';
 export * from './sidecar';
 export type * from './types';
 export * from './validate';

@@ -1,4 +1,5 @@
 import type { IntentObject } from '../intent/types';
+import { withQualifiedHosts } from '../intent/short-names';
 import { hostMatches } from '../translate/hosts';
 import { fullCompileFeatures, refsOf, type ObjectRef, type RefRole } from './refs';
 
@@ -122,7 +123,7 @@ export async function closureOf(changes: ObjectChange[], source: ConfigSource): 
     }
   }
   // Wildcard VirtualServices that claim a reached host.
-  const claims = (vs: IntentObject) => ((vs.spec as Json).hosts as string[]).some((p) => [...hosts].some((h) => hostMatches(p, h)));
+  const claims = (vs: IntentObject) => ((withQualifiedHosts(vs).spec as Json).hosts as string[]).some((p) => [...hosts].some((h) => hostMatches(p, h)));
   keep((await source.wildcardVirtualServices()).filter(claims));
   const claiming = overlay([...stored.values()], (o) => o.kind === 'VirtualService' && refsOf(o).some((r) => r.role === 'vshost' && isWildcard(r.ref)) && claims(o));
 

@@ -1,4 +1,5 @@
 import { PREVIEW_ANNOTATION } from '../intent/preview';
+import { withQualifiedHosts } from '../intent/short-names';
 import type { IntentObject } from '../intent/types';
 import { credentialReferences } from '../secrets/references';
 import { isHttpProtocol } from '../translate/hosts';
@@ -56,7 +57,9 @@ function destinationHosts(spec: Json): string[] {
   return [...hosts];
 }
 
-export function refsOf(o: IntentObject): ObjectRef[] {
+export function refsOf(written: IntentObject): ObjectRef[] {
+  // Short host names indexed as what they mean, so a change finds what a short name reaches.
+  const o = withQualifiedHosts(written);
   const spec = (o.spec ?? {}) as Json;
   const refs: ObjectRef[] = [];
   const add = (role: RefRole, ref: string) => refs.push({ role, ref });

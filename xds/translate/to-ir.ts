@@ -1,6 +1,7 @@
 import { sourceRef } from '../envoy/names';
 import type { AnyIntent, DestinationRuleIntent, GatewayIntent, ServiceEntryIntent, VirtualServiceIntent } from '../intent/kinds';
 import type { IntentObject } from '../intent/types';
+import { withQualifiedHosts } from '../intent/short-names';
 import type { MeshIR } from '../ir/types';
 import { Diagnostics, type Diagnostic } from './diagnostics';
 import { translateEnvoyFilters } from './envoy-filters';
@@ -35,7 +36,9 @@ const byName = (a: IntentObject, b: IntentObject) => {
  * namespace set apart gets its own (`namespaceScopes`); errors are those of the whole set, and what
  * breaks only in one namespace's view (a route to a service hidden from it) is a warning.
  */
-export function translateIntents(objects: IntentObject[]): TranslateResult {
+export function translateIntents(written: IntentObject[]): TranslateResult {
+  // Istio's short host names, resolved against each object's namespace: everything below reads FQDNs.
+  const objects = written.map(withQualifiedHosts);
   const full = translateVisible(objects);
   const namespaces = scopedNamespaces(objects);
   if (!namespaces.length || full.errors.length) return full;
