@@ -6,12 +6,18 @@ import { describeManifestPath, readManifests } from '../manifest';
 import { dryRunDiff, type ApplyAnswer } from '../dry-run-diff';
 import { waitForRevision } from '../wait';
 
+/** An object as the edge read it under -n: its own namespace, else -n's (for diffing against what is stored). */
+function inNamespace(o: unknown, namespace: string): unknown {
+  const obj = o as { metadata?: { namespace?: string } };
+  return obj?.metadata?.namespace ? o : { ...(o as object), metadata: { ...obj?.metadata, namespace } };
+}
+
 const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
 
 export const apply: Command = {
   name: 'apply',
   summary: 'Apply manifests (YAML or JSON, several documents each) as one revision: all or nothing.',
-  usage: '-f <file|dir|-> [-f ...] [--dry-run] [--prune -l <selector>] [--wait [<dur>]]',
+  usage: '-f <file|dir|-> [-f ...] [-n <ns>] [--dry-run] [--prune -l <selector>] [--wait [<dur>]]',
   description: `
 Directories are read recursively (*.yaml, *.yml, *.json, in sorted order; hidden entries skipped,
 symbolic links to files followed, links to directories refused); "-" reads stdin. Every
@@ -19,6 +25,8 @@ object of every file is sent in one request and committed as one revision.
 --dry-run stores nothing and shows what would change: each object's diff (RFC 6902 paths) and the
 Envoy resources the change adds, changes or removes per view, plus the rules of Envoy's protos the
 result would break. --prune deletes the objects matching -l that the manifests no longer hold.
+-n, as with kubectl, is the namespace of objects that name none (an object naming another one is
+refused) and the only namespace --prune deletes from; without it they go to "default".
 --wait waits for the new revision to converge, as "xdsflare status --wait" does.
 Exit codes: 0 applied (and converged), 3 refused (the field paths are printed with the file and
 document they come from; also a dry run whose result a real apply would refuse), 4 rejected by a
@@ -28,6 +36,7 @@ proxy, 5 still pending when the wait ended.`,
     'dry-run': { type: 'boolean', description: 'show the diff; store nothing' },
     prune: { type: 'boolean', description: 'delete objects matching --selector that the manifests no longer contain' },
     selector: { type: 'string', short: 'l', value: '<k=v,...>', description: 'label selector for --prune' },
+    namespace: { type: 'string', short: 'n', value: '<ns>', description: 'namespace of objects that name none (and of --prune)' },
     wait: { type: 'string', value: '<dur>', bareValue: '5m', description: 'wait for the revision to converge' },
   },
   positionals: { min: 0, max: 0 },
@@ -35,6 +44,7 @@ proxy, 5 still pending when the wait ended.`,
     const dryRun = values['dry-run'] === true;
     const prune = values.prune === true;
     const selector = stringOption(values, 'selector');
+    const namespace = stringOption(values, 'namespace');
     const wait = durationOption(values, 'wait');
     if (prune && !selector) throw new UsageError('--prune needs -l <selector>, so it only deletes what these manifests own');
     if (dryRun && wait !== undefined) throw new UsageError('--wait has nothing to wait for with --dry-run');
@@ -42,12 +52,12 @@ proxy, 5 still pending when the wait ended.`,
     if (!docs.length) throw new UsageError('the manifests hold no objects');
     const objects = docs.map((d) => d.object);
     const describe = describeManifestPath(docs);
-    const { body, answer } = await ctx.client.json<ApplyAnswer>('POST', '/api/v1/apply', { query: { dryRun, prune, labelSelector: selector }, body: JSON.stringify(objects), describePath: describe });
+    const { body, answer } = await ctx.client.json<ApplyAnswer>('POST', '/api/v1/apply', { query: { dryRun, prune, labelSelector: selector, namespace }, body: JSON.stringify(objects), describePath: describe });
     for (const w of body.warnings ?? []) ctx.err(`warning: ${w.object ? `${w.object}: ` : ''}${describe(w.path)}: ${w.message}`);
 
     if (dryRun) {
       if (ctx.json) ctx.out(answer.text.trim());
-      else await printDryRun(ctx, body, objects);
+      else await printDryRun(ctx, body, namespace ? objects.map((o) => inNamespace(o, namespace)) : objects);
       const refused = body.errors ?? [];
       if (refused.length) {
         ctx.err(`a real apply would be refused (422): the result breaks ${refused.length} rule${refused.length === 1 ? '' : 's'} of Envoy's protos`);

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { parseManifest, validateIntent, type FieldError, type IntentObject } from '../../xds';
+import { Dns1123LabelSchema, parseManifest, validateIntent, type FieldError, type IntentObject } from '../../xds';
 import { requireScope, type AuthVariables } from '../http/require-scope';
 import { objects } from '../domain/db/schema';
 import { openDatabase } from '../domain/db/store';
@@ -20,6 +20,9 @@ app.post('/apply', requireScope('config:write'), limitBody(MAX_MANIFEST_BYTES), 
   const selector = c.req.query('labelSelector');
   const selected = parseLabelSelector(selector);
   if (prune && !selector?.trim()) throw badRequest('prune needs a labelSelector, so it can only delete what this manifest owns', [{ path: 'labelSelector', message: 'required with prune=true' }]);
+  // As `kubectl apply -n`: fills a missing metadata.namespace, refuses a different one, and limits prune to it.
+  const namespace = c.req.query('namespace');
+  if (namespace !== undefined && !Dns1123LabelSchema.safeParse(namespace).success) throw badRequest('namespace is not a namespace name; nothing was stored', [{ path: 'namespace', message: `"${namespace}" must be a DNS-1123 label (lower-case letters, digits and "-", at most 63)` }]);
 
   const { text, mediaType } = await readTextBody(c);
   const parsed = parseManifest(text, mediaType);
@@ -31,7 +34,7 @@ app.post('/apply', requireScope('config:write'), limitBody(MAX_MANIFEST_BYTES), 
   const intents: IntentObject[] = [];
   const seen = new Map<string, number>();
   parsed.documents.forEach((doc, i) => {
-    const result = validateIntent(doc, { path: `[${i}]` });
+    const result = validateIntent(doc, { path: `[${i}]`, ...(namespace !== undefined ? { namespace } : {}) });
     if (!result.ok) return void errors.push(...result.errors);
     warnings.push(...result.warnings);
     const key = keyOf({ kind: result.object.kind, namespace: result.object.metadata.namespace, name: result.object.metadata.name });
@@ -46,7 +49,7 @@ app.post('/apply', requireScope('config:write'), limitBody(MAX_MANIFEST_BYTES), 
     const rows = await openDatabase(c.env.DB).select({ kind: objects.kind, namespace: objects.namespace, name: objects.name, labels: objects.labels }).from(objects);
     for (const row of rows) {
       // Secrets are not applied from manifests, so a manifest never prunes them.
-      if (row.kind !== 'Secret' && selected(row.labels) && !seen.has(keyOf(row as ObjectKey))) changes.push({ op: 'delete', key: row as ObjectKey });
+      if (row.kind !== 'Secret' && (namespace === undefined || row.namespace === namespace) && selected(row.labels) && !seen.has(keyOf(row as ObjectKey))) changes.push({ op: 'delete', key: row as ObjectKey });
     }
   }
   const outcome = await commitChanges(c.env, changes, { dryRun, author: c.get('principal').name, source: requestSource(c) });

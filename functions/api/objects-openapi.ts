@@ -128,7 +128,12 @@ export const objectRouteDocs: RouteDoc[] = [
       'A multi-document YAML, a JSON list of objects or a Kubernetes List: every object is validated, then all are committed as one revision or none is. `?dryRun=true` commits nothing and returns what would change, the rendered Envoy resources of every default view and every problem. `?prune=true` with a `labelSelector` also deletes the objects of that selector the manifest no longer holds (never Secrets).',
     tags,
     scope: 'config:write',
-    query: z.object({ dryRun, prune: BooleanQuery.optional().meta({ description: '`true`: delete what the selector matches and the manifest lacks (needs labelSelector)' }), labelSelector }),
+    query: z.object({
+      dryRun,
+      prune: BooleanQuery.optional().meta({ description: '`true`: delete what the selector matches and the manifest lacks (needs labelSelector)' }),
+      labelSelector,
+      namespace: z.string().optional().meta({ description: 'As `kubectl apply -n`: the namespace of objects without `metadata.namespace` (an object naming another one is refused), and the only namespace `prune` deletes from' }),
+    }),
     headers: CiHeadersSchema,
     body: { schema: ManifestSchema, contentTypes: JSON_OR_YAML },
     responses: {

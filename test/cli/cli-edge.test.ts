@@ -103,6 +103,42 @@ describe('xdsflare apply, get and dry runs', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ dryRun: true, committed: false, changes: [{ kind: 'VirtualService', op: 'updated' }] });
   });
 
+  it('applies -n as kubectl does: objects that name no namespace land in it, short hosts resolve there, another namespace is refused', async () => {
+    // As Istio's task pages run bookinfo's rules: `kubectl apply -n bookinfo -f ...`, no namespace in the files, short hosts.
+    const manifest = (weight: number) => `${services.replaceAll('namespace: clitest, ', '').replaceAll('clitest', 'nsflag')}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - {destination: {host: reviews, subset: v1}, weight: ${weight}}
+    - {destination: {host: reviews, subset: v2}, weight: ${100 - weight}}
+`;
+    writeFileSync(join(dir, 'ns-flag.yaml'), manifest(70));
+    const r = await cli(['apply', '-n', 'nsflag', '-f', join(dir, 'ns-flag.yaml')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('VirtualService nsflag/reviews created');
+    // What a proxy would get (a config dump, not a poll: a polling proxy would join the later status tests).
+    const dump = await api('/api/v1/config_dump?labels=app=any');
+    expect(dump.configs.clusters.resources.map((c: any) => c.name)).toContain('outbound|9080|v2|reviews.nsflag.svc.cluster.local');
+    expect((await api('/api/v1/namespaces/nsflag/virtualservices/reviews')).spec.hosts).toEqual(['reviews']);
+
+    writeFileSync(join(dir, 'ns-flag.yaml'), manifest(60));
+    const dry = await cli(['apply', '-n', 'nsflag', '--dry-run', '-f', join(dir, 'ns-flag.yaml')]);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('~ VirtualService nsflag/reviews (updated)');
+    expect(dry.stdout).toContain('/spec/http/0/route/0/weight: 70 → 60');
+    expect(dry.stdout).toContain('2 unchanged');
+
+    const other = await cli(['apply', '-n', 'elsewhere', '-f', join(dir, 'mesh', 'services.yaml')]);
+    expect(other.code).toBe(3);
+    expect(other.stderr).toContain('[0].metadata.namespace');
+    expect(other.stderr).toContain('namespace "clitest" does not match the namespace "elsewhere"');
+  });
+
   it('reads a manifest from stdin', async () => {
     const r = await cli(['apply', '--dry-run', '-o', 'json', '-f', '-'], { input: routing(90, 10) });
     expect(r.code).toBe(0);

@@ -68,6 +68,26 @@ describe('POST /api/v1/apply', () => {
     expect(badSelector.body.errors[0].path).toBe('labelSelector');
   });
 
+  it('?namespace= as kubectl apply -n: fills missing namespaces, refuses another, prunes only there', async () => {
+    const noNamespace = REVIEWS([80, 20], 'nsq').replaceAll('namespace: nsq, ', '');
+    const res = await apply(noNamespace, '?namespace=nsq');
+    expect(res.status).toBe(201);
+    expect(res.body.changes.map((c: any) => `${c.kind}/${c.namespace}`)).toEqual(['ServiceEntry/nsq', 'DestinationRule/nsq', 'VirtualService/nsq']);
+    // The same selector in another namespace is out of this prune's reach.
+    await apply(REVIEWS([80, 20], 'nsq-other'));
+    const pruned = await apply(noNamespace.split('---')[0]!, '?namespace=nsq&prune=true&labelSelector=app%3Dreviews');
+    expect(pruned.status).toBe(201);
+    expect(pruned.body.changes.filter((c: any) => c.op === 'deleted').map((c: any) => `${c.kind}/${c.namespace}`).sort()).toEqual(['DestinationRule/nsq', 'VirtualService/nsq']);
+    expect((await callJson('GET', '/api/v1/namespaces/nsq-other/virtualservices/reviews')).status).toBe(200);
+
+    const conflict = await apply(REVIEWS([80, 20], 'nsq-other'), '?namespace=nsq');
+    expect(conflict.status).toBe(400);
+    expect(conflict.body.errors[0]).toEqual({ path: '[0].metadata.namespace', message: 'namespace "nsq-other" does not match the namespace "nsq" it is written to' });
+    const bad = await apply(noNamespace, '?namespace=Not_A_Namespace');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([{ path: 'namespace', message: expect.stringContaining('DNS-1123 label') }]);
+  });
+
   it('a weight sum other than 100 is accepted with a Warning header and warnings in the body', async () => {
     const res = await apply(REVIEWS([30, 30], 'sum'));
     expect(res.status).toBe(201);
