@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import type { IntentObject } from '../intent';
 import { renderView } from '../render/render';
 import { translateIntents } from '../translate/to-ir';
-import { answerTexts, publishedAnswer, READ_AHEAD_CHUNKS } from './answer';
+import { answerTexts, publishedAnswer, READ_AHEAD_BYTES, READ_AHEAD_CHUNKS, type PublishedAnswer } from './answer';
 import { publishFull } from './compile-full';
 import { MemoryBlobStore } from './memory-store';
 import { getView } from './published-view';
@@ -70,4 +70,27 @@ it('fails the answer on a chunk read that fails, and leaves no read unhandled wh
   const stopped = new SlowStore(memory, new Set([type.items.chunks[1]!.key, type.items.chunks[3]!.key]));
   for await (const _ of answerTexts(stopped, await publishedAnswer(stopped, type, undefined))) break;
   await new Promise((r) => setTimeout(r, 20));
+});
+
+it('reads fewer chunks ahead when they are large, so the bytes held stay bounded', async () => {
+  const memory = new MemoryBlobStore();
+  const chunkBytes = Math.ceil(READ_AHEAD_BYTES * 0.6);
+  const refs = Array.from({ length: 10 }, (_, i) => ({ key: `c/${i}`, first: `r${i}`, last: `r${i}`, n: 1, metaBytes: 0, bodyBytes: chunkBytes, sum: '0' }));
+  for (const r of refs) await memory.put(r.key, `{"n":["${r.first}"]}\n"${r.first}"`);
+  const answer: PublishedAnswer = {
+    version: 'v',
+    templated: false,
+    pieces: async function* () {
+      for (const [i, chunk] of refs.entries()) {
+        if (i) yield { text: ',' };
+        yield { chunk };
+      }
+    },
+  };
+  const store = new SlowStore(memory);
+  let text = '';
+  for await (const t of answerTexts(store, answer)) text += t;
+  expect(text).toBe(refs.map((r) => `"${r.first}"`).join(','));
+  // Two chunks of 0.6 × READ_AHEAD_BYTES: the second is read while the bound is not reached, not a third.
+  expect(store.maxInFlight).toBe(2);
 });

@@ -71,12 +71,14 @@ export async function decodePublishedView(store: BlobStore, view: PublishedView,
 
 /**
  * Chunks read ahead of the one being sent, so R2's round trips overlap instead of adding up (a
- * 10,000-service CDS is ~60 chunks). Six: a Worker request keeps at most six connections open at once
- * (R2 reads count), more would only queue. Memory holds at most this many chunks more.
+ * 10,000-service CDS is ~130 chunks). Six: a Worker request keeps at most six connections open at once
+ * (R2 reads count), more would only queue. READ_AHEAD_BYTES bounds the memory they hold (larger meshes
+ * have larger chunks); one chunk is always read.
  */
 export const READ_AHEAD_CHUNKS = 6;
+export const READ_AHEAD_BYTES = 1 << 20;
 
-type Queued = { text: string } | { key: string; content: Promise<string | undefined> };
+type Queued = { text: string } | { key: string; bytes: number; content: Promise<string | undefined> };
 
 /**
  * An answer's resources as texts to send, in order (comma-separated already), with the poller's values
@@ -89,9 +91,10 @@ export async function* answerTexts(store: BlobStore, answer: PublishedAnswer, re
   const pieces = answer.pieces();
   const queue: Queued[] = [];
   let reading = 0;
+  let readingBytes = 0;
   let exhausted = false;
   const readAhead = async () => {
-    while (!exhausted && reading < READ_AHEAD_CHUNKS) {
+    while (!exhausted && reading < READ_AHEAD_CHUNKS && (reading === 0 || readingBytes < READ_AHEAD_BYTES)) {
       const next = await pieces.next();
       if (next.done) exhausted = true;
       else if ('text' in next.value) queue.push(next.value);
@@ -99,8 +102,9 @@ export async function* answerTexts(store: BlobStore, answer: PublishedAnswer, re
         const content = store.get(next.value.chunk.key);
         // Awaited below in order; a consumer that stops early must not leave a rejection unhandled.
         content.catch(() => {});
-        queue.push({ key: next.value.chunk.key, content });
+        queue.push({ key: next.value.chunk.key, bytes: next.value.chunk.bodyBytes, content });
         reading++;
+        readingBytes += next.value.chunk.bodyBytes;
       }
     }
   };
@@ -117,6 +121,7 @@ export async function* answerTexts(store: BlobStore, answer: PublishedAnswer, re
         continue;
       }
       reading--;
+      readingBytes -= piece.bytes;
       const content = await piece.content;
       if (content === undefined) throw new Error(`published chunk ${piece.key} is missing`);
       const newline = content.indexOf('\n');
