@@ -17,7 +17,8 @@ export const DestinationRuleSpecSchema = istioObject(
   {
     host: z
       .string()
-      .refine((s) => isHostname(s, { wildcard: true }), 'must be a DNS name, optionally with a leading "*." wildcard'),
+      // `*` and `*.suffix`: a mesh-wide or namespace-wide rule, as in Istio.
+      .refine((s) => s === '*' || isHostname(s, { wildcard: true }), 'must be a DNS name, optionally with a leading "*." wildcard, or "*"'),
     trafficPolicy: TrafficPolicySchema.optional(),
     subsets: z.array(SubsetSchema).optional(),
     exportTo: ExportToSchema.optional(),

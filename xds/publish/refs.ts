@@ -15,7 +15,7 @@ import { isHttpProtocol } from '../translate/hosts';
  * - `credential`: the Secret a credentialName resolves to (`namespace/name`), `credname` the bare name
  *   (two namespaces' Secrets of one name would collide in a view); `secret` of a Secret: itself;
  * - `feature`: something only a full compile renders (EnvoyFilter, exportTo, sourceLabels, locality
- *   load balancing, preview routes).
+ *   load balancing, preview routes, a wildcard DestinationRule host).
  */
 export type RefRole = 'host' | 'httpport' | 'port' | 'policy' | 'vshost' | 'dest' | 'binds' | 'gateway' | 'credential' | 'credname' | 'secret' | 'feature';
 
@@ -38,6 +38,8 @@ export function fullCompileFeatures(o: IntentObject): string[] {
   if (restrictsExport(spec)) features.push('exportTo');
   if (o.kind === 'VirtualService' && JSON.stringify(spec).includes('"sourceLabels"')) features.push('sourceLabels');
   if (o.kind === 'DestinationRule' && JSON.stringify(spec).includes('"localityLbSetting"')) features.push('localityLbSetting');
+  // A wildcard rule's policy reaches every host it matches: which ones a change reaches needs the whole config.
+  if (o.kind === 'DestinationRule' && typeof spec.host === 'string' && spec.host.startsWith('*')) features.push('wildcard DestinationRule host');
   if (o.metadata.annotations?.[PREVIEW_ANNOTATION] !== undefined) features.push('preview');
   return features;
 }
