@@ -170,3 +170,13 @@ export function intentSchema<K extends string, S extends z.ZodType>(kind: K, spe
     status: z.unknown().optional(),
   });
 }
+
+/** `mesh`, `name` or `namespace/name`: a VirtualService's (or one match's) gateways. */
+function isGatewayRef(s: string): boolean {
+  if (s === 'mesh') return true;
+  const parts = s.split('/');
+  if (parts.length === 1) return isDns1123Subdomain(s);
+  return parts.length === 2 && isDns1123Label(parts[0]!) && isDns1123Subdomain(parts[1]!);
+}
+
+export const GatewayRefsSchema = z.array(z.string().refine(isGatewayRef, 'must be "mesh", a gateway name or "namespace/name"'));

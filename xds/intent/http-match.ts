@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { istioObject, LabelsSchema, PortNumberSchema } from './common';
+import { GatewayRefsSchema, istioObject, LabelsSchema, PortNumberSchema } from './common';
 import { PresenceMatchSchema, StringMatchSchema } from './string-match';
 
 // RFC 9110 token characters; a leading ":" allows Envoy's pseudo-headers (":authority").
@@ -21,7 +21,9 @@ export const HTTPMatchRequestSchema = istioObject(
     // Rendered only into the views of proxies whose labels match (see snapshot/source-routes.ts).
     sourceLabels: LabelsSchema.optional(),
     ignoreUriCase: z.boolean().optional(),
+    // The match applies only at these of its VirtualService's gateways ("mesh": sidecars), as in Istio.
+    gateways: GatewayRefsSchema.optional(),
   },
-  ['scheme', 'authority', 'gateways', 'sourceNamespace', 'statPrefix'],
+  ['scheme', 'authority', 'sourceNamespace', 'statPrefix'],
 );
 export type HTTPMatchRequest = z.infer<typeof HTTPMatchRequestSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isHostname, istioObject, PortNumberSchema } from './common';
+import { GatewayRefsSchema, isHostname, istioObject, PortNumberSchema } from './common';
 import { DestinationSchema } from './http-actions';
 
 /** Istio's RouteDestination: a weighted destination of a tcp or tls route (no header operations). */
@@ -9,10 +9,10 @@ export const RouteDestinationSchema = istioObject({
 });
 export type RouteDestination = z.infer<typeof RouteDestinationSchema>;
 
-/** Istio's L4MatchAttributes: only `port` so far. */
+/** Istio's L4MatchAttributes: `port` and `gateways` so far. */
 export const L4MatchAttributesSchema = istioObject(
-  { port: PortNumberSchema.optional() },
-  ['destinationSubnets', 'sourceLabels', 'gateways', 'sourceNamespace', 'sourceSubnet'],
+  { port: PortNumberSchema.optional(), gateways: GatewayRefsSchema.optional() },
+  ['destinationSubnets', 'sourceLabels', 'sourceNamespace', 'sourceSubnet'],
 );
 export type L4MatchAttributes = z.infer<typeof L4MatchAttributesSchema>;
 
@@ -23,8 +23,9 @@ export const TLSMatchAttributesSchema = istioObject(
       .array(z.string().refine((s) => s === '*' || isHostname(s, { wildcard: true }), 'must be a DNS name, "*.suffix" or "*"'))
       .min(1, 'at least one SNI host is required'),
     port: PortNumberSchema.optional(),
+    gateways: GatewayRefsSchema.optional(),
   },
-  ['destinationSubnets', 'sourceLabels', 'gateways', 'sourceNamespace'],
+  ['destinationSubnets', 'sourceLabels', 'sourceNamespace'],
 );
 export type TLSMatchAttributes = z.infer<typeof TLSMatchAttributesSchema>;
 

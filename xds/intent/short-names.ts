@@ -8,7 +8,8 @@ import type { IntentObject } from './types';
  * VirtualService's hosts and destinations or a DestinationRule's host, means the Kubernetes Service of
  * that name in the object's namespace. `*`, IP addresses and names with a dot are kept as written, so
  * `reviews.default` stays `reviews.default` (as in Istio: it is not expanded). ServiceEntry hosts are
- * never resolved; Sidecar egress hosts must be fully qualified (refused when written).
+ * never resolved; Sidecar egress hosts must be fully qualified (refused when written). Gateway names
+ * (a VirtualService's and its matches') become `namespace/name` the same way.
  */
 
 /** The cluster's DNS domain (Istio's `--domain`, Kubernetes' `cluster.local`). */
@@ -23,7 +24,7 @@ export function qualifyHost(host: string, namespace: string): string {
 type Destination = { host?: string } | undefined;
 type Json = Record<string, any>;
 
-/** The object with every short host name resolved (the same object when it has none): what translation and the reference index read. */
+/** The object with every short host and gateway name resolved (the same object when it has none): what translation and the reference index read. */
 export function withQualifiedHosts<T extends IntentObject>(o: T): T {
   const ns = o.metadata.namespace;
   if (o.kind === 'DestinationRule') {
@@ -40,8 +41,16 @@ export function withQualifiedHosts<T extends IntentObject>(o: T): T {
     return out;
   };
   const dest = <D extends Destination>(d: D): D => (d && typeof d.host === 'string' ? { ...d, host: q(d.host) } : d);
-  const routes = (rules: Json[] | undefined): Json[] | undefined => rules?.map((rule): Json => ({ ...rule, ...(rule.route ? { route: rule.route.map((r: Json) => ({ ...r, destination: dest(r.destination) })) } : {}) }));
-  const next: Json = { ...spec, hosts: (spec.hosts as string[]).map(q) };
+  // Gateway names too (Istio's resolveGatewayName): `name` is `namespace/name` in the object's namespace.
+  const gw = (g: string) => {
+    const out = g === 'mesh' || g.includes('/') ? g : `${ns}/${g}`;
+    if (out !== g) changed = true;
+    return out;
+  };
+  const matches = (ms: Json[] | undefined) => ms?.map((m) => (Array.isArray(m?.gateways) ? { ...m, gateways: m.gateways.map(gw) } : m));
+  const routes = (rules: Json[] | undefined): Json[] | undefined =>
+    rules?.map((rule): Json => ({ ...rule, ...(rule.route ? { route: rule.route.map((r: Json) => ({ ...r, destination: dest(r.destination) })) } : {}), ...(rule.match ? { match: matches(rule.match) } : {}) }));
+  const next: Json = { ...spec, hosts: (spec.hosts as string[]).map(q), ...(spec.gateways ? { gateways: (spec.gateways as string[]).map(gw) } : {}) };
   if (spec.http)
     next.http = routes(spec.http)!.map((rule) => ({
       ...rule,

@@ -155,9 +155,9 @@ describe('VirtualService', () => {
   it('names Istio fields that are not supported yet', () => {
     expect(check((vs) => {
       vs.spec.http[1]!.delegate = { name: 'reviews-v2' };
-      vs.spec.http[0]!.match[0].gateways = ['mesh'];
+      vs.spec.http[0]!.match[0].sourceNamespace = 'shop';
     })).toEqual([
-      { path: 'spec.http[0].match[0].gateways', message: '"gateways" is an Istio field this control plane does not support yet' },
+      { path: 'spec.http[0].match[0].sourceNamespace', message: '"sourceNamespace" is an Istio field this control plane does not support yet' },
       { path: 'spec.http[1].delegate', message: '"delegate" is an Istio field this control plane does not support yet' },
     ]);
   });

@@ -2,9 +2,8 @@ import { z } from 'zod';
 import {
   DurationSchema,
   ExportToSchema,
+  GatewayRefsSchema,
   intentSchema,
-  isDns1123Label,
-  isDns1123Subdomain,
   isHostname,
   istioObject,
 } from './common';
@@ -116,14 +115,6 @@ export const HTTPRouteSchema = istioObject(
 });
 export type HTTPRoute = z.infer<typeof HTTPRouteSchema>;
 
-/** `mesh`, `name` or `namespace/name`. */
-function isGatewayRef(s: string): boolean {
-  if (s === 'mesh') return true;
-  const parts = s.split('/');
-  if (parts.length === 1) return isDns1123Subdomain(s);
-  return parts.length === 2 && isDns1123Label(parts[0]!) && isDns1123Subdomain(parts[1]!);
-}
-
 export const VirtualServiceSpecSchema = istioObject(
   {
     hosts: z
@@ -132,7 +123,7 @@ export const VirtualServiceSpecSchema = istioObject(
       )
       .min(1, 'at least one host is required'),
     // Missing means ["mesh"] (Istio's default); left missing here, not invented.
-    gateways: z.array(z.string().refine(isGatewayRef, 'must be "mesh", a gateway name or "namespace/name"')).optional(),
+    gateways: GatewayRefsSchema.optional(),
     http: z.array(HTTPRouteSchema).min(1, 'must not be empty; leave it out when there are no http routes').optional(),
     tcp: z.array(TCPRouteSchema).min(1, 'must not be empty; leave it out when there are no tcp routes').optional(),
     tls: z.array(TLSRouteSchema).min(1, 'must not be empty; leave it out when there are no tls routes').optional(),

@@ -5,6 +5,7 @@ import { TLS_VERSIONS, type ServerTlsSettings } from '../intent/server-tls';
 import type { DownstreamTlsIR, GatewayFilterChainIR, TcpRouteIR } from '../ir/types';
 import { serverAdmits, serverAdmitsHost, serverVirtualHosts } from './gateway-hosts';
 import type { RouteContext } from './route-context';
+import { gatewayKey } from './match-gateways';
 import { appliesOnPort, translateTcpRoute, translateTlsRoutes } from './l4-routes';
 
 /** SNI names a chain matches: the server's hosts without namespaces; `*` among them matches any (empty). */
@@ -34,13 +35,13 @@ function serverTcpRoute(gw: GatewayIntent, server: Server, path: string, bound: 
   let route: TcpRouteIR | undefined;
   for (const vs of bound.filter((v) => v.spec.tcp && v.spec.hosts.some((h) => serverAdmitsHost(gw, server, v, h)))) {
     const source = sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name);
-    const found = translateTcpRoute(vs, source, port, undefined, ctx);
+    const found = translateTcpRoute(vs, source, port, undefined, ctx, gatewayKey(gw));
     if (!found) continue;
     if (route) ctx.diag.warn(source, found.path, `port ${port} of Gateway ${gw.metadata.namespace}/${gw.metadata.name} is already routed by ${route.source} ${route.path}; ignored there`);
     else route = found;
   }
   // A rule that applies but has a broken destination is an error already; only say when there is none.
-  const anyRule = bound.some((v) => v.spec.tcp?.some((rule) => appliesOnPort(rule.match, port)) && v.spec.hosts.some((h) => serverAdmitsHost(gw, server, v, h)));
+  const anyRule = bound.some((v) => v.spec.tcp?.some((rule) => appliesOnPort(rule.match, port, gatewayKey(gw))) && v.spec.hosts.some((h) => serverAdmitsHost(gw, server, v, h)));
   if (!anyRule) ctx.diag.warn(sourceRef(gw.kind, gw.metadata.namespace, gw.metadata.name), path, `no VirtualService bound to this gateway has a tcp route for port ${port}: the port gets no listener`);
   return route;
 }
@@ -51,7 +52,7 @@ function passthroughChains(gw: GatewayIntent, server: Server, path: string, boun
   const chains: GatewayFilterChainIR[] = [];
   for (const vs of bound) {
     const source = sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name);
-    for (const { sniHosts, route } of translateTlsRoutes(vs, source, port, ctx)) {
+    for (const { sniHosts, route } of translateTlsRoutes(vs, source, port, ctx, undefined, gatewayKey(gw))) {
       const admitted = sniHosts.filter((sni) => server.hosts.some((h) => serverAdmits(h, gw.metadata.namespace, vs.metadata.namespace, sni)));
       const names = sniNames(admitted);
       const keys = names.length ? names : admitted.length ? [CATCH_ALL] : [];

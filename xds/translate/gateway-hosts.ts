@@ -4,6 +4,7 @@ import type { Server } from '../intent/gateway';
 import type { VirtualHostIR } from '../ir/types';
 import { hostMatches } from './hosts';
 import { translateHttpRoutes } from './http-routes';
+import { gatewayKey } from './match-gateways';
 import type { RouteContext } from './route-context';
 
 /** A server host (`host`, `ns/host`, `*\/host`, `./host`) admits a VirtualService host from namespace `vsNamespace`. */
@@ -24,7 +25,7 @@ export const serverAdmitsHost = (gw: GatewayIntent, server: Server, vs: VirtualS
  * host, the first VirtualService to claim a name (in `claimed`, shared by one route config) wins.
  */
 export function serverVirtualHosts(gw: GatewayIntent, server: Server, bound: VirtualServiceIntent[], claimed: Map<string, string>, ctx: RouteContext): VirtualHostIR[] {
-  const key = `${gw.metadata.namespace}/${gw.metadata.name}`;
+  const key = gatewayKey(gw);
   const port = server.port.number;
   const out: VirtualHostIR[] = [];
   for (const vs of bound) {
@@ -38,7 +39,7 @@ export function serverVirtualHosts(gw: GatewayIntent, server: Server, bound: Vir
         return;
       }
       claimed.set(name, source);
-      out.push({ name, domains: virtualHostDomains(host, port), routes: translateHttpRoutes(vs, source, undefined, ctx) });
+      out.push({ name, domains: virtualHostDomains(host, port), routes: translateHttpRoutes(vs, source, undefined, ctx, key) });
     });
   }
   return out;

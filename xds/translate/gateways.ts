@@ -4,6 +4,7 @@ import type { GatewayIntent, VirtualServiceIntent } from '../intent/kinds';
 import type { GatewayChainPortIR, GatewayFilterChainIR, GatewayIR, GatewayServerPortIR, VirtualHostIR } from '../ir/types';
 import { translateServerChains } from './gateway-chains';
 import { serverVirtualHosts } from './gateway-hosts';
+import { gatewayKey } from './match-gateways';
 import type { RouteContext } from './route-context';
 
 /** `namespace/name` keys of the gateways a VirtualService binds to (`mesh` excluded). */
@@ -31,7 +32,7 @@ function redirectToHttps(server: Server, hosts: VirtualHostIR[], claimed: Map<st
 export function translateGateways(gateways: GatewayIntent[], virtualServices: VirtualServiceIntent[], ctx: RouteContext): GatewayIR[] {
   const result: GatewayIR[] = [];
   for (const gw of gateways) {
-    const key = `${gw.metadata.namespace}/${gw.metadata.name}`;
+    const key = gatewayKey(gw);
     const source = sourceRef(gw.kind, gw.metadata.namespace, gw.metadata.name);
     const bound = virtualServices.filter((vs) => boundGateways(vs).includes(key));
     const byPort = new Map<number, VirtualHostIR[]>();

@@ -42,10 +42,11 @@ function checkRule(rule: HTTPRoute, path: string, source: string, diag: Diagnost
 /**
  * The HTTP routes of a VirtualService as seen from one port: `contextPort` is the port of the
  * listener being built (mesh) and picks the destination port when the rule does not name one;
- * `'any'` checks only what holds on every port. Rules with a broken destination are reported and
- * left out; so are rules none of whose matches applies on this port.
+ * `'any'` checks only what holds on every port. `at` is `mesh` or the Gateway being built (undefined:
+ * checks only). Rules with a broken destination are reported and left out; so are rules none of whose
+ * matches applies on this port or at this gateway.
  */
-export function translateHttpRoutes(vs: VirtualServiceIntent, source: string, contextPort: number | undefined | 'any', ctx: RouteContext): RouteIR[] {
+export function translateHttpRoutes(vs: VirtualServiceIntent, source: string, contextPort: number | undefined | 'any', ctx: RouteContext, at?: string): RouteIR[] {
   const routes: RouteIR[] = [];
   const rules = vs.spec.http ?? [];
   checkShadowedRoutes(rules, source, ctx.diag);
@@ -56,7 +57,7 @@ export function translateHttpRoutes(vs: VirtualServiceIntent, source: string, co
     const resolved = dests.map((d, j) => resolveDestination(d.destination, `${path}.route[${j}].destination`, source, contextPort, ctx));
     const parts = translateRouteParts(rule, path, source, contextPort, ctx);
     if (resolved.some((r) => r === undefined) || !parts) return;
-    const matches = translateMatches(rule.match, path, source, contextPort, ctx.diag, ctx.selectors);
+    const matches = translateMatches(rule.match, path, source, contextPort, ctx.diag, ctx.selectors, at);
     if (!matches) return;
     const single = dests.length === 1;
     // Weights are relative (Istio); zero-weight destinations get no traffic and are left out, as Istio does.

@@ -3,11 +3,12 @@ import type { RouteDestination } from '../intent/l4-routes';
 import type { TcpRouteIR, WeightedClusterIR } from '../ir/types';
 import type { RouteContext } from './route-context';
 import { hostMatches, isTlsProtocol } from './hosts';
+import { matchAppliesAt } from './match-gateways';
 import { resolveDestination } from './resolve-destination';
 
-/** Does a tcp/tls rule apply on listener `port`: no match, or some match without a port or with this one. */
-export const appliesOnPort = (match: { port?: number | undefined }[] | undefined, port: number) =>
-  !match?.length || match.some((m) => m.port === undefined || m.port === port);
+/** Does a tcp/tls rule apply on listener `port` (at `at`, see matchAppliesAt): no match, or some match without a port or with this one. */
+export const appliesOnPort = (match: { port?: number | undefined; gateways?: string[] | undefined }[] | undefined, port: number, at?: string) =>
+  !match?.length || match.some((m) => (m.port === undefined || m.port === port) && matchAppliesAt(m, at));
 
 /** Weighted destinations → clusters (weights relative, zero weights left out, as for http); undefined after reporting a broken one. */
 export function translateL4Destinations(dests: RouteDestination[], path: string, source: string, contextPort: number | undefined | 'any', ctx: RouteContext): WeightedClusterIR[] | undefined {
@@ -21,8 +22,8 @@ export function translateL4Destinations(dests: RouteDestination[], path: string,
  * The first tcp rule of `vs` that applies on listener `port`, resolved with `contextPort` (the mesh
  * port; undefined at a gateway, whose port is not the service's). Istio uses the first that matches.
  */
-export function translateTcpRoute(vs: VirtualServiceIntent, source: string, port: number, contextPort: number | undefined, ctx: RouteContext): TcpRouteIR | undefined {
-  const i = (vs.spec.tcp ?? []).findIndex((rule) => appliesOnPort(rule.match, port));
+export function translateTcpRoute(vs: VirtualServiceIntent, source: string, port: number, contextPort: number | undefined, ctx: RouteContext, at?: string): TcpRouteIR | undefined {
+  const i = (vs.spec.tcp ?? []).findIndex((rule) => appliesOnPort(rule.match, port, at));
   if (i === -1) return undefined;
   const path = `spec.tcp[${i}]`;
   const destinations = translateL4Destinations(vs.spec.tcp![i]!.route, path, source, contextPort, ctx);
@@ -30,13 +31,13 @@ export function translateTcpRoute(vs: VirtualServiceIntent, source: string, port
 }
 
 /** Each tls rule match applying on listener `port`: its SNI hosts and where they go (`contextPort` as for translateTcpRoute). */
-export function translateTlsRoutes(vs: VirtualServiceIntent, source: string, port: number, ctx: RouteContext, contextPort?: number): { sniHosts: string[]; route: TcpRouteIR }[] {
+export function translateTlsRoutes(vs: VirtualServiceIntent, source: string, port: number, ctx: RouteContext, contextPort: number | undefined, at: string): { sniHosts: string[]; route: TcpRouteIR }[] {
   const out: { sniHosts: string[]; route: TcpRouteIR }[] = [];
   (vs.spec.tls ?? []).forEach((rule, i) => {
     const destinations = translateL4Destinations(rule.route, `spec.tls[${i}]`, source, contextPort, ctx);
     if (!destinations) return;
     rule.match.forEach((m, j) => {
-      if (m.port === undefined || m.port === port) out.push({ sniHosts: m.sniHosts, route: { destinations, source, path: `spec.tls[${i}].match[${j}]` } });
+      if ((m.port === undefined || m.port === port) && matchAppliesAt(m, at)) out.push({ sniHosts: m.sniHosts, route: { destinations, source, path: `spec.tls[${i}].match[${j}]` } });
     });
   });
   return out;

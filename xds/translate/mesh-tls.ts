@@ -4,6 +4,7 @@ import type { MeshTlsChainIR, ServiceIR, TcpRouteIR } from '../ir/types';
 import type { RouteContext } from './route-context';
 import { hostMatches } from './hosts';
 import { translateTcpRoute, translateTlsRoutes } from './l4-routes';
+import { MESH_GATEWAY } from './match-gateways';
 import { effectivePolicy } from './traffic-policy';
 
 // `*` among a match's SNI hosts matches any SNI: a chain without server_names.
@@ -41,7 +42,7 @@ export function translateMeshTlsChains(port: number, services: ServiceIR[], vsFo
   for (const vs of routed) {
     const source = sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name);
     const mine = sorted.filter((svc) => chosen.get(svc) === vs).map((svc) => svc.host);
-    for (const { sniHosts, route } of translateTlsRoutes(vs, source, port, ctx, port)) {
+    for (const { sniHosts, route } of translateTlsRoutes(vs, source, port, ctx, port, MESH_GATEWAY)) {
       const keys = sniHosts.includes('*') ? [CATCH_ALL] : [...new Set(sniHosts)];
       for (const k of keys.filter((k) => taken.has(k))) {
         const first = taken.get(k)!;
@@ -58,7 +59,7 @@ export function translateMeshTlsChains(port: number, services: ServiceIR[], vsFo
   for (const [svc, vs] of chosen) {
     // A host a tls route already claims keeps that route.
     if ((vs && hasTlsMatch(vs, port)) || taken.has(svc.host)) continue;
-    const tcp = vs && translateTcpRoute(vs, sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name), port, port, ctx);
+    const tcp = vs && translateTcpRoute(vs, sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name), port, port, ctx, MESH_GATEWAY);
     const route = tcp ?? { destinations: [{ cluster: clusterName(port, '', svc.host), weight: 1 }], source: svc.source, path: 'spec.ports' };
     // When the proxy originates TLS (a DestinationRule `tls`), the client speaks plaintext: there is no SNI to match.
     const key = originatesTls(svc, port, ctx) ? CATCH_ALL : svc.host;

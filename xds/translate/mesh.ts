@@ -5,6 +5,7 @@ import { hostMatches, isHttpProtocol, isTlsProtocol } from './hosts';
 import { translateHttpRoutes } from './http-routes';
 import type { RouteContext } from './route-context';
 import { translateTcpRoute } from './l4-routes';
+import { MESH_GATEWAY } from './match-gateways';
 import { translateMeshTlsChains } from './mesh-tls';
 import { clusterName } from '../envoy/names';
 
@@ -46,7 +47,7 @@ function virtualServiceFor(host: string, lookup: VirtualServiceLookup, ctx: Rout
 function routesFor(svc: ServiceIR, port: number, lookup: VirtualServiceLookup, ctx: RouteContext): RouteIR[] {
   const vs = virtualServiceFor(svc.host, lookup, ctx);
   // A VirtualService with only tcp or tls routes leaves HTTP ports to the default route.
-  if (vs?.spec.http) return translateHttpRoutes(vs, sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name), port, ctx);
+  if (vs?.spec.http) return translateHttpRoutes(vs, sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name), port, ctx, MESH_GATEWAY);
   // No VirtualService: everything to the whole service, with Istio's default retries.
   return [{ matches: [], destinations: [{ cluster: clusterName(port, '', svc.host), weight: 1 }], timeout: '0s', retry: { attempts: 2, retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes' }, source: svc.source, path: 'spec' }];
 }
@@ -54,7 +55,7 @@ function routesFor(svc: ServiceIR, port: number, lookup: VirtualServiceLookup, c
 /** A mesh VirtualService's tcp rule for a TCP port of `svc`, when it has one that applies there. */
 function tcpRouteFor(svc: ServiceIR, port: number, lookup: VirtualServiceLookup, ctx: RouteContext): TcpRouteIR | undefined {
   const vs = virtualServiceFor(svc.host, lookup, ctx);
-  return vs && translateTcpRoute(vs, sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name), port, port, ctx);
+  return vs && translateTcpRoute(vs, sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name), port, port, ctx, MESH_GATEWAY);
 }
 
 /** Sidecar outbound ports: per port number, HTTP virtual hosts, one TCP proxy, or TLS chains by SNI. */

@@ -1,6 +1,7 @@
 import type { HTTPMatchRequest, PresenceMatch, StringMatch } from '../intent/virtual-service';
 import type { HeaderMatchIR, QueryParamMatchIR, RouteMatchIR, StringMatchIR } from '../ir/types';
 import type { Diagnostics } from './diagnostics';
+import { matchAppliesAt } from './match-gateways';
 import type { SourceSelectors } from './source-selectors';
 
 export const toStringMatch = (m: StringMatch): StringMatchIR =>
@@ -50,10 +51,12 @@ export function translateMatches(
   contextPort: number | undefined | 'any',
   diag: Diagnostics,
   selectors?: SourceSelectors,
+  at?: string,
 ): RouteMatchIR[] | undefined {
   if (!matches?.length) return [];
   const kept: RouteMatchIR[] = [];
   matches.forEach((m, j) => {
+    if (!matchAppliesAt(m, at)) return;
     if (m.port !== undefined) {
       if (contextPort === undefined) {
         diag.warn(source, `${path}.match[${j}].port`, 'on a Gateway, port is not narrowed to one server port yet: this match applies on every port of the gateway');

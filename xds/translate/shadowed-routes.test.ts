@@ -18,6 +18,15 @@ describe('shadowed routes', () => {
     ]);
   });
 
+  it('does not call a match shadowed by one that applies at other gateways only', () => {
+    expect(warningsFor([rule({ gateways: ['mesh'], port: 80 }), rule({ gateways: ['default/egress'], port: 80 })])).toEqual([]);
+    // At every gateway the later match names, the earlier one applies: shadowed.
+    expect(warningsFor([rule({ gateways: ['mesh', 'default/egress'] }), rule({ gateways: ['default/egress'], uri: { prefix: '/a' } })])).toEqual([
+      'spec.http[1].match[0]: never matches: spec.http[0] match[0] comes first and catches every request this one would',
+    ]);
+    expect(warningsFor([rule(), rule({ gateways: ['mesh'] })])).toHaveLength(1);
+  });
+
   it('treats prefix "/" with no other condition as catching everything', () => {
     expect(warningsFor([{ ...rule({ uri: { prefix: '/' } }), name: 'all' }, rule()])).toEqual([
       'spec.http[1]: never matches: spec.http[0] ("all") match[0] comes first and catches every request this one would',

@@ -40,6 +40,8 @@ export function matchCovers(outer: Match, inner: Match): boolean {
   // A sourceLabels match applies to some proxies only, so it shadows nothing for certain.
   if (outer.sourceLabels !== undefined) return false;
   if (outer.port !== undefined && inner?.port !== outer.port) return false;
+  // Only where the outer match applies too: at every gateway the inner one names (none named: all of them).
+  if (outer.gateways?.length && !(inner?.gateways?.length && inner.gateways.every((g) => outer.gateways!.includes(g)))) return false;
   // Every path starts with "/": a prefix "/" (or "") is no condition at all.
   const uri = outer.uri && !(outer.uri.prefix === '/' || outer.uri.prefix === '') ? outer.uri : undefined;
   if (uri) {

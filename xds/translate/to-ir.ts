@@ -9,6 +9,7 @@ import { boundGateways, translateGateways } from './gateways';
 import { hostMatches } from './hosts';
 import { translateHttpRoutes } from './http-routes';
 import { checkL4Routes } from './l4-routes';
+import { checkMatchGateways } from './match-gateways';
 import { isMeshBound, translateGrpcTargets, translateMeshPorts, virtualServiceLookup } from './mesh';
 import { attachHashPolicies } from './hash-policies';
 import { addPreviewRoutes } from './preview-routes';
@@ -100,6 +101,7 @@ function translateVisible(objects: IntentObject[]): TranslateResult {
     const source = sourceRef(vs.kind, vs.metadata.namespace, vs.metadata.name);
     translateHttpRoutes(vs, source, 'any', ctx);
     checkL4Routes(vs, source, isMeshBound(vs), ctx);
+    checkMatchGateways(vs.spec, source, diag);
   }
   return { ir, errors: diag.errors, warnings: diag.warnings };
 }
