@@ -156,13 +156,24 @@ describe('Gateway servers: HTTPS, TLS, TCP', () => {
     ]);
   });
 
+  it("takes ISTIO_MUTUAL with the gateway's own workload identity, refusing certificates beside it", () => {
+    expect(check((g) => {
+      g.spec.servers[1]!.tls = { mode: 'ISTIO_MUTUAL', subjectAltNames: ['spiffe://cluster.local/ns/shop/sa/web'] };
+    })).toEqual([]);
+    const notUsed = "is not used with mode ISTIO_MUTUAL: the gateway's workload certificate and root CA come from its SDS provider (use MUTUAL to set them)";
+    expect(check((g) => {
+      g.spec.servers[1]!.tls = { mode: 'ISTIO_MUTUAL', credentialName: 'web-cert', caCertificates: '/etc/ca.pem' };
+    })).toEqual([
+      { path: 'spec.servers[1].tls.credentialName', message: notUsed },
+      { path: 'spec.servers[1].tls.caCertificates', message: notUsed },
+    ]);
+  });
+
   it('refuses unsupported modes and fields with the reason, and bad protocol versions', () => {
     expect(check((g) => {
-      g.spec.servers[1]!.tls.mode = 'ISTIO_MUTUAL';
       g.spec.servers[2]!.tls.mode = 'AUTO_PASSTHROUGH';
       g.spec.servers[3]!.tls.verifyCertificateSpki = ['abc'];
     })).toEqual([
-      { path: 'spec.servers[1].tls.mode', message: "ISTIO_MUTUAL is not supported on Gateway servers: the workload identity (SDS default and ROOTCA) is mapped only for DestinationRule tls, and Istio's mesh-facing gateways route it with AUTO_PASSTHROUGH, which is not supported either; use MUTUAL with credentialName (or serverCertificate, privateKey and caCertificates)" },
       { path: 'spec.servers[2].tls.mode', message: 'AUTO_PASSTHROUGH is not supported yet: it routes by SNI names Istio builds for its east-west gateways, which this control plane does not have; use PASSTHROUGH with VirtualService tls routes' },
       { path: 'spec.servers[3].tls.verifyCertificateSpki', message: '"verifyCertificateSpki" is an Istio field this control plane does not support yet' },
     ]);

@@ -3,12 +3,11 @@ import { isDns1123Subdomain, istioObject } from './common';
 
 const UNSUPPORTED_MODES: Record<string, string> = {
   AUTO_PASSTHROUGH: 'AUTO_PASSTHROUGH is not supported yet: it routes by SNI names Istio builds for its east-west gateways, which this control plane does not have; use PASSTHROUGH with VirtualService tls routes',
-  ISTIO_MUTUAL: "ISTIO_MUTUAL is not supported on Gateway servers: the workload identity (SDS default and ROOTCA) is mapped only for DestinationRule tls, and Istio's mesh-facing gateways route it with AUTO_PASSTHROUGH, which is not supported either; use MUTUAL with credentialName (or serverCertificate, privateKey and caCertificates)",
   OPTIONAL_MUTUAL: 'OPTIONAL_MUTUAL is not supported yet; use MUTUAL (client certificate required) or SIMPLE',
 };
 
-const ModeSchema = z.enum(['PASSTHROUGH', 'SIMPLE', 'MUTUAL'], {
-  error: (iss) => UNSUPPORTED_MODES[String(iss.input)] ?? `expected PASSTHROUGH, SIMPLE or MUTUAL, got ${JSON.stringify(iss.input)}`,
+const ModeSchema = z.enum(['PASSTHROUGH', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL'], {
+  error: (iss) => UNSUPPORTED_MODES[String(iss.input)] ?? `expected PASSTHROUGH, SIMPLE, MUTUAL or ISTIO_MUTUAL, got ${JSON.stringify(iss.input)}`,
 });
 export type ServerTlsMode = z.infer<typeof ModeSchema>;
 
@@ -54,7 +53,10 @@ export function checkServerTls(tls: ServerTlsSettings, ctx: z.core.$RefinementCt
     for (const k of given) at(k, `has no effect: ${why}`);
     return;
   }
-  if (tls.credentialName !== undefined) {
+  if (mode === 'ISTIO_MUTUAL') {
+    // The gateway's own workload identity (SDS `default` and `ROOTCA`) is the key pair and the trust, as in Istio: nothing else may stand in for it.
+    for (const k of ['credentialName', 'serverCertificate', 'privateKey', 'caCertificates'] as const) if (tls[k] !== undefined) at(k, "is not used with mode ISTIO_MUTUAL: the gateway's workload certificate and root CA come from its SDS provider (use MUTUAL to set them)");
+  } else if (tls.credentialName !== undefined) {
     for (const k of ['serverCertificate', 'privateKey', 'caCertificates'] as const) if (tls[k] !== undefined) at(k, 'cannot be combined with credentialName: the secret provides it');
   } else {
     const required = mode === 'MUTUAL' ? (['serverCertificate', 'privateKey', 'caCertificates'] as const) : (['serverCertificate', 'privateKey'] as const);

@@ -9,9 +9,12 @@ export interface TcpRouteIR {
   path: string;
 }
 
-/** A Gateway server's TLS termination (SIMPLE or MUTUAL): certificates from files or SDS (`credentialName`). */
+/**
+ * A Gateway server's TLS termination: SIMPLE or MUTUAL with certificates from files or SDS
+ * (`credentialName`), or ISTIO_MUTUAL with the gateway's workload identity from its own SDS provider.
+ */
 export interface DownstreamTlsIR {
-  mode: 'SIMPLE' | 'MUTUAL';
+  mode: 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
   credentialName?: string;
   serverCertificate?: string;
   privateKey?: string;

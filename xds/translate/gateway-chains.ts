@@ -12,7 +12,7 @@ import { appliesOnPort, translateTcpRoute, translateTlsRoutes } from './l4-route
 const sniNames = (hosts: string[]) => (hosts.some((h) => h === '*') ? [] : [...new Set(hosts)]);
 const CATCH_ALL = '';
 
-function downstreamTls(tls: ServerTlsSettings, mode: 'SIMPLE' | 'MUTUAL', https: boolean): DownstreamTlsIR {
+function downstreamTls(tls: ServerTlsSettings, mode: DownstreamTlsIR['mode'], https: boolean): DownstreamTlsIR {
   const pick = <K extends keyof ServerTlsSettings>(k: K) => (tls[k] !== undefined ? { [k]: tls[k] } : {});
   return {
     mode,
@@ -69,7 +69,7 @@ function passthroughChains(gw: GatewayIntent, server: Server, path: string, boun
 }
 
 /**
- * Filter chains of one TLS or TCP server: TCP → one chain to its tcp route; SIMPLE/MUTUAL → one chain
+ * Filter chains of one TLS or TCP server: TCP → one chain to its tcp route; SIMPLE/MUTUAL/ISTIO_MUTUAL → one chain
  * on the server's SNI hosts, terminating TLS, then HTTP routes (HTTPS) or its tcp route (TLS);
  * PASSTHROUGH → a chain per VirtualService tls route. `existing` are the port's chains so far.
  */
@@ -86,6 +86,7 @@ export function translateServerChains(gw: GatewayIntent, server: Server, i: numb
   if (mode === 'PASSTHROUGH') return passthroughChains(gw, server, path, bound, taken, ctx);
   const serverNames = sniNames(server.hosts.map(serverHostName));
   const tls = downstreamTls(server.tls!, mode, protocol === 'HTTPS');
+  if (mode === 'ISTIO_MUTUAL') ctx.diag.warn(source, `${path}.tls.mode`, "ISTIO_MUTUAL takes the gateway's workload certificate (SDS default) and root CA (SDS ROOTCA) from a static cluster sds-grpc its bootstrap must define, reaching an SDS provider such as istio-agent or SPIRE; a gateway without it rejects this listener");
   if (protocol === 'HTTPS') {
     const routeConfig = gatewayHttpsRouteConfigName(port, portName, gw.metadata.name, gw.metadata.namespace);
     const virtualHosts = serverVirtualHosts(gw, server, bound, new Map(), ctx).sort((a, b) => (a.name < b.name ? -1 : 1));
