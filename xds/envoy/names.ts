@@ -4,6 +4,8 @@ import { PREVIEW_HOST_SEPARATOR } from '../intent/preview';
 
 /** `outbound|<port>|<subset>|<host>`; the subset part is empty for the whole service. */
 export const clusterName = (port: number, subset: string, host: string) => `outbound|${port}|${subset}|${host}`;
+/** The host of an `outbound|port|subset|host` cluster name (undefined for other clusters). */
+export const hostOfClusterName = (name: string) => (name.startsWith('outbound|') ? name.split('|').slice(3).join('|') : undefined);
 
 /** Mesh outbound listener for a service port. */
 export const meshListenerName = (port: number) => `0.0.0.0_${port}`;

@@ -94,11 +94,19 @@ describe('ServiceEntry', () => {
     });
   });
 
-  it('refuses resolution NONE clearly, and a missing resolution', () => {
-    expect(check((se) => (se.spec.resolution = 'NONE'))).toEqual([
-      { path: 'spec.resolution', message: 'resolution NONE is not supported; use STATIC (with endpoints) or DNS' },
+  it('takes resolution NONE, and a missing resolution as NONE (Istio), but without endpoints', () => {
+    expect(check((se) => {
+      se.spec.resolution = 'NONE';
+      delete se.spec.endpoints;
+    })).toEqual([]);
+    expect(check((se) => {
+      delete se.spec.resolution;
+      delete se.spec.endpoints;
+    })).toEqual([]);
+    expect(check((se) => delete se.spec.resolution)).toEqual([
+      { path: 'spec.endpoints', message: 'no endpoints with resolution NONE (what a missing resolution means, as in Istio): the proxy forwards to the address the caller dialled; use STATIC or DNS to send to these endpoints' },
     ]);
-    expect(check((se) => delete se.spec.resolution)).toEqual([{ path: 'spec.resolution', message: 'required: STATIC or DNS' }]);
+    expect(check((se) => (se.spec.resolution = 'DNS_ROUND_ROBIN'))).toEqual([{ path: 'spec.resolution', message: 'resolution DNS_ROUND_ROBIN is not supported yet; use STATIC or DNS' }]);
   });
 
   it('refuses hostnames as STATIC endpoints and STATIC without endpoints', () => {

@@ -42,12 +42,11 @@ const LocationSchema = z.enum(['MESH_EXTERNAL', 'MESH_INTERNAL'], {
   error: (iss) => `expected MESH_EXTERNAL or MESH_INTERNAL, got ${JSON.stringify(iss.input)}`,
 });
 
-const ResolutionSchema = z.enum(['STATIC', 'DNS'], {
+// Missing means NONE, as in Istio (the enum's zero value): the proxy forwards to the address the caller dialled.
+const ResolutionSchema = z.enum(['STATIC', 'DNS', 'NONE'], {
   error: (iss) => {
-    if (iss.input === undefined) return 'required: STATIC or DNS';
-    if (iss.input === 'NONE') return 'resolution NONE is not supported; use STATIC (with endpoints) or DNS';
     if (iss.input === 'DNS_ROUND_ROBIN') return 'resolution DNS_ROUND_ROBIN is not supported yet; use STATIC or DNS';
-    return `expected STATIC or DNS, got ${JSON.stringify(iss.input)}`;
+    return `expected STATIC, DNS or NONE, got ${JSON.stringify(iss.input)}`;
   },
 });
 
@@ -59,7 +58,7 @@ export const ServiceEntrySpecSchema = istioObject(
     addresses: z.array(z.string().refine(isIpOrCidr, 'must be an IP address or a CIDR block')).optional(),
     ports: z.array(ServiceEntryPortSchema).min(1, 'at least one port is required'),
     location: LocationSchema.optional(),
-    resolution: ResolutionSchema,
+    resolution: ResolutionSchema.optional(),
     endpoints: z.array(WorkloadEntrySchema).optional(),
     exportTo: ExportToSchema.optional(),
   },
@@ -84,6 +83,10 @@ export const ServiceEntrySpecSchema = istioObject(
       ctx.addIssue({ code: 'custom', path: ['endpoints', i, 'address'], message: 'resolution STATIC needs IP addresses; use resolution DNS for hostnames' });
     }
   });
+  // As Istio's validation: NONE sends each connection to the address its caller dialled, so endpoints would mean nothing.
+  if ((spec.resolution ?? 'NONE') === 'NONE' && endpoints.length) {
+    ctx.addIssue({ code: 'custom', path: ['endpoints'], message: `no endpoints with resolution NONE${spec.resolution ? '' : ' (what a missing resolution means, as in Istio)'}: the proxy forwards to the address the caller dialled; use STATIC or DNS to send to these endpoints` });
+  }
   if (spec.resolution === 'STATIC' && endpoints.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['endpoints'], message: 'resolution STATIC needs at least one endpoint' });
   }

@@ -46,7 +46,7 @@ export interface ServiceIR {
   host: string;
   namespace: string;
   source: string;
-  resolution: 'STATIC' | 'DNS';
+  resolution: 'STATIC' | 'DNS' | 'NONE';
   ports: ServicePortIR[];
   endpoints: EndpointIR[];
 }
@@ -60,7 +60,7 @@ export interface ClusterIR {
   port: number;
   protocol: Protocol;
   subset?: string;
-  resolution: 'STATIC' | 'DNS';
+  resolution: 'STATIC' | 'DNS' | 'NONE';
   lbPolicy: LbPolicy;
   endpoints: ClusterEndpointIR[];
   /** The ServiceEntry, plus the DestinationRule when the cluster is a subset or has a policy. */

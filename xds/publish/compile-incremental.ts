@@ -1,4 +1,4 @@
-import { meshListenerName, meshRouteConfigName } from '../envoy/names';
+import { hostOfClusterName, meshListenerName, meshRouteConfigName } from '../envoy/names';
 import { RESOURCE_TYPES, type ResourceType } from '../envoy/type-urls';
 import type { IntentObject } from '../intent/types';
 import type { MeshIR } from '../ir/types';
@@ -54,7 +54,7 @@ export type IncrementalResult =
 
 /** The host a host-owned resource belongs to: `outbound|port|subset|host` clusters and assignments, `host[:port]` targets and virtual hosts. */
 export function ownerHost(type: ResourceType, name: string): string | undefined {
-  if (type === 'clusters' || type === 'endpoints') return name.startsWith('outbound|') ? name.slice(name.indexOf('|', name.indexOf('|', 9) + 1) + 1) : undefined;
+  if (type === 'clusters' || type === 'endpoints') return hostOfClusterName(name);
   return name.includes(':') ? name.slice(0, name.lastIndexOf(':')) : name;
 }
 

@@ -17,6 +17,8 @@ const CONNECT_TIMEOUT = '10s';
  * (a STATIC cluster), because Envoy opens one REST subscription per EDS cluster — thousands of polls per
  * refresh in a large mesh — while here endpoints change only by API writes, which change CDS anyway.
  * DNS services resolve in the proxy (STRICT_DNS, or LOGICAL_DNS for gRPC, which lacks STRICT_DNS).
+ * NONE services go to the connection's original destination (ORIGINAL_DST, as Istio renders them);
+ * proxyless gRPC views never hold them (translateGrpcTargets).
  */
 export function buildCluster(cluster: ClusterIR, view: View, subscriber: Subscriber): Json {
   const json: Json = { '@type': RESOURCE_TYPES.clusters, name: cluster.name, connect_timeout: CONNECT_TIMEOUT };
@@ -26,6 +28,8 @@ export function buildCluster(cluster: ClusterIR, view: View, subscriber: Subscri
   } else if (cluster.resolution === 'STATIC') {
     json.type = 'EDS';
     json.eds_cluster_config = { eds_config: configSource(subscriber, 'endpoints', cluster.name), service_name: cluster.name };
+  } else if (cluster.resolution === 'NONE') {
+    json.type = 'ORIGINAL_DST';
   } else if (view.client === 'grpc') {
     json.type = 'LOGICAL_DNS';
     json.load_assignment = viewLoadAssignment(cluster.name, dnsEndpoints(cluster).slice(0, 1), cluster.localityLb, view);
@@ -34,7 +38,8 @@ export function buildCluster(cluster: ClusterIR, view: View, subscriber: Subscri
     json.dns_lookup_family = 'V4_ONLY';
     json.load_assignment = viewLoadAssignment(cluster.name, dnsEndpoints(cluster), cluster.localityLb, view);
   }
-  Object.assign(json, buildLbFields(cluster));
+  // An original-destination cluster picks its host itself: Envoy takes no other load balancer for it.
+  Object.assign(json, cluster.resolution === 'NONE' ? { lb_policy: 'CLUSTER_PROVIDED' } : buildLbFields(cluster));
   if (cluster.connectionPool) Object.assign(json, buildConnectionPoolFields(cluster.connectionPool));
   if (cluster.outlierDetection) Object.assign(json, buildOutlierFields(cluster.outlierDetection, view));
   // Envoy ignores locality weights unless told to use them (gRPC always does).

@@ -57,7 +57,8 @@ export function renderView(full: MeshIR, view: View, subscriber: Subscriber): Re
   const ir = (view.sidecar && sidecarScope(scoped, view.sidecar, view.namespace)?.ir) || scoped;
   const buildRouteConfiguration = (name: string, virtualHosts: VirtualHostIR[], kind?: 'grpc' | 'envoy') =>
     buildRoutes(name, ir.sourceSelectors ? routesForSources(virtualHosts, view) : virtualHosts, kind);
-  const clusters = ir.clusters.map((c) => buildCluster(c, view, subscriber));
+  // Proxyless gRPC clients take no ORIGINAL_DST clusters (resolution NONE; their routes are left out too).
+  const clusters = ir.clusters.filter((c) => view.client !== 'grpc' || c.resolution !== 'NONE').map((c) => buildCluster(c, view, subscriber));
   // REST pollers get endpoints inside their clusters (see buildCluster): no EDS resources for them.
   const endpoints = subscriber.mode === 'rest' ? [] : ir.clusters.filter((c) => c.resolution === 'STATIC').map((c) => buildClusterLoadAssignment(c, view));
   const listeners: Json[] = [];

@@ -1,4 +1,4 @@
-import { grpcListenerName, meshRouteConfigName, sourceRef, virtualHostDomains, virtualHostName } from '../envoy/names';
+import { clusterName, grpcListenerName, hostOfClusterName, meshRouteConfigName, sourceRef, virtualHostDomains, virtualHostName } from '../envoy/names';
 import type { VirtualServiceIntent } from '../intent/kinds';
 import type { GrpcTargetIR, MeshPortIR, RouteIR, ServiceIR, TcpRouteIR, VirtualHostIR } from '../ir/types';
 import { hostMatches, isHttpProtocol, isTlsProtocol } from './hosts';
@@ -7,7 +7,6 @@ import type { RouteContext } from './route-context';
 import { translateTcpRoute } from './l4-routes';
 import { MESH_GATEWAY } from './match-gateways';
 import { translateMeshTlsChains } from './mesh-tls';
-import { clusterName } from '../envoy/names';
 
 /** VirtualServices that apply to sidecars and proxyless clients (no `gateways`, or `mesh` among them). */
 export const isMeshBound = (vs: VirtualServiceIntent) => !vs.spec.gateways?.length || vs.spec.gateways.includes('mesh');
@@ -99,10 +98,17 @@ export function translateMeshPorts(services: Map<string, ServiceIR>, lookup: Vir
 /** Proxyless gRPC targets: `<host>:<port>` for every HTTP-ish port, and `<host>` when the host has one port. */
 export function translateGrpcTargets(services: Map<string, ServiceIR>, lookup: VirtualServiceLookup, ctx: RouteContext): GrpcTargetIR[] {
   const targets: GrpcTargetIR[] = [];
+  const original = (cluster: string) => services.get(hostOfClusterName(cluster) ?? '')?.resolution === 'NONE';
   for (const svc of services.values()) {
+    // A NONE service has no address of its own to resolve: a proxyless client cannot call it.
+    if (svc.resolution === 'NONE') continue;
     for (const p of svc.ports.filter((p) => isHttpProtocol(p.protocol))) {
       const names = [grpcListenerName(svc.host, p.number), ...(svc.ports.length === 1 ? [grpcListenerName(svc.host)] : [])];
-      const routes = routesFor(svc, p.number, lookup, ctx);
+      const routes = routesFor(svc, p.number, lookup, ctx).filter((r) => {
+        const to = [...r.destinations.map((d) => d.cluster), ...(r.mirrors ?? []).map((m) => m.cluster)].find(original);
+        if (to) ctx.diag.warn(r.source, r.path, `proxyless gRPC clients cannot reach ${hostOfClusterName(to)} (resolution NONE: no endpoints, only the address a caller dialled): this rule is left out of their view`);
+        return !to;
+      });
       for (const listener of names) {
         // The client matches the target's authority (host, or host:port) against these domains.
         targets.push({ listener, routeConfig: listener, virtualHost: { name: virtualHostName(svc.host, p.number), domains: [svc.host, `${svc.host}:${p.number}`], routes } });

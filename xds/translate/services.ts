@@ -21,7 +21,7 @@ export function translateServiceEntries(entries: ServiceEntryIntent[], diag: Dia
         host,
         namespace: se.metadata.namespace,
         source,
-        resolution: se.spec.resolution,
+        resolution: se.spec.resolution ?? 'NONE',
         ports: se.spec.ports.map((p) => ({ number: p.number, name: p.name, protocol: p.protocol, ...(p.targetPort ? { targetPort: p.targetPort } : {}) })),
         endpoints: (se.spec.endpoints ?? []).map((ep) => ({
           address: ep.address,
@@ -72,6 +72,8 @@ export function translateDestinationRules(rules: DestinationRuleIntent[], servic
       for (const w of tlsPolicyPaths(dr.spec.trafficPolicy, dr.spec.subsets ?? [])) diag.warn(source, w.path, w.message);
     }
     for (const w of istioMutualPaths(dr.spec.trafficPolicy, dr.spec.subsets ?? [])) diag.warn(source, w.path, w.message);
+    const original = hosts.find((svc) => svc.resolution === 'NONE');
+    if (original && dr.spec.trafficPolicy?.loadBalancer) diag.warn(source, 'spec.trafficPolicy.loadBalancer', `has no effect on ${original.host}: with resolution NONE each connection goes to the address its caller dialled (Envoy's ORIGINAL_DST cluster picks it)`);
   };
   for (const dr of rules) {
     const source = sourceRef(dr.kind, dr.metadata.namespace, dr.metadata.name);
