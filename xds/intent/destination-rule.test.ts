@@ -50,12 +50,10 @@ describe('DestinationRule', () => {
     ]);
   });
 
-  it('refuses PASSTHROUGH and unknown policies clearly', () => {
-    expect(errorsOf(validateYaml(REVIEWS.replace('simple: RANDOM', 'simple: PASSTHROUGH')))).toEqual([
-      { path: 'spec.trafficPolicy.loadBalancer.simple', message: 'PASSTHROUGH is not supported: this control plane always load-balances over known endpoints' },
-    ]);
+  it('takes PASSTHROUGH (Istio: to the address the caller dialled) and refuses unknown policies clearly', () => {
+    expect(errorsOf(validateYaml(REVIEWS.replace('simple: RANDOM', 'simple: PASSTHROUGH')))).toEqual([]);
     expect(errorsOf(validateYaml(REVIEWS.replace('simple: ROUND_ROBIN', 'simple: FASTEST')))).toEqual([
-      { path: 'spec.subsets[1].trafficPolicy.loadBalancer.simple', message: 'expected ROUND_ROBIN, LEAST_REQUEST or RANDOM, got "FASTEST"' },
+      { path: 'spec.subsets[1].trafficPolicy.loadBalancer.simple', message: 'expected ROUND_ROBIN, LEAST_REQUEST, RANDOM or PASSTHROUGH, got "FASTEST"' },
     ]);
   });
 

@@ -3,12 +3,12 @@ import { istioObject } from './common';
 import { DurationSchema } from './common';
 import { LocalityLbSettingSchema } from './locality-lb';
 
-const SimpleLbSchema = z.enum(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM'], {
+// PASSTHROUGH: to the address the caller dialled, no load balancing (Istio); an ORIGINAL_DST cluster.
+const SimpleLbSchema = z.enum(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'PASSTHROUGH'], {
   error: (iss) => {
-    if (iss.input === 'PASSTHROUGH') return 'PASSTHROUGH is not supported: this control plane always load-balances over known endpoints';
     if (iss.input === 'LEAST_CONN') return 'LEAST_CONN is a deprecated alias; use LEAST_REQUEST';
-    if (iss.input === 'UNSPECIFIED') return 'expected ROUND_ROBIN, LEAST_REQUEST or RANDOM (leave simple out for the default)';
-    return `expected ROUND_ROBIN, LEAST_REQUEST or RANDOM, got ${JSON.stringify(iss.input)}`;
+    if (iss.input === 'UNSPECIFIED') return 'expected ROUND_ROBIN, LEAST_REQUEST, RANDOM or PASSTHROUGH (leave simple out for the default)';
+    return `expected ROUND_ROBIN, LEAST_REQUEST, RANDOM or PASSTHROUGH, got ${JSON.stringify(iss.input)}`;
   },
 });
 

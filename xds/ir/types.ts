@@ -51,7 +51,7 @@ export interface ServiceIR {
   endpoints: EndpointIR[];
 }
 
-export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV';
+export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV' | 'PASSTHROUGH';
 
 /** An upstream cluster: a service port, optionally narrowed to a DestinationRule subset. */
 export interface ClusterIR {

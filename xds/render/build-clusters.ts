@@ -5,6 +5,7 @@ import type { Subscriber, View } from '../ir/view-types';
 import { buildConnectionPoolFields, buildLbFields, buildOutlierFields, commonHttpOptions } from './build-cluster-policy';
 import { viewLoadAssignment } from './build-endpoints';
 import { buildUpstreamTls } from './build-upstream-tls';
+import { usesOriginalDestination } from '../ir/original-destination';
 import { configSource } from './config-source';
 
 type Json = Record<string, unknown>;
@@ -17,19 +18,19 @@ const CONNECT_TIMEOUT = '10s';
  * (a STATIC cluster), because Envoy opens one REST subscription per EDS cluster — thousands of polls per
  * refresh in a large mesh — while here endpoints change only by API writes, which change CDS anyway.
  * DNS services resolve in the proxy (STRICT_DNS, or LOGICAL_DNS for gRPC, which lacks STRICT_DNS).
- * NONE services go to the connection's original destination (ORIGINAL_DST, as Istio renders them);
- * proxyless gRPC views never hold them (translateGrpcTargets).
+ * NONE services and PASSTHROUGH policies go to the connection's original destination (ORIGINAL_DST,
+ * as Istio renders them); proxyless gRPC views never hold them (translateGrpcTargets).
  */
 export function buildCluster(cluster: ClusterIR, view: View, subscriber: Subscriber): Json {
   const json: Json = { '@type': RESOURCE_TYPES.clusters, name: cluster.name, connect_timeout: CONNECT_TIMEOUT };
-  if (cluster.resolution === 'STATIC' && subscriber.mode === 'rest') {
+  if (usesOriginalDestination(cluster)) {
+    json.type = 'ORIGINAL_DST';
+  } else if (cluster.resolution === 'STATIC' && subscriber.mode === 'rest') {
     json.type = 'STATIC';
     json.load_assignment = viewLoadAssignment(cluster.name, cluster.endpoints, cluster.localityLb, view);
   } else if (cluster.resolution === 'STATIC') {
     json.type = 'EDS';
     json.eds_cluster_config = { eds_config: configSource(subscriber, 'endpoints', cluster.name), service_name: cluster.name };
-  } else if (cluster.resolution === 'NONE') {
-    json.type = 'ORIGINAL_DST';
   } else if (view.client === 'grpc') {
     json.type = 'LOGICAL_DNS';
     json.load_assignment = viewLoadAssignment(cluster.name, dnsEndpoints(cluster).slice(0, 1), cluster.localityLb, view);
@@ -39,7 +40,7 @@ export function buildCluster(cluster: ClusterIR, view: View, subscriber: Subscri
     json.load_assignment = viewLoadAssignment(cluster.name, dnsEndpoints(cluster), cluster.localityLb, view);
   }
   // An original-destination cluster picks its host itself: Envoy takes no other load balancer for it.
-  Object.assign(json, cluster.resolution === 'NONE' ? { lb_policy: 'CLUSTER_PROVIDED' } : buildLbFields(cluster));
+  Object.assign(json, usesOriginalDestination(cluster) ? { lb_policy: 'CLUSTER_PROVIDED' } : buildLbFields(cluster));
   if (cluster.connectionPool) Object.assign(json, buildConnectionPoolFields(cluster.connectionPool));
   if (cluster.outlierDetection) Object.assign(json, buildOutlierFields(cluster.outlierDetection, view));
   // Envoy ignores locality weights unless told to use them (gRPC always does).

@@ -13,6 +13,7 @@ import type { RenderedResource, RenderedType, RenderedView } from './types';
 import type { Subscriber, View } from '../ir/view-types';
 import { routesForSources } from './source-routes';
 import { scopeOf, viewKey } from '../ir/view';
+import { usesOriginalDestination } from '../ir/original-destination';
 import { sidecarScope } from '../ir/sidecar-scope';
 
 type Json = Record<string, unknown>;
@@ -57,10 +58,10 @@ export function renderView(full: MeshIR, view: View, subscriber: Subscriber): Re
   const ir = (view.sidecar && sidecarScope(scoped, view.sidecar, view.namespace)?.ir) || scoped;
   const buildRouteConfiguration = (name: string, virtualHosts: VirtualHostIR[], kind?: 'grpc' | 'envoy') =>
     buildRoutes(name, ir.sourceSelectors ? routesForSources(virtualHosts, view) : virtualHosts, kind);
-  // Proxyless gRPC clients take no ORIGINAL_DST clusters (resolution NONE; their routes are left out too).
-  const clusters = ir.clusters.filter((c) => view.client !== 'grpc' || c.resolution !== 'NONE').map((c) => buildCluster(c, view, subscriber));
+  // Proxyless gRPC clients take no ORIGINAL_DST clusters (their routes are left out too: translateGrpcTargets).
+  const clusters = ir.clusters.filter((c) => view.client !== 'grpc' || !usesOriginalDestination(c)).map((c) => buildCluster(c, view, subscriber));
   // REST pollers get endpoints inside their clusters (see buildCluster): no EDS resources for them.
-  const endpoints = subscriber.mode === 'rest' ? [] : ir.clusters.filter((c) => c.resolution === 'STATIC').map((c) => buildClusterLoadAssignment(c, view));
+  const endpoints = subscriber.mode === 'rest' ? [] : ir.clusters.filter((c) => c.resolution === 'STATIC' && !usesOriginalDestination(c)).map((c) => buildClusterLoadAssignment(c, view));
   const listeners: Json[] = [];
   const routes: Json[] = [];
   if (view.client === 'grpc') {

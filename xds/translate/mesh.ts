@@ -1,11 +1,12 @@
-import { clusterName, grpcListenerName, hostOfClusterName, meshRouteConfigName, sourceRef, virtualHostDomains, virtualHostName } from '../envoy/names';
+import { clusterName, grpcListenerName, meshRouteConfigName, sourceRef, virtualHostDomains, virtualHostName } from '../envoy/names';
 import type { VirtualServiceIntent } from '../intent/kinds';
-import type { GrpcTargetIR, MeshPortIR, RouteIR, ServiceIR, TcpRouteIR, VirtualHostIR } from '../ir/types';
+import type { ClusterIR, GrpcTargetIR, MeshPortIR, RouteIR, ServiceIR, TcpRouteIR, VirtualHostIR } from '../ir/types';
 import { hostMatches, isHttpProtocol, isTlsProtocol } from './hosts';
 import { translateHttpRoutes } from './http-routes';
 import type { RouteContext } from './route-context';
 import { translateTcpRoute } from './l4-routes';
 import { MESH_GATEWAY } from './match-gateways';
+import { usesOriginalDestination } from '../ir/original-destination';
 import { translateMeshTlsChains } from './mesh-tls';
 
 /** VirtualServices that apply to sidecars and proxyless clients (no `gateways`, or `mesh` among them). */
@@ -96,17 +97,18 @@ export function translateMeshPorts(services: Map<string, ServiceIR>, lookup: Vir
 }
 
 /** Proxyless gRPC targets: `<host>:<port>` for every HTTP-ish port, and `<host>` when the host has one port. */
-export function translateGrpcTargets(services: Map<string, ServiceIR>, lookup: VirtualServiceLookup, ctx: RouteContext): GrpcTargetIR[] {
+export function translateGrpcTargets(services: Map<string, ServiceIR>, lookup: VirtualServiceLookup, ctx: RouteContext, clusters: ClusterIR[]): GrpcTargetIR[] {
   const targets: GrpcTargetIR[] = [];
-  const original = (cluster: string) => services.get(hostOfClusterName(cluster) ?? '')?.resolution === 'NONE';
+  // Original-destination clusters have no endpoints to resolve: a proxyless client cannot use them.
+  const originalDst = new Set(clusters.filter(usesOriginalDestination).map((c) => c.name));
+  const original = (cluster: string) => originalDst.has(cluster);
   for (const svc of services.values()) {
-    // A NONE service has no address of its own to resolve: a proxyless client cannot call it.
     if (svc.resolution === 'NONE') continue;
     for (const p of svc.ports.filter((p) => isHttpProtocol(p.protocol))) {
       const names = [grpcListenerName(svc.host, p.number), ...(svc.ports.length === 1 ? [grpcListenerName(svc.host)] : [])];
       const routes = routesFor(svc, p.number, lookup, ctx).filter((r) => {
         const to = [...r.destinations.map((d) => d.cluster), ...(r.mirrors ?? []).map((m) => m.cluster)].find(original);
-        if (to) ctx.diag.warn(r.source, r.path, `proxyless gRPC clients cannot reach ${hostOfClusterName(to)} (resolution NONE: no endpoints, only the address a caller dialled): this rule is left out of their view`);
+        if (to) ctx.diag.warn(r.source, r.path, `proxyless gRPC clients cannot use ${to} (an original-destination cluster: resolution NONE or PASSTHROUGH, no endpoints of its own): this rule is left out of their view`);
         return !to;
       });
       for (const listener of names) {

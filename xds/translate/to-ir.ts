@@ -77,11 +77,12 @@ function translateVisible(objects: IntentObject[]): TranslateResult {
   const lookup = virtualServiceLookup(meshServices);
   checkVirtualServiceBindings(virtualServices, gateways, services, diag);
 
+  const clusters = buildClusterIRs(services, policies);
   const ir: MeshIR = {
     services: [...services.values()].sort((a, b) => (a.host < b.host ? -1 : 1)),
-    clusters: buildClusterIRs(services, policies),
+    clusters,
     meshPorts: translateMeshPorts(services, lookup, ctx),
-    grpcTargets: translateGrpcTargets(services, lookup, ctx),
+    grpcTargets: translateGrpcTargets(services, lookup, ctx, clusters),
     gateways: translateGateways(gateways, virtualServices, ctx),
   };
   addPreviewRoutes(ir, virtualServices, ctx);
