@@ -1,40 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { apply, callJson, poll } from './helpers';
+import { apply, callJson, poll, REVIEWS } from './helpers';
 
 // Istio's bookinfo style (samples/bookinfo/networking/*.yaml, istio/istio): short hosts in the rules,
 // resolved against each object's namespace; the ServiceEntry stands in for the Kubernetes Service.
-const SHORT = (ns: string, weights: [number, number]) => `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: reviews, namespace: ${ns}}
-spec:
-  hosts: [reviews.${ns}.svc.cluster.local]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: 9080, name: http, protocol: HTTP}]
-  endpoints:
-  - {address: 10.0.0.1, labels: {version: v1}}
-  - {address: 10.0.0.2, labels: {version: v2}}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: reviews, namespace: ${ns}}
-spec:
-  host: reviews
-  subsets:
-  - {name: v1, labels: {version: v1}}
-  - {name: v2, labels: {version: v2}}
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: ${ns}}
-spec:
-  hosts: [reviews]
-  http:
-  - route:
-    - {destination: {host: reviews, subset: v1}, weight: ${weights[0]}}
-    - {destination: {host: reviews, subset: v2}, weight: ${weights[1]}}
-`;
+const SHORT = (ns: string, weights: [number, number]) => {
+  const [serviceEntry, ...rules] = REVIEWS(weights, ns).split('---');
+  return [serviceEntry, ...rules.map((doc) => doc.replaceAll(`reviews.${ns}.svc.cluster.local`, 'reviews'))].join('---');
+};
 
 const weightsOf = async (ns: string) => {
   const rds = await poll('routes', { names: ['9080'] });
