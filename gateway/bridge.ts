@@ -37,12 +37,20 @@ export interface Bridge {
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const { config, logger } = options;
   const protos = loadEnvoyProtos(options.descriptorsPath);
-  const store = new SnapshotStore();
   let draining = false;
   let edge: EdgeClient | undefined;
   const metrics = createBridgeMetrics({ snapshotAgeSeconds: () => (edge?.lastSuccessAt ? (Date.now() - edge.lastSuccessAt) / 1000 : undefined) });
   const encoder = new SnapshotEncoder(protos, { onEncode: (n) => metrics.encodes.inc(n) });
   const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => logger[level](msg, fields);
+  const store = new SnapshotStore((base, profile) => {
+    try {
+      return encoder.adaptView(base, profile);
+    } catch (err) {
+      // The client then gets the view as the edge sent it, and its NACK shows on /api/v1/proxies.
+      log('error', 'cannot adapt a view for a gRPC client profile', { view: base.view, profile, error: err instanceof Error ? err.message : String(err) });
+      return base;
+    }
+  });
 
   edge = new EdgeClient({
     edgeUrl: config.edgeUrl,

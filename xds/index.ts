@@ -34,3 +34,7 @@ export * from './bootstrap';
 export * from './bridge-sync';
 export * from './diff';
 export * from './publish';
+
+// What each kind of xDS client accepts, and views adapted to it.
+export * from './clients/capabilities';
+export { adaptForClient } from './clients/adapt';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
-import { ADS_DELIVERY_ORDER, ADS_TYPE_URLS, type AdsType, type BridgeView, type BridgeViewType } from '../../xds';
+import { ADS_DELIVERY_ORDER, ADS_TYPE_URLS, adaptForClient, capabilitiesOfProfile, type AdsType, type BridgeView, type BridgeViewType } from '../../xds';
 import type { EnvoyProtos } from '../protos/envoy-protos';
 import type { EncodedResource, EncodedType, ViewSnapshot } from './types';
 
@@ -68,6 +68,19 @@ export class SnapshotEncoder {
     types.endpoints.version = shortHash(`${types.endpoints.edgeVersion}\n${types.clusters.edgeVersion}`);
     if (encoded) this.options.onEncode?.(encoded);
     return { view, version: source.version, revision, receivedAt, types, source };
+  }
+
+  /**
+   * The snapshot as gRPC clients of a capability profile accept it (xds/clients): the same view and
+   * versions (status reports compare them with the edge's), resources adapted where the profile needs it.
+   * Unchanged resources keep their content hash, so their encoding is shared with the base snapshot.
+   */
+  adaptView(base: ViewSnapshot, profile: string): ViewSnapshot {
+    const caps = capabilitiesOfProfile(profile);
+    const types = Object.fromEntries(Object.entries(base.source.types).map(([url, t]) => [url, { ...t, resources: t.resources.map((r) => adaptForClient(r, caps)) }]));
+    const adapted = this.encodeView(base.view, { ...base.source, types }, base.revision, base.receivedAt);
+    // The state file keeps the edge's own JSON, never an adaptation.
+    return { ...adapted, source: base.source };
   }
 
   /** Drops cached encodings no current snapshot uses. */

@@ -30,6 +30,12 @@ export interface StoreUpdate {
 
 const CLASS_IDLE_MS = 5 * 60_000;
 
+/** A class's key without its capability profile: what the edge's answer depends on. */
+const baseKey = (c: NodeClass) => (c.profile ? c.key.slice(0, -`|~${c.profile}`.length) : c.key);
+
+/** Builds a view's snapshot for gRPC clients of a capability profile (SnapshotEncoder.adaptView). */
+export type ViewAdapter = (base: ViewSnapshot, profile: string) => ViewSnapshot;
+
 /**
  * The bridge's only state: the last good snapshot per view and which view each node class gets.
  * Emits `change` after an update, and `class` when a proxy of an unknown class appears (the
@@ -41,8 +47,11 @@ export class SnapshotStore extends EventEmitter {
   labelKeys: string[] | undefined;
   readonly views = new Map<string, ViewSnapshot>();
   private classes = new Map<string, ClassEntry>();
+  /** Adapted snapshots by `view|profile`, each with the base it was made from (rebuilt when that changes). */
+  private adapted = new Map<string, { base: ViewSnapshot; snapshot: ViewSnapshot }>();
 
-  constructor() {
+  /** Without an adapter, every class gets its view as the edge sent it (tests with one kind of client). */
+  constructor(private readonly adapt?: ViewAdapter) {
     super();
     // Every open ADS stream listens for `change`: a thousand listeners is the normal case, not a leak.
     this.setMaxListeners(0);
@@ -58,7 +67,11 @@ export class SnapshotStore extends EventEmitter {
     let entry = this.classes.get(nodeClass.key);
     if (!entry) {
       const plain = nodeClass.node.namespace === undefined && nodeClass.node.locality === undefined && ![...this.views.keys()].some(hasDimensions);
-      entry = { nodeClass, users: 0, ...(nodeClass.key.startsWith('grpc|') && plain ? { view: GRPC_VIEW } : {}) };
+      // Classes that differ only in capability profile are one node to the edge: one view.
+      const base = baseKey(nodeClass);
+      const sibling = [...this.classes.values()].find((e) => e.view !== undefined && baseKey(e.nodeClass) === base);
+      const view = sibling?.view ?? (nodeClass.key.startsWith('grpc|') && plain ? GRPC_VIEW : undefined);
+      entry = { nodeClass, users: 0, ...(view !== undefined ? { view } : {}) };
       this.classes.set(nodeClass.key, entry);
       this.emit('class', nodeClass);
     }
@@ -77,8 +90,22 @@ export class SnapshotStore extends EventEmitter {
 
   /** The snapshot a proxy of this class should have now, if the bridge has it. */
   snapshotFor(classKey: string): ViewSnapshot | undefined {
-    const view = this.classes.get(classKey)?.view;
-    return view === undefined ? undefined : this.views.get(view);
+    const entry = this.classes.get(classKey);
+    const base = entry?.view === undefined ? undefined : this.views.get(entry.view);
+    const profile = entry?.nodeClass.profile;
+    if (!base || !profile || !this.adapt) return base;
+    const key = `${base.view}|${profile}`;
+    const held = this.adapted.get(key);
+    if (held?.base === base) return held.snapshot;
+    const snapshot = this.adapt(base, profile);
+    this.adapted.set(key, { base, snapshot });
+    return snapshot;
+  }
+
+  /** Every snapshot streams may hold: the views and their adaptations (for the encoder's cache). */
+  *liveSnapshots(): Iterable<ViewSnapshot> {
+    yield* this.views.values();
+    for (const a of this.adapted.values()) yield a.snapshot;
   }
 
   /** Classes to ask the edge about, and whether any of them has no view yet. */
@@ -105,6 +132,8 @@ export class SnapshotStore extends EventEmitter {
     // Keep only views some class still maps to.
     const used = new Set([...this.classes.values()].map((e) => e.view));
     for (const view of this.views.keys()) if (!used.has(view)) this.views.delete(view);
+    // Adaptations of replaced or dropped views are rebuilt on demand.
+    for (const [key, a] of this.adapted) if (this.views.get(a.base.view) !== a.base) this.adapted.delete(key);
     this.emit('change', update);
   }
 

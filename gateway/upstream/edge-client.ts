@@ -167,7 +167,7 @@ export class EdgeClient {
       if (!snapshots.has(view) && !this.o.store.views.has(view)) throw new UpstreamError('garbage', `the edge mapped a class to view ${view} but sent no snapshot of it`);
     }
     this.o.store.apply({ revision: answer.revision, classViews: new Map(classes.map((c, i) => [c.key, answer.views[i]!])), snapshots, ...(answer.labelKeys ? { labelKeys: answer.labelKeys } : {}) });
-    this.o.encoder.retainOnly(this.o.store.views.values());
+    this.o.encoder.retainOnly(this.o.store.liveSnapshots());
   }
 
   private async persist(path: string): Promise<void> {

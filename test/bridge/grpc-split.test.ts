@@ -2,17 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdsServer, type AdsServer } from '../../gateway/ads/ads-server';
 import { SnapshotEncoder } from '../../gateway/snapshot/encoder';
 import { SnapshotStore } from '../../gateway/snapshot/store';
-import { envoyProtos, publish, startEcho, xdsEchoClient, type EchoBackend } from '../support/bridge-fixtures';
+import { envoyProtos, publish, startEcho, type EchoBackend } from '../support/bridge-fixtures';
 import { echoMesh } from '../support/echo-mesh';
 import { split } from '../support/echo-traffic';
+import { GRPC_CLIENTS } from '../support/grpc-clients';
 
 const HOST = 'echo.test.svc.cluster.local';
 const config = (v1: EchoBackend, v2: EchoBackend, [w1, w2]: [number, number]) =>
   echoMesh({ host: HOST, namespace: 'test', endpoints: { v1: v1.port, v2: v2.port }, weights: { v1: w1, v2: w2 } });
 
-describe('the bridge serving a proxyless gRPC client (in-process store)', () => {
-  const store = new SnapshotStore();
+describe.each(GRPC_CLIENTS)('the bridge serving a proxyless $name client (in-process store)', (client_) => {
   const encoder = new SnapshotEncoder(envoyProtos());
+  const store = new SnapshotStore((base, profile) => encoder.adaptView(base, profile));
   let ads: AdsServer;
   let v1: EchoBackend;
   let v2: EchoBackend;
@@ -28,7 +29,7 @@ describe('the bridge serving a proxyless gRPC client (in-process store)', () => 
   });
 
   it('splits calls 80/20 and follows a weight change without restarting', async () => {
-    const client = await xdsEchoClient(ads.port, `${HOST}:7070`, 'split-client');
+    const client = await client_.connect(ads.port, `${HOST}:7070`, 'split-client');
     try {
       const first = await split(client.call, 1000);
       expect(first.v1! / 1000).toBeGreaterThan(0.75);

@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdsServer, type AdsServer } from '../../gateway/ads/ads-server';
 import { SnapshotEncoder } from '../../gateway/snapshot/encoder';
 import { SnapshotStore } from '../../gateway/snapshot/store';
-import { envoyProtos, publish, startEcho, xdsEchoClient, type EchoBackend } from '../support/bridge-fixtures';
+import { envoyProtos, publish, startEcho, type EchoBackend } from '../support/bridge-fixtures';
+import { GRPC_CLIENTS, itUnless } from '../support/grpc-clients';
 
-// VirtualService http features through the bridge to the real proxyless gRPC client (grpc-js-xds):
-// header matching, fault injection, retries on another endpoint, route timeouts.
+// VirtualService http features through the bridge to both real proxyless gRPC clients (grpc-js-xds and
+// C-core): header matching, fault injection, retries on another endpoint, route timeouts.
 const host = (name: string) => `${name}.test.svc.cluster.local`;
 
 const serviceEntry = (name: string, endpoints: { b: EchoBackend; version: string }[]) => `
@@ -93,14 +94,14 @@ async function tally(call: () => Promise<string>, n: number): Promise<Record<str
   return counts;
 }
 
-describe('VirtualService http features through the bridge, with the real proxyless gRPC client', () => {
-  const store = new SnapshotStore();
+describe.each(GRPC_CLIENTS)('VirtualService http features through the bridge, with the real proxyless $name client', (kind) => {
   const encoder = new SnapshotEncoder(envoyProtos());
+  const store = new SnapshotStore((base, profile) => encoder.adaptView(base, profile));
   let ads: AdsServer;
   let b: Backends;
   const clients: { close(): void }[] = [];
   const client = async (name: string) => {
-    const c = await xdsEchoClient(ads.port, `${host(name)}:7070`, `features-${name}`);
+    const c = await kind.connect(ads.port, `${host(name)}:7070`, `features-${name}`);
     clients.push(c);
     return c;
   };
@@ -167,7 +168,7 @@ describe('VirtualService http features through the bridge, with the real proxyle
     expect(counts.healthy ?? 0).toBeGreaterThan(20);
   });
 
-  it('ends a call to a slow backend with DEADLINE_EXCEEDED near the route timeout', async () => {
+  itUnless(it, kind, 'route-timeout-fires-early')('ends a call to a slow backend with DEADLINE_EXCEEDED near the route timeout', async () => {
     const c = await client('slow');
     for (let i = 0; i < 3; i++) {
       const start = performance.now();

@@ -48,8 +48,8 @@ spec:
 `;
 
 describe('locality failover through the bridge, with the proxyless gRPC client', () => {
-  const store = new SnapshotStore();
   const encoder = new SnapshotEncoder(envoyProtos());
+  const store = new SnapshotStore((base, profile) => encoder.adaptView(base, profile));
   let ads: AdsServer;
   let a: EchoBackend;
   let b: EchoBackend;
@@ -134,8 +134,8 @@ spec:
 `;
 
 describe('failoverPriority through the bridge, with the proxyless gRPC client', () => {
-  const store = new SnapshotStore();
   const encoder = new SnapshotEncoder(envoyProtos());
+  const store = new SnapshotStore((base, profile) => encoder.adaptView(base, profile));
   let ads: AdsServer;
   let a: EchoBackend;
   let b: EchoBackend;

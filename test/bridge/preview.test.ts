@@ -14,8 +14,8 @@ const config = (v1: EchoBackend, v2: EchoBackend) =>
   echoMesh({ host: HOST, namespace: 'test', endpoints: { v1: v1.port, v2: v2.port }, weights: { v1: 100, v2: 0 }, annotations: { 'xdsflare.dev/preview': 'header,host' } });
 
 describe('preview routes through the bridge, with the real proxyless gRPC client', () => {
-  const store = new SnapshotStore();
   const encoder = new SnapshotEncoder(envoyProtos());
+  const store = new SnapshotStore((base, profile) => encoder.adaptView(base, profile));
   let ads: AdsServer;
   let v1: EchoBackend;
   let v2: EchoBackend;

@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdsServer, type AdsServer } from '../../gateway/ads/ads-server';
 import { SnapshotEncoder } from '../../gateway/snapshot/encoder';
 import { SnapshotStore } from '../../gateway/snapshot/store';
-import { envoyProtos, publish, startEcho, xdsEchoClient, type EchoBackend } from '../support/bridge-fixtures';
+import { envoyProtos, publish, startEcho, type EchoBackend } from '../support/bridge-fixtures';
+import { GRPC_CLIENTS, itUnless } from '../support/grpc-clients';
 import { settle } from '../support/echo-traffic';
 
-// DestinationRule traffic policies as the real proxyless gRPC client (grpc-js-xds) applies them,
+// DestinationRule traffic policies as both real proxyless gRPC clients (grpc-js-xds, C-core) apply them,
 // served by the bridge's ADS server in process.
 const HASHED = 'carts.test.svc.cluster.local';
 const FLAKY = 'payments.test.svc.cluster.local';
@@ -63,9 +64,9 @@ spec:
     retries: {attempts: 0}
 `;
 
-describe('DestinationRule traffic policies through the bridge, with the proxyless gRPC client', () => {
-  const store = new SnapshotStore();
+describe.each(GRPC_CLIENTS)('DestinationRule traffic policies through the bridge, with the proxyless $name client', (kind) => {
   const encoder = new SnapshotEncoder(envoyProtos());
+  const store = new SnapshotStore((base, profile) => encoder.adaptView(base, profile));
   let ads: AdsServer;
   let hashed: EchoBackend[];
   let flaky: EchoBackend[];
@@ -82,8 +83,8 @@ describe('DestinationRule traffic policies through the bridge, with the proxyles
     await Promise.all([...(hashed ?? []), ...(flaky ?? [])].map((b) => b.stop()));
   });
 
-  it('keeps each x-user on one endpoint (RING_HASH with a header hash policy) and spreads users over several', async () => {
-    const client = await xdsEchoClient(ads.port, `${HASHED}:7070`, 'hash-client');
+  itUnless(it, kind, 'ring-hash-crash')('keeps each x-user on one endpoint (RING_HASH with a header hash policy) and spreads users over several', async () => {
+    const client = await kind.connect(ads.port, `${HASHED}:7070`, 'hash-client');
     try {
       const landings = async (user: string, n: number) => {
         const seen = new Set<string>();
@@ -110,7 +111,7 @@ describe('DestinationRule traffic policies through the bridge, with the proxyles
 
   it('ejects an endpoint that fails with UNAVAILABLE, then sends every call to the healthy one', async () => {
     const [healthy, failing] = flaky as [EchoBackend, EchoBackend];
-    const client = await xdsEchoClient(ads.port, `${FLAKY}:7070`, 'outlier-client');
+    const client = await kind.connect(ads.port, `${FLAKY}:7070`, 'outlier-client');
     try {
       // Before ejection, round robin sends about half the calls to the failing endpoint. gRPC counts
       // failures per interval (1s) and ejects at the interval tick: call for a few intervals.

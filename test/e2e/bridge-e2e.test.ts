@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEcho, xdsEchoClient, type EchoBackend } from '../support/bridge-fixtures';
+import { startEcho, type EchoBackend } from '../support/bridge-fixtures';
 import { echoMesh } from '../support/echo-mesh';
 import { continuousCalls, eventually, sleep, split } from '../support/echo-traffic';
+import { GRPC_CLIENTS } from '../support/grpc-clients';
 import { startEdge, type RunningEdge } from '../support/start-server';
 
 // The whole path a user has: `npm start` (edge on workerd + D1, the bridge beside it), config through
-// the REST API, and the real @grpc/grpc-js-xds client resolving xds:/// through the bridge.
+// the REST API, and both real proxyless gRPC clients (@grpc/grpc-js-xds and C-core) resolving xds:///
+// through the bridge, each case once per client.
 const HOST = 'echo.e2e.svc.cluster.local';
 const TARGET = `${HOST}:7070`;
 const root = join(import.meta.dirname, '..', '..');
@@ -43,9 +45,9 @@ describe('the bridge end to end, behind npm start', () => {
     await Promise.all(Object.values(backends).map((b) => b.stop()));
   });
 
-  it('splits 80/20 as the VirtualService says, and follows a weight change made through the API', async () => {
+  it.each(GRPC_CLIENTS)('$name: splits 80/20 as the VirtualService says, and follows a weight change made through the API', async (kind) => {
     await api('POST', '/api/v1/apply', manifest(ports, { v1: 80, v2: 20 }, ['v1', 'v2', 'v3']));
-    const client = await xdsEchoClient(cp.bridge!.adsPort, TARGET, 'e2e-split');
+    const client = await kind.connect(cp.bridge!.adsPort, TARGET, `e2e-split-${kind.id}`);
     try {
       const counts = await split(client.call, 1000);
       console.log('80/20 over 1000 calls:', counts);
@@ -74,9 +76,9 @@ describe('the bridge end to end, behind npm start', () => {
     }
   }, 60_000);
 
-  it('moves the route to a new subset and deletes the old ones with zero failed calls', async () => {
+  it.each(GRPC_CLIENTS)('$name: moves the route to a new subset and deletes the old ones with zero failed calls', async (kind) => {
     await api('POST', '/api/v1/apply', manifest(ports, { v1: 50, v2: 50 }, ['v1', 'v2', 'v3']));
-    const client = await xdsEchoClient(cp.bridge!.adsPort, TARGET, 'e2e-move');
+    const client = await kind.connect(cp.bridge!.adsPort, TARGET, `e2e-move-${kind.id}`);
     try {
       await eventually(async () => ((await split(client.call, 20)).v2 ? true : undefined), 10_000);
       const traffic = continuousCalls(client.call);
@@ -98,29 +100,31 @@ describe('the bridge end to end, behind npm start', () => {
     }
   }, 60_000);
 
-  it('shows a NACK on /api/v1/proxies and the revision status, keeps the client on its last good config, and never resends it', async () => {
+  it.each(GRPC_CLIENTS)('$name: shows a NACK on /api/v1/proxies and the revision status, keeps the client on its last good config, and never resends it', async (kind) => {
+    const nodeId = `e2e-nack-${kind.id}`;
     await api('POST', '/api/v1/apply', manifest(ports, { v3: 100 }, ['v3']));
-    const client = await xdsEchoClient(cp.bridge!.adsPort, TARGET, 'e2e-nack');
+    const client = await kind.connect(cp.bridge!.adsPort, TARGET, nodeId);
     try {
       await eventually(async () => ((await split(client.call, 5)).v3 === 5 ? true : undefined), 10_000);
       const traffic = continuousCalls(client.call, 2);
-      // gRPC's client accepts only ROUND_ROBIN and RING_HASH cluster policies: LEAST_REQUEST is rejected.
-      const applied = await api('POST', '/api/v1/apply', manifest(ports, { v3: 100 }, ['v3'], '  trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}'));
+      // Proxyless gRPC clients take TLS only from certificate providers in their own bootstrap: a cluster
+      // with TLS settings of its own is rejected (the edge warns of it at write time).
+      const applied = await api('POST', '/api/v1/apply', manifest(ports, { v3: 100 }, ['v3'], '  trafficPolicy: {tls: {mode: SIMPLE}}'));
       const revision = applied.revision as number;
       const nack = await eventually(async () => {
         const { items } = await api('GET', '/api/v1/proxies');
-        const proxy = items.find((p: { nodeId: string }) => p.nodeId === 'e2e-nack');
+        const proxy = items.find((p: { nodeId: string }) => p.nodeId === nodeId);
         const sub = proxy?.subscriptions?.['type.googleapis.com/envoy.config.cluster.v3.Cluster'];
         return sub?.nack ? { proxy, sub } : undefined;
       }, 10_000, 250);
       console.log('NACK as /api/v1/proxies shows it:', JSON.stringify(nack.sub));
       expect(nack.proxy.transport).toBe('ads');
-      expect(nack.sub.nack.message).toMatch(/LEAST_REQUEST|lb_policy|validation/i);
+      expect(nack.sub.nack.message).toMatch(/tls|certificate_provider|transport_socket/i);
 
       const status = await api('GET', `/api/v1/revisions/${revision}/status?wait=5`);
-      const mine = status.proxies.find((p: { node_id: string }) => p.node_id === 'e2e-nack');
+      const mine = status.proxies.find((p: { node_id: string }) => p.node_id === nodeId);
       expect(mine.state).toBe('rejected');
-      expect(mine.rejections[0].message).toMatch(/validation/i);
+      expect(mine.rejections[0].message).toBe(nack.sub.nack.message);
 
       const nacks = await metric('xdsflare_bridge_nacks_total{type="clusters"}');
       const pushes = await metric('xdsflare_bridge_pushes_total{type="clusters"}');

@@ -75,12 +75,19 @@ export async function startEcho(name: string): Promise<EchoBackend> {
   return backend;
 }
 
+/** A proxyless gRPC echo client of either implementation. */
+export interface EchoClient {
+  /** One call: resolves with the name of the backend that answered; `headers` become request metadata. Rejects with `{ code }`. */
+  call(deadlineMs?: number, headers?: Record<string, string>): Promise<string>;
+  close(): void;
+}
+
 let registered = false;
 /**
  * A proxyless gRPC client (the real @grpc/grpc-js-xds) resolving `xds:///target` through the bridge at
  * adsPort; `locality` goes into its bootstrap node (as node.locality), for localityLbSetting.
  */
-export async function xdsEchoClient(adsPort: number, target: string, nodeId: string, labels: Record<string, string> = {}, locality: { region?: string; zone?: string; sub_zone?: string } = {}) {
+export async function xdsEchoClient(adsPort: number, target: string, nodeId: string, labels: Record<string, string> = {}, locality: { region?: string; zone?: string; sub_zone?: string } = {}): Promise<EchoClient> {
   const xds = await import('@grpc/grpc-js-xds');
   if (!registered) {
     xds.register();

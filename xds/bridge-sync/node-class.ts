@@ -1,3 +1,4 @@
+import { capabilityProfile, clientIdentity, grpcCapabilities } from '../clients/capabilities';
 import { isGrpcClient } from '../ir/view';
 import type { LocalityInfo, NodeInfo } from '../ir/view-types';
 import type { BridgeNode } from './schemas';
@@ -10,6 +11,11 @@ export interface NodeClass {
   key: string;
   /** As the edge's bulk endpoint takes it. */
   node: BridgeNode & { user_agent_name: string; labels: Record<string, string> };
+  /**
+   * gRPC clients that need their view rendered differently (xds/clients capabilityProfile), e.g.
+   * `legacy-header-matchers`. The edge never sees it: the bridge adapts the class's view itself.
+   */
+  profile?: string;
 }
 
 const byKey = ([a]: [string, string], [b]: [string, string]) => (a < b ? -1 : a > b ? 1 : 0);
@@ -17,7 +23,8 @@ const byKey = ([a]: [string, string], [b]: [string, string]) => (a < b ? -1 : a 
 /**
  * The class of a proxy. With `labelKeys` (the labels the edge says views depend on: viewLabelKeys),
  * only those labels count, so proxies differing in irrelevant labels (a StatefulSet pod's own name)
- * share a class. Every gRPC client is one kind, as selectView sees them.
+ * share a class. Every gRPC client is one kind, as selectView sees them; gRPC clients that accept
+ * different resources (capabilityProfile) are different classes of the same view.
  */
 export function nodeClassOf(node: NodeInfo, labelKeys?: readonly string[]): NodeClass {
   const grpc = isGrpcClient(node);
@@ -26,9 +33,14 @@ export function nodeClassOf(node: NodeInfo, labelKeys?: readonly string[]): Node
   const { region, zone, subZone } = node.locality ?? {};
   const locality = { ...(region ? { region } : {}), ...(zone ? { zone } : {}), ...(subZone ? { sub_zone: subZone } : {}) };
   const where = { ...(node.namespace ? { namespace: node.namespace } : {}), ...(Object.keys(locality).length ? { locality } : {}) };
-  // Keys of classes without namespace or locality are as before, so a bridge's state file stays valid.
+  // Keys of classes without namespace, locality or profile are as before, so a bridge's state file stays valid.
   const extra = Object.keys(where).length ? `|${JSON.stringify(where)}` : '';
-  return { key: `${grpc ? 'grpc' : 'envoy'}|${JSON.stringify(labels)}${extra}`, node: { user_agent_name: grpc ? 'gRPC' : 'envoy', labels, ...where } };
+  const profile = grpc ? capabilityProfile(grpcCapabilities(clientIdentity(node.userAgentName, node.userAgentVersion))) : '';
+  return {
+    key: `${grpc ? 'grpc' : 'envoy'}|${JSON.stringify(labels)}${extra}${profile ? `|~${profile}` : ''}`,
+    node: { user_agent_name: grpc ? 'gRPC' : 'envoy', labels, ...where },
+    ...(profile ? { profile } : {}),
+  };
 }
 
 /** A node class as the edge's view selector sees a node (the inverse of nodeClassOf's `node`). */

@@ -24,6 +24,7 @@ export function nodeInfoFromRequest(node: unknown): NodeInfo {
   const n = asObject(node);
   const metadata = asObject(n.metadata);
   const userAgentName = asString(n.user_agent_name ?? n.userAgentName);
+  const userAgentVersion = asString(n.user_agent_version ?? n.userAgentVersion);
   const cluster = asString(n.cluster);
   // Istio's proxies send NAMESPACE; a proxy without one sees only objects exported everywhere.
   const namespace = asString(metadata.NAMESPACE) || asString(metadata.namespace);
@@ -32,6 +33,7 @@ export function nodeInfoFromRequest(node: unknown): NodeInfo {
     id: asString(n.id) ?? '',
     ...(cluster ? { cluster } : {}),
     ...(userAgentName ? { userAgentName } : {}),
+    ...(userAgentVersion ? { userAgentVersion } : {}),
     // Istio's proxies send LABELS; ours and most others send labels.
     labels: { ...stringMap(metadata.LABELS), ...stringMap(metadata.labels) },
     ...(namespace ? { namespace } : {}),

@@ -7,6 +7,8 @@ export interface NodeInfo {
   cluster?: string;
   /** `envoy` for Envoy; gRPC's clients send e.g. `gRPC Node Pure JS`. */
   userAgentName?: string;
+  /** e.g. `1.14.1` (grpc-js-xds), `C-core 29.0.0 Python 1.51.1`: what a gRPC client accepts depends on it (xds/clients). */
+  userAgentVersion?: string;
   /** node.metadata.labels (or Istio's node.metadata.LABELS). */
   labels: Record<string, string>;
   /** node.metadata.NAMESPACE (Istio's) or node.metadata.namespace: for exportTo. */

@@ -7,6 +7,7 @@ import { viewLoadAssignment } from './build-endpoints';
 import { buildUpstreamTls } from './build-upstream-tls';
 import { usesOriginalDestination } from '../ir/original-destination';
 import { configSource } from './config-source';
+import { GRPC_LB_POLICIES, grpcLbPolicy } from '../clients/capabilities';
 
 type Json = Record<string, unknown>;
 
@@ -40,7 +41,10 @@ export function buildCluster(cluster: ClusterIR, view: View, subscriber: Subscri
     json.load_assignment = viewLoadAssignment(cluster.name, dnsEndpoints(cluster), cluster.localityLb, view);
   }
   // An original-destination cluster picks its host itself: Envoy takes no other load balancer for it.
-  Object.assign(json, usesOriginalDestination(cluster) ? { lb_policy: 'CLUSTER_PROVIDED' } : buildLbFields(cluster));
+  // A policy gRPC lacks would make its client reject every cluster: it gets the nearest it has (warned at write time).
+  if (usesOriginalDestination(cluster)) json.lb_policy = 'CLUSTER_PROVIDED';
+  else if (view.client === 'envoy' || GRPC_LB_POLICIES.has(cluster.lbPolicy)) Object.assign(json, buildLbFields(cluster));
+  else if (grpcLbPolicy(cluster.lbPolicy) === 'RING_HASH') json.lb_policy = 'RING_HASH';
   if (cluster.connectionPool) Object.assign(json, buildConnectionPoolFields(cluster.connectionPool));
   if (cluster.outlierDetection) Object.assign(json, buildOutlierFields(cluster.outlierDetection, view));
   // Envoy ignores locality weights unless told to use them (gRPC always does).

@@ -4,16 +4,23 @@ import type { RouteIR, VirtualHostIR } from '../ir/types';
 import { buildMatch } from './build-route-match';
 import { buildActionParts, buildDirectResponse, buildFilterConfigs, buildHeaderOps, buildRedirect, type RouteClient } from './build-route-parts';
 import { hashPolicyFor } from './build-hash-policy';
+import { GRPC_RETRY_ON } from '../clients/capabilities';
 
 type Json = Record<string, unknown>;
 
-function buildAction(route: RouteIR): Json {
+/** retry_on as a client acts on it: gRPC's knows only gRFC A44's status names and logs every other value. */
+function retryOnFor(retryOn: string, client: RouteClient): string {
+  return client === 'grpc' ? retryOn.split(',').filter((v) => GRPC_RETRY_ON.has(v.trim())).join(',') : retryOn;
+}
+
+function buildAction(route: RouteIR, client: RouteClient): Json {
   const target =
     route.destinations.length === 1
       ? { cluster: route.destinations[0]!.cluster }
       : { weighted_clusters: { clusters: route.destinations.map((d) => ({ name: d.cluster, weight: d.weight, ...buildHeaderOps(d.headers) })) } };
-  const retry = route.retry && {
-    retry_on: route.retry.retryOn,
+  const retryOn = route.retry && retryOnFor(route.retry.retryOn, client);
+  const retry = route.retry && retryOn && {
+    retry_on: retryOn,
     num_retries: route.retry.attempts,
     ...(route.retry.retriableStatusCodes ? { retriable_status_codes: route.retry.retriableStatusCodes } : {}),
     ...(route.retry.perTryTimeout ? { per_try_timeout: route.retry.perTryTimeout } : {}),
@@ -28,7 +35,7 @@ function buildAction(route: RouteIR): Json {
 function buildOutcome(route: RouteIR, client: RouteClient): Json {
   if (route.redirect) return { redirect: buildRedirect(route.redirect) };
   if (route.directResponse) return { direct_response: buildDirectResponse(route.directResponse) };
-  return { route: { ...buildAction(route), ...buildActionParts(route, client) } };
+  return { route: { ...buildAction(route, client), ...buildActionParts(route, client) } };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { TrafficPolicy } from '../intent/traffic-policy';
 import type { ClusterEndpointIR, ClusterIR, ServiceIR } from '../ir/types';
 import type { Diagnostics } from './diagnostics';
 import { hostMatches, isHttpProtocol } from './hosts';
-import { effectivePolicy, istioMutualPaths, policyFields, tlsPolicyPaths } from './traffic-policy';
+import { effectivePolicy, grpcLoadBalancerPaths, istioMutualPaths, policyFields, tlsPolicyPaths } from './traffic-policy';
 
 /** ServiceEntries → one ServiceIR per host (the first object declaring a host wins; later ones are errors). */
 export function translateServiceEntries(entries: ServiceEntryIntent[], diag: Diagnostics): Map<string, ServiceIR> {
@@ -72,6 +72,10 @@ export function translateDestinationRules(rules: DestinationRuleIntent[], servic
       for (const w of tlsPolicyPaths(dr.spec.trafficPolicy, dr.spec.subsets ?? [])) diag.warn(source, w.path, w.message);
     }
     for (const w of istioMutualPaths(dr.spec.trafficPolicy, dr.spec.subsets ?? [])) diag.warn(source, w.path, w.message);
+    // Declared gRPC ports are what proxyless gRPC clients call.
+    if (hosts.some((svc) => svc.ports.some((p) => p.protocol === 'GRPC'))) {
+      for (const w of grpcLoadBalancerPaths(dr.spec.trafficPolicy, dr.spec.subsets ?? [])) diag.warn(source, w.path, w.message);
+    }
     const original = hosts.find((svc) => svc.resolution === 'NONE');
     if (original && dr.spec.trafficPolicy?.loadBalancer) diag.warn(source, 'spec.trafficPolicy.loadBalancer', `has no effect on ${original.host}: with resolution NONE each connection goes to the address its caller dialled (Envoy's ORIGINAL_DST cluster picks it)`);
   };

@@ -6,6 +6,7 @@ import type { ClientTlsSettings } from '../intent/client-tls';
 import type { LoadBalancerSettings, TrafficPolicy } from '../intent/traffic-policy';
 import type { ClusterIR, ConnectionPoolIR, HashPolicyIR, OutlierDetectionIR, UpstreamTlsIR } from '../ir/types';
 import { localityLbIR } from './locality-lb';
+import { GRPC_LB_POLICIES, grpcLbPolicy } from '../clients/capabilities';
 
 /** The four policies that apply to one cluster. */
 export interface PortPolicy {
@@ -141,6 +142,26 @@ export function istioMutualPaths(top: TrafficPolicy | undefined, subsets: { traf
   ];
   const paths = [...scan(top, 'spec.trafficPolicy'), ...subsets.flatMap((s, i) => scan(s.trafficPolicy, `spec.subsets[${i}].trafficPolicy`))];
   return paths.map((path) => ({ path, message: ISTIO_MUTUAL_WARNING }));
+}
+
+/**
+ * Paths of every loadBalancer in a rule's policies that proxyless gRPC clients lack (they would reject
+ * every cluster of the response), to warn gRPC users: their views render round robin instead.
+ */
+export function grpcLoadBalancerPaths(top: TrafficPolicy | undefined, subsets: { trafficPolicy?: TrafficPolicy | undefined }[]): { path: string; message: string }[] {
+  const lacking = (lb: LoadBalancerSettings | undefined) => {
+    const policy = lb && loadBalancerIR(lb).lbPolicy;
+    return policy && policy !== 'PASSTHROUGH' && !GRPC_LB_POLICIES.has(policy) ? policy : undefined;
+  };
+  const scan = (policy: TrafficPolicy | undefined, at: string) => [
+    ...[lacking(policy?.loadBalancer)].flatMap((p) => (p ? [{ path: `${at}.loadBalancer`, policy: p }] : [])),
+    ...(policy?.portLevelSettings ?? []).flatMap((l, i) => [lacking(l.loadBalancer)].flatMap((p) => (p ? [{ path: `${at}.portLevelSettings[${i}].loadBalancer`, policy: p }] : []))),
+  ];
+  const found = [...scan(top, 'spec.trafficPolicy'), ...subsets.flatMap((s, i) => scan(s.trafficPolicy, `spec.subsets[${i}].trafficPolicy`))];
+  return found.map(({ path, policy }) => ({
+    path,
+    message: `proxyless gRPC clients reject ${policy} (they take only ${[...GRPC_LB_POLICIES].join(' and ')}): their views give this host's clusters ${grpcLbPolicy(policy)}; Envoys get ${policy}`,
+  }));
 }
 
 /** Paths of every tls that turns TLS on in a rule's policies (top, port level, subsets), to warn gRPC users. */
