@@ -6,7 +6,7 @@ import { SECRET_YAML } from './tls-manifests';
 
 // Issue 12's corpus: Istio's own samples/**/networking manifests (istio/istio) and the networking YAML of
 // istio.io's traffic-management task pages, copied into test/corpus/istio/ with their origin in a header
-// (SOURCES.txt lists each file's repository, path, commit and snippet; the copies are not committed), applied
+// (SOURCES.txt lists each file's repository, path, commit and snippet), applied
 // unchanged over the API on top of services.yaml (ServiceEntries standing in for the Kubernetes Services
 // they assume). Each file is one request (documents in a file depend on each other: a VirtualService on the
 // DestinationRule or Gateway beside it), on top of the files its `# corpus-baseline:` header names (what the
