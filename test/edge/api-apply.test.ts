@@ -95,6 +95,38 @@ describe('POST /api/v1/apply', () => {
     expect(res.headers.get('warning')).toMatch(/^299 - ".*weights sum to 60; each destination gets weight\/sum"$/);
   });
 
+  it('warns, on a dry run and a write, that proxyless gRPC clients get another load balancer than a gRPC host asks for', async () => {
+    const grpcHost = (lb: string) => `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ledger, namespace: grpclb}
+spec:
+  hosts: [ledger.grpclb.svc.cluster.local]
+  resolution: STATIC
+  ports: [{number: 7070, name: grpc, protocol: GRPC}]
+  endpoints: [{address: 10.0.0.1}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ledger, namespace: grpclb}
+spec:
+  host: ledger.grpclb.svc.cluster.local
+  trafficPolicy: {loadBalancer: ${lb}}
+`;
+    const message = 'proxyless gRPC clients reject LEAST_REQUEST (they take only ROUND_ROBIN and RING_HASH): their views give this host\'s clusters ROUND_ROBIN; Envoys get LEAST_REQUEST';
+    const dry = await apply(grpcHost('{simple: LEAST_REQUEST}'), '?dryRun=true');
+    expect(dry.body.warnings).toContainEqual({ object: 'DestinationRule/grpclb/ledger', path: 'spec.trafficPolicy.loadBalancer', message });
+    const res = await apply(grpcHost('{simple: LEAST_REQUEST}'));
+    expect(res.status).toBe(201);
+    expect(res.body.warnings).toContainEqual({ object: 'DestinationRule/grpclb/ledger', path: 'spec.trafficPolicy.loadBalancer', message });
+    expect(res.headers.get('warning')).toContain('proxyless gRPC clients reject LEAST_REQUEST');
+    const maglev = await apply(grpcHost('{consistentHash: {httpHeaderName: x-user, maglev: {tableSize: 65537}}}'));
+    expect(maglev.body.warnings).toContainEqual({ object: 'DestinationRule/grpclb/ledger', path: 'spec.trafficPolicy.loadBalancer', message: expect.stringContaining('their views give this host\'s clusters RING_HASH; Envoys get MAGLEV') });
+    // A host no gRPC port declares is left alone: Envoys are what call it.
+    const http = await apply(grpcHost('{simple: LEAST_REQUEST}').replace('protocol: GRPC', 'protocol: HTTP').replaceAll('grpclb', 'httplb'));
+    expect(http.body.warnings ?? []).not.toContainEqual(expect.objectContaining({ message: expect.stringContaining('proxyless gRPC') }));
+  });
+
   it('records CI metadata from request headers on the revision', async () => {
     const res = await callJson('POST', '/api/v1/apply', { body: REVIEWS([80, 20], 'ci'), headers: { 'x-ci-run-id': 'run-42', 'x-ci-commit': 'abc123' } });
     const revision = await callJson('GET', `/api/v1/revisions/${res.body.revision}`);
