@@ -8,7 +8,7 @@ export type { Diagnostic } from './translate/diagnostics';
 export { translateIntents, type TranslateResult } from './translate/to-ir';
 export type * from './ir/types';
 export type * from './ir/view-types';
-export { selectView, viewKey, parseView, defaultViews, scopeOf, viewLabelKeys, isGrpcClient } from './ir/view';
+export { selectView, viewKey, parseView, defaultViews, scopeOf, viewLabelKeys, isGrpcClient, renderedFormOf } from './ir/view';
 export { nodeInfoFromRequest } from './ir/node';
 export { sidecarScope, BLOCK_ALL, type SidecarScope } from './ir/sidecar-scope';
 

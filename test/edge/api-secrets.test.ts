@@ -107,7 +107,8 @@ describe('secrets: Kubernetes TLS Secrets, encrypted at rest', () => {
 });
 
 describe('secrets over REST SDS', () => {
-  it("a Gateway's credentialName is looked up in the Gateway's namespace (409 without it), and only its proxies get the Secret", async () => {
+  it("a Gateway's credentialName is looked up in its proxy's namespace, as in Istio (409 when no namespace has it), and only its proxies get the Secret", async () => {
+    // istio.io's secure ingress: the Secret in istio-system, where the ingress proxy runs; the Gateway in default.
     const gateway = `
 apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -121,17 +122,38 @@ spec:
 `;
     const missing = await apply(gateway);
     expect(missing.status).toBe(409);
-    expect(missing.body.errors).toEqual([{ object: 'Gateway/edge/ingress', path: 'spec.servers[0].tls.credentialName', message: expect.stringContaining('no Secret edge/shop-tls') }]);
-    expect((await putSecret('shop-tls', 'edge')).status).toBe(201);
+    expect(missing.body.errors).toEqual([{ object: 'Gateway/edge/ingress', path: 'spec.servers[0].tls.credentialName', message: expect.stringContaining('no Secret named shop-tls in any namespace') }]);
+    expect((await putSecret('shop-tls', 'istio-gw')).status).toBe(201);
     expect((await apply(gateway)).status).toBe(201);
 
     const reader = await token('ingress-sds', ['secrets:read']);
-    const ingress = await sdsPoll(['kubernetes://shop-tls'], { token: reader, node: { metadata: { labels: { istio: 'ingress' } } } });
+    const poll = (namespace?: string, labels: Record<string, string> = { istio: 'ingress' }) =>
+      sdsPoll(['kubernetes://shop-tls'], { token: reader, node: { metadata: { labels, ...(namespace ? { NAMESPACE: namespace } : {}) } } });
+    const ingress = await poll('istio-gw');
     expect(ingress.status).toBe(200);
     expect(ingress.body.resources.map((r: any) => r.name)).toEqual(['kubernetes://shop-tls']);
     envoy().decodeStrict(ingress.body.resources[0]);
-    // A sidecar's view has no such listener: it gets nothing.
-    expect((await sdsPoll(['kubernetes://shop-tls'], { token: reader })).body.resources).toEqual([]);
+    // A proxy of the Gateway in another namespace has no such Secret; one sending no namespace looks in the Gateway's (edge).
+    expect((await poll('elsewhere')).body.resources).toEqual([]);
+    expect((await poll()).body.resources).toEqual([]);
+    expect((await putSecret('shop-tls', 'edge')).status).toBe(201);
+    expect((await poll()).body.resources.map((r: any) => r.name)).toEqual(['kubernetes://shop-tls']);
+    // A sidecar's view has no such listener: it gets nothing, even in the Secret's namespace.
+    expect((await poll('istio-gw', {})).body.resources).toEqual([]);
+
+    // Each namespace's proxies share a view of their own, so a bridge gets each its namespace's Secret.
+    const bulk = await callJson('POST', '/api/v1/snapshots', { token: await token('bridge-gw', ['xds:read', 'secrets:read']), body: { nodes: [{ user_agent_name: 'envoy', labels: { istio: 'ingress' }, namespace: 'istio-gw' }, { user_agent_name: 'envoy', labels: { istio: 'ingress' }, namespace: 'elsewhere' }] } });
+    expect(bulk.status, JSON.stringify(bulk.body)).toBe(200);
+    expect(bulk.body.views).toEqual(['envoy|gw:edge/ingress|ns:istio-gw', 'envoy|gw:edge/ingress|ns:elsewhere']);
+    const bulkNames = (view: string) => bulk.body.snapshots[view].types[SECRET_TYPE_URL].resources.map((r: any) => r.name);
+    expect(bulkNames('envoy|gw:edge/ingress|ns:istio-gw')).toContain('kubernetes://shop-tls');
+    expect(bulkNames('envoy|gw:edge/ingress|ns:elsewhere')).not.toContain('kubernetes://shop-tls');
+
+    // The last Secret of that name is still in use: deleting it is refused; one of two is not.
+    expect((await callJson('DELETE', '/api/v1/namespaces/edge/secrets/shop-tls')).status).toBe(200);
+    const inUse = await callJson('DELETE', '/api/v1/namespaces/istio-gw/secrets/shop-tls');
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.errors[0]).toMatchObject({ object: 'Gateway/edge/ingress', path: 'spec.servers[0].tls.credentialName' });
   });
 
   it('serves exactly the requested secret to a token with secrets:read, never anonymously, never unreferenced ones', async () => {

@@ -136,6 +136,8 @@ export interface GatewayIR {
   ports: GatewayServerPortIR[];
   /** TLS and TCP server ports (absent when the gateway has none). */
   chainPorts?: GatewayChainPortIR[];
+  /** Some server names a credentialName: its Secret is the proxy's namespace's (Istio's), so views carry that namespace. */
+  secretsFromProxyNamespace?: true;
 }
 
 export interface MeshIR {
@@ -153,10 +155,15 @@ export interface MeshIR {
   /** Label keys whose proxy values failoverPriority compares (absent when none): views carry the proxy's values. */
   priorityLabelKeys?: string[];
   /**
-   * When some exportTo restricts visibility: the IR of what proxies in each namespace it names see.
-   * The top level is then what every other proxy (and one without a namespace) sees.
+   * When some exportTo restricts visibility, or DestinationRules apply by the proxy's namespace: the IR
+   * of what proxies in each namespace set apart see. The top level is then what every other proxy (and
+   * one without a namespace) sees.
    */
   namespaceScopes?: Record<string, MeshIR>;
+  /** In a namespace scope: the workloadSelectors of its DestinationRules; views carry the indices their proxy matches. */
+  ruleSelectors?: Record<string, string>[];
+  /** The IR of that namespace's proxies matching some ruleSelectors, by those indices joined with `,`. */
+  selectedScopes?: Record<string, MeshIR>;
   /** Sidecars, by namespace/name (absent when there are none): which one a mesh proxy gets is a view dimension. */
   sidecars?: SidecarIR[];
 }

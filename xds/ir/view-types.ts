@@ -33,11 +33,14 @@ export interface View {
    * proxy's namespace when some exportTo makes it see a different set of objects, its locality
    * (region, zone, sub-zone, cut to the depth some localityLbSetting compares), the indices of
    * the sourceLabels selectors its labels match, and its values of the labels some failoverPriority
-   * compares (see xds/ir/view.ts). The namespace also when the mesh default Sidecar reads it.
+   * compares (see xds/ir/view.ts). The namespace also when the mesh default Sidecar reads it, and for
+   * a Gateway naming a credentialName (its Secret is looked up there; see xds/secrets/references).
    */
   namespace?: string;
   locality?: string[];
   sources?: number[];
+  /** Indices of its namespace scope's DestinationRule workloadSelectors (MeshIR.ruleSelectors) the proxy's labels match. */
+  destinationRules?: number[];
   /** The proxy's non-empty values of MeshIR.priorityLabelKeys. */
   labels?: Record<string, string>;
   /**
@@ -61,8 +64,10 @@ export type Subscriber =
  * carry it and an isolate select views without the IR.
  */
 export interface ViewSelector {
-  gateways: { key: string; selector: Record<string, string> }[];
+  gateways: { key: string; selector: Record<string, string>; secretsFromProxyNamespace?: true }[];
   namespaceScopes?: Record<string, ViewSelector>;
+  ruleSelectors?: Record<string, string>[];
+  selectedScopes?: Record<string, ViewSelector>;
   localityDepth?: number;
   sourceSelectors?: Record<string, string>[];
   priorityLabelKeys?: string[];

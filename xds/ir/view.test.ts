@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { IntentObject } from '../intent/types';
 import { translateIntents } from '../translate/to-ir';
 import { nodeInfoFromRequest } from './node';
-import { parseView, selectView, viewKey, viewLabelKeys } from './view';
+import { parseView, renderedFormOf, selectView, viewKey, viewLabelKeys } from './view';
 
 const obj = (kind: string, name: string, namespace: string, spec: object): IntentObject => ({ apiVersion: 'networking.istio.io/v1', kind: kind as never, metadata: { name, namespace }, spec: spec as never });
 const se = (name: string, namespace: string, extra: object = {}) =>
@@ -36,6 +36,18 @@ describe('selectView dimensions', () => {
     expect(viewKey(selectView(ir, node({ NAMESPACE: 'y' }, { region: 'r1', zone: 'z1', sub_zone: 's1' })))).toBe('envoy|mesh|ns:y|loc:r1/z1');
     expect(viewKey(selectView(ir, node({ namespace: 'other' }, { region: 'r1' })))).toBe('envoy|mesh|loc:r1');
     expect(viewKey(selectView(ir, node({})))).toBe('envoy|mesh');
+  });
+
+  it("adds a gateway proxy's namespace when its Gateway names a credentialName (its Secret is that namespace's), rendered as the view without it", () => {
+    const gw = (name: string, tls: object) => obj('Gateway', name, 'default', { selector: { istio: name }, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls }] });
+    const { ir, errors } = translateIntents([gw('cred', { mode: 'SIMPLE', credentialName: 'c' }), gw('files', { mode: 'SIMPLE', serverCertificate: '/c.pem', privateKey: '/k.pem' })]);
+    expect(errors).toEqual([]);
+    const cred = selectView(ir, node({ NAMESPACE: 'istio-system', labels: { istio: 'cred' } }));
+    expect(viewKey(cred)).toBe('envoy|gw:default/cred|ns:istio-system');
+    expect(viewKey(renderedFormOf(ir, cred))).toBe('envoy|gw:default/cred');
+    expect(viewKey(selectView(ir, node({ labels: { istio: 'cred' } })))).toBe('envoy|gw:default/cred');
+    expect(viewKey(selectView(ir, node({ NAMESPACE: 'istio-system', labels: { istio: 'files' } })))).toBe('envoy|gw:default/files');
+    expect(viewKey(selectView(ir, node({ NAMESPACE: 'istio-system' })))).toBe('envoy|mesh');
   });
 
   it('adds the labels failoverPriority compares (and the locality parts it reads), and lists them in viewLabelKeys', () => {

@@ -9,8 +9,17 @@ export const isGrpcClient = (node: NodeInfo) => /grpc/i.test(node.userAgentName 
 
 const matchesLabels = (labels: Record<string, string>, selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
-/** The IR a view renders from: its namespace's own when exportTo sets that namespace apart, else the shared one. */
-export const scopeOf = (ir: MeshIR, view: View): MeshIR => (view.namespace ? ir.namespaceScopes?.[view.namespace] : undefined) ?? ir;
+/**
+ * The IR a view renders from: its namespace's own when exportTo or DestinationRules set that namespace
+ * apart (narrowed to the workloadSelectors its proxy matches), else the shared one.
+ */
+export function scopeOf(ir: MeshIR, view: View): MeshIR {
+  const scope = (view.namespace ? ir.namespaceScopes?.[view.namespace] : undefined) ?? ir;
+  return (view.destinationRules?.length ? scope.selectedScopes?.[view.destinationRules.join(',')] : undefined) ?? scope;
+}
+
+/** Every scope a config's views render from. */
+const scopesOf = (ir: ViewSelector): ViewSelector[] => [ir, ...Object.values(ir.namespaceScopes ?? {}).flatMap((s) => [s, ...Object.values(s.selectedScopes ?? {})])];
 
 /** region, zone, sub-zone cut to `depth`, without trailing empty parts. */
 function localityParts(locality: LocalityInfo | undefined, depth: number): string[] {
@@ -27,11 +36,17 @@ function localityParts(locality: LocalityInfo | undefined, depth: number): strin
  */
 export function selectView(ir: ViewSelector, node: NodeInfo): View {
   const namespace = node.namespace && ir.namespaceScopes?.[node.namespace] ? node.namespace : undefined;
-  const scope = namespace ? ir.namespaceScopes![namespace]! : ir;
+  const namespaceScope = namespace ? ir.namespaceScopes![namespace]! : ir;
+  // DestinationRule workloadSelectors (of the proxy's namespace only): their scope is what every other dimension reads.
+  const rules = (namespaceScope.ruleSelectors ?? []).flatMap((selector, i) => (matchesLabels(node.labels, selector) ? [i] : []));
+  const scope = (rules.length ? namespaceScope.selectedScopes?.[rules.join(',')] : undefined) ?? namespaceScope;
   const view: View = isGrpcClient(node)
     ? { client: 'grpc', gateways: [] }
     : { client: 'envoy', gateways: scope.gateways.filter((gw) => matchesLabels(node.labels, gw.selector)).map((gw) => gw.key).sort() };
   if (namespace) view.namespace = namespace;
+  if (scope !== namespaceScope) view.destinationRules = rules;
+  // A Gateway's credentialName Secret is looked up in its proxy's namespace, as in Istio.
+  if (!namespace && node.namespace && scope.gateways.some((gw) => gw.secretsFromProxyNamespace && view.gateways.includes(gw.key))) view.namespace = node.namespace;
   const sidecar = view.gateways.length ? undefined : sidecarFor(scope.sidecars, node.namespace, node.labels);
   if (sidecar) {
     view.sidecar = sidecar.key;
@@ -48,13 +63,24 @@ export function selectView(ir: ViewSelector, node: NodeInfo): View {
 }
 
 /**
+ * The view whose rendered resources this one shares. A gateway view's namespace that exportTo gives no
+ * scope only picks its Secrets (SDS), so it renders as, and is published as, the view without it.
+ */
+export function renderedFormOf(ir: ViewSelector, view: View): View {
+  if (!view.gateways.length || !view.namespace || ir.namespaceScopes?.[view.namespace]) return view;
+  const { namespace: _, ...rest } = view;
+  return rest;
+}
+
+/**
  * The label keys selectView reads (Gateway selectors, sourceLabels selectors, the labels
- * failoverPriority compares and Sidecars' workloadSelectors, in every namespace scope). Proxies whose labels agree on these keys get the same view, so a bridge can group them by
+ * failoverPriority compares, Sidecars' and DestinationRules' workloadSelectors, in every scope). Proxies whose labels agree on these keys get the same view, so a bridge can group them by
  * these labels alone: a StatefulSet's per-pod labels do not split its proxies into classes.
  */
 export function viewLabelKeys(ir: ViewSelector): string[] {
   const keys = new Set<string>();
-  for (const scope of [ir, ...Object.values(ir.namespaceScopes ?? {})]) {
+  for (const scope of scopesOf(ir)) {
+    for (const selector of scope.ruleSelectors ?? []) for (const k of Object.keys(selector)) keys.add(k);
     for (const gw of scope.gateways) for (const k of Object.keys(gw.selector)) keys.add(k);
     for (const selector of scope.sourceSelectors ?? []) for (const k of Object.keys(selector)) keys.add(k);
     for (const k of scope.priorityLabelKeys ?? []) keys.add(k);

@@ -73,6 +73,7 @@ export async function closureOf(changes: ObjectChange[], source: ConfigSource): 
   const ports = new Set<number>();
   const patterns = new Set<string>();
   const credentials = new Set<string>();
+  const credentialNames = new Set<string>();
   for (const o of versions) {
     for (const r of refsOf(o)) {
       if (r.role === 'host' || r.role === 'policy') hosts.add(r.ref);
@@ -84,6 +85,7 @@ export async function closureOf(changes: ObjectChange[], source: ConfigSource): 
       }
       else if (r.role === 'httpport') ports.add(Number(r.ref));
       else if (r.role === 'secret') credentials.add(r.ref);
+      else if (r.role === 'credname' && (o.kind as string) === 'Secret') credentialNames.add(r.ref);
     }
   }
   if (patterns.has('*')) return { full: 'a VirtualService for every host ("*") reaches the whole mesh' };
@@ -109,8 +111,11 @@ export async function closureOf(changes: ObjectChange[], source: ConfigSource): 
   };
   const fetch = async (wanted: ObjectRef[]) => (wanted.length ? overlay(keep(await source.objectsReferring(wanted)), matchesRefs(wanted)) : []);
 
-  // Secrets that changed reach whatever names them.
-  for (const o of await fetch(refs('credential', credentials))) for (const r of refsOf(o)) if (r.role === 'policy') hosts.add(r.ref); else if (r.role === 'gateway') gateways.add(r.ref);
+  // Secrets that changed reach whatever names them (a Gateway's by name: its proxy's namespace may hold it).
+  const namesChangedSecret = (o: IntentObject) => o.kind === 'Gateway' || refsOf(o).some((r) => r.role === 'credential' && credentials.has(r.ref));
+  for (const o of (await fetch([...refs('credential', credentials), ...refs('credname', credentialNames)])).filter(namesChangedSecret)) {
+    for (const r of refsOf(o)) if (r.role === 'policy') hosts.add(r.ref); else if (r.role === 'gateway') gateways.add(r.ref);
+  }
   // Wildcard hosts claim every host they match: a changed wildcard VirtualService reaches those hosts.
   for (const p of patterns) for (const h of await source.hostsMatching(p)) hosts.add(h);
   // Non-HTTP ports: the listener is built from every ServiceEntry declaring the port.

@@ -29,8 +29,10 @@ export function needsFullCompile(ir: MeshIR): boolean {
 
 /** The part of an IR that view selection reads. */
 export function viewSelectorOf(ir: MeshIR): ViewSelector {
-  const selector: ViewSelector = { gateways: ir.gateways.map((g) => ({ key: g.key, selector: g.selector })) };
+  const selector: ViewSelector = { gateways: ir.gateways.map((g) => ({ key: g.key, selector: g.selector, ...(g.secretsFromProxyNamespace ? { secretsFromProxyNamespace: true as const } : {}) })) };
   if (ir.namespaceScopes) selector.namespaceScopes = Object.fromEntries(Object.entries(ir.namespaceScopes).map(([ns, scope]) => [ns, viewSelectorOf(scope)]));
+  if (ir.ruleSelectors) selector.ruleSelectors = ir.ruleSelectors;
+  if (ir.selectedScopes) selector.selectedScopes = Object.fromEntries(Object.entries(ir.selectedScopes).map(([key, scope]) => [key, viewSelectorOf(scope)]));
   if (ir.localityDepth !== undefined) selector.localityDepth = ir.localityDepth;
   if (ir.sourceSelectors) selector.sourceSelectors = ir.sourceSelectors;
   if (ir.priorityLabelKeys) selector.priorityLabelKeys = ir.priorityLabelKeys;

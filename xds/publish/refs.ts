@@ -12,8 +12,10 @@ import { isHttpProtocol } from '../translate/hosts';
  * - `vshost`: a mesh-bound VirtualService's host (a `*.suffix` pattern as written); `dest`: a host any
  *   of its routes or mirrors sends to; `binds`: a Gateway it is bound to (`namespace/name`);
  * - `gateway` of a Gateway: itself;
- * - `credential`: the Secret a credentialName resolves to (`namespace/name`), `credname` the bare name
- *   (two namespaces' Secrets of one name would collide in a view); `secret` of a Secret: itself;
+ * - `credential`: the Secret a credentialName resolves to (`namespace/name`; for a Gateway its own
+ *   namespace's, though its proxy's may hold it), `credname` the bare name (a Gateway's Secret may be in
+ *   any namespace; two namespaces' Secrets of one name would collide in a view), also of a Secret
+ *   (so a name finds its Secrets); `secret` of a Secret: itself;
  * - `feature`: something only a full compile renders (EnvoyFilter, exportTo, sourceLabels, locality
  *   load balancing, preview routes, a wildcard DestinationRule host).
  */
@@ -82,7 +84,10 @@ export function refsOf(written: IntentObject): ObjectRef[] {
       add('gateway', `${o.metadata.namespace}/${o.metadata.name}`);
       break;
     default:
-      if ((o.kind as string) === 'Secret') add('secret', `${o.metadata.namespace}/${o.metadata.name}`);
+      if ((o.kind as string) === 'Secret') {
+        add('secret', `${o.metadata.namespace}/${o.metadata.name}`);
+        add('credname', o.metadata.name);
+      }
   }
   for (const c of credentialReferences([o])) {
     add('credential', `${c.namespace}/${c.credentialName}`);

@@ -21,6 +21,6 @@ it('ISTIO_MUTUAL secrets (default, ROOTCA) are no credential references', () => 
   for (const view of defaultViews(ir).filter((v) => v.client === 'envoy')) {
     const names = sdsNamesOf(renderView(ir, view, { mode: 'ads' }));
     expect(names).toEqual(['ROOTCA', 'default']);
-    expect(resolveSdsNames(names, refs)).toEqual([]);
+    expect(resolveSdsNames(names, refs, (r) => [r.namespace])).toEqual([]);
   }
 });

@@ -8,7 +8,7 @@ export interface CredentialRef {
   /** `Kind/namespace/name` of the referring object. */
   source: string;
   path: string;
-  /** Istio's rule: a Gateway's (and a DestinationRule's) credential lives in the object's own namespace. */
+  /** The referring object's namespace (see lookupNamespace for where its Secret is looked up). */
   namespace: string;
   credentialName: string;
   /** `namespace/name` of the referring Gateway; absent for a DestinationRule (whose clusters every view gets). */
@@ -42,6 +42,13 @@ export function credentialReferences(objects: IntentObject[]): CredentialRef[] {
   return refs;
 }
 
+/**
+ * The namespace a reference's Secret is looked up in for a view. A Gateway's is its proxy's, as in Istio
+ * (`kubernetes://<name>` resolves in the proxy's namespace, not the Gateway object's), or the Gateway's
+ * own for a proxy that sends no namespace. A DestinationRule's is its own: its clusters reach every view.
+ */
+export const lookupNamespace = (ref: CredentialRef, view: View): string => (ref.gateway ? (view.namespace ?? ref.namespace) : ref.namespace);
+
 /** The references that can reach a view: every DestinationRule's, and its own Gateways'. */
 export const refsOfView = (refs: CredentialRef[], view: View) => refs.filter((r) => !r.gateway || view.gateways.includes(r.gateway));
 
@@ -74,10 +81,11 @@ export interface SdsTarget {
 }
 
 /**
- * Maps a view's SDS names to credentials. The names carry no namespace (Istio's `kubernetes://<name>`),
- * so a name two namespaces' objects use in one view is ambiguous: `namespaces` then has both.
+ * Maps a view's SDS names to credentials, each reference looked up in `namespacesOf` it (a proxy's view:
+ * lookupNamespace). The names carry no namespace (Istio's `kubernetes://<name>`), so a name references
+ * resolve to two namespaces for in one view is ambiguous: `namespaces` then has both.
  */
-export function resolveSdsNames(sdsNames: string[], refs: CredentialRef[]): SdsTarget[] {
+export function resolveSdsNames(sdsNames: string[], refs: CredentialRef[], namespacesOf: (ref: CredentialRef) => string[]): SdsTarget[] {
   const out: SdsTarget[] = [];
   for (const sdsName of sdsNames) {
     if (!sdsName.startsWith(SDS_PREFIX)) continue;
@@ -89,7 +97,7 @@ export function resolveSdsNames(sdsNames: string[], refs: CredentialRef[]): SdsT
       part = 'ca';
     }
     if (!matching.length) continue;
-    out.push({ sdsName, credentialName: matching[0]!.credentialName, part, namespaces: [...new Set(matching.map((r) => r.namespace))].sort(), refs: matching });
+    out.push({ sdsName, credentialName: matching[0]!.credentialName, part, namespaces: [...new Set(matching.flatMap(namespacesOf))].sort(), refs: matching });
   }
   return out;
 }

@@ -60,7 +60,8 @@ export function translateGateways(gateways: GatewayIntent[], virtualServices: Vi
       .filter(([, chains]) => chains.length > 0)
       .sort(([a], [b]) => a - b)
       .map(([port, chains]) => ({ port, chains }));
-    result.push({ key, selector: gw.spec.selector, ports, ...(chainPorts.length ? { chainPorts } : {}) });
+    const namesCredential = gw.spec.servers.some((s) => s.tls?.credentialName);
+    result.push({ key, selector: gw.spec.selector, ports, ...(chainPorts.length ? { chainPorts } : {}), ...(namesCredential ? { secretsFromProxyNamespace: true as const } : {}) });
   }
   return result.sort((a, b) => (a.key < b.key ? -1 : 1));
 }

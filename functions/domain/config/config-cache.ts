@@ -3,6 +3,7 @@ import {
   decodePublishedView,
   getRoot,
   getView,
+  renderedFormOf,
   renderView,
   translateIntents,
   viewKey,
@@ -149,7 +150,7 @@ const subscriberKey = (s: Subscriber) => (s.mode === 'ads' ? 'ads' : s.mode === 
 /** The published index of a view as a subscriber receives it, or undefined when the write path did not publish it. */
 export function publishedViewOf(env: Env, config: CachedConfig, view: View, subscriber: Subscriber): Promise<PublishedView> | undefined {
   const variant = variantOf(subscriber);
-  const slot = variant && viewSlot(viewKey(view), variant);
+  const slot = variant && viewSlot(viewKey(renderedFormOf(config.selector, view)), variant);
   const key = slot && config.root?.views[slot];
   if (!key) return undefined;
   let published = config.views.get(slot);

@@ -1,6 +1,6 @@
 import { hashContent, type View } from '../../../xds';
 import { buildEnvoySecret } from '../../../xds/secrets/envoy-secret';
-import { refsOfView, resolveSdsNames } from '../../../xds/secrets/references';
+import { lookupNamespace, refsOfView, resolveSdsNames } from '../../../xds/secrets/references';
 import type { TlsMaterial } from '../../../xds/secrets/tls-secret';
 import type { Env } from '../../env';
 import type { SecretState } from '../config/config-cache';
@@ -30,11 +30,11 @@ function materialOf(env: Env, config: SecretState, key: string, spec: StoredSecr
 
 /**
  * The Secrets a view references (`sdsNames`: sdsNamesOfView) (only those: a poller gets no secret its own config does not
- * name), optionally narrowed to the names it asked for. Unknown, unreferenced or ambiguous names
- * are left out, as EDS leaves out unknown clusters.
+ * name), optionally narrowed to the names it asked for. A Gateway's come from its proxy's namespace
+ * only (lookupNamespace). Unknown, unreferenced or ambiguous names are left out, as EDS leaves out unknown clusters.
  */
 export async function secretsForView(env: Env, config: SecretState, view: View, sdsNames: string[], names?: string[]): Promise<ServedSecrets> {
-  let targets = resolveSdsNames(sdsNames, refsOfView(config.credentialRefs, view));
+  let targets = resolveSdsNames(sdsNames, refsOfView(config.credentialRefs, view), (r) => [lookupNamespace(r, view)]);
   if (names) targets = targets.filter((t) => names.includes(t.sdsName));
   const resources: Record<string, unknown>[] = [];
   const parts: string[] = [];
