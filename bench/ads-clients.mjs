@@ -112,6 +112,8 @@ class AdsClient {
   state = new Map(Object.values(TYPE).map((t) => [t, { version: '', nonce: '', names: [] }]));
   lastAckAt = 0;
   responses = 0;
+  /** Response bytes received since the last `lastAcks` (what one version cost this stream). */
+  bytes = 0;
   ldsStarted = false;
 
   constructor(group, id, port, onFirst) {
@@ -142,6 +144,7 @@ class AdsClient {
 
   onResponse(bytes) {
     if (this.responses++ === 0) this.onFirst();
+    this.bytes += bytes.length;
     const head = fromBinary(protos.head, bytes, { readUnknownFields: false });
     const st = this.state.get(head.typeUrl);
     if (!st) throw new Error(`${this.id}: a response of unexpected type ${head.typeUrl}`);
@@ -187,7 +190,9 @@ process.on('message', async (m) => {
       reply({ event: 'opened', group: m.group });
     } else if (m.cmd === 'lastAcks') {
       const g = groups.get(m.group);
-      reply({ event: 'lastAcks', group: m.group, times: g.clients.map((c) => c.lastAckAt), errors: g.errors });
+      const bytes = g.clients.map((c) => c.bytes);
+      for (const c of g.clients) c.bytes = 0;
+      reply({ event: 'lastAcks', group: m.group, times: g.clients.map((c) => c.lastAckAt), bytes, errors: g.errors });
     } else if (m.cmd === 'close') {
       for (const c of groups.get(m.group)?.clients ?? []) c.close();
       groups.delete(m.group);

@@ -43,11 +43,14 @@ export async function startFloorMode(opts: Extract<ToServer, { cmd: 'start' }>):
   async function responses(): Promise<{ types: ResourceType[]; messages: FloorStream['queue'] }> {
     const next = encoder.encodeView(VIEW, await viewSource(config.yaml(), VIEW), ++revision, Date.now());
     const types = changedTypes(snapshot, next);
+    const prev = snapshot;
     snapshot = next;
-    // Exactly what the bridge writes for a stream subscribed to everything (SotwStream.respond), one nonce per message.
+    // What the protocol requires a stream subscribed to everything to get, one nonce per message: CDS and LDS
+    // whole (SotW full state), and of EDS and RDS only what changed (the floor for bytes, xds-protocol.md §2.5).
     const messages = types.map((type) => {
       const t = next.types[type];
-      const sorted = [...t.resources.keys()].sort().map((name) => t.resources.get(name)!.any);
+      const changed = (name: string) => type === 'clusters' || type === 'listeners' || prev?.types[type].resources.get(name)?.hash !== t.resources.get(name)!.hash;
+      const sorted = [...t.resources.keys()].sort().filter(changed).map((name) => t.resources.get(name)!.any);
       const nonce = `${revision}-${type}`;
       const bytes = encodeSotwResponse(fields, { versionInfo: t.version, typeUrl: t.typeUrl, nonce, resources: frameResources(fields, sorted), controlPlane: 'bench-floor' });
       return { nonce, type, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
@@ -114,7 +117,7 @@ export async function startFloorMode(opts: Extract<ToServer, { cmd: 'start' }>):
         send(s);
       }
       await withTimeout(r, `floor step ${step}`);
-      return { ...r.result(), changedTypes: current.types, encodes: 0, changedResources: 0, pushes: streams.size * current.messages.length, nacks: 0, prepareMs, bytesPerStream: current.messages.reduce((n, m) => n + m.bytes.length, 0) };
+      return { ...r.result(), changedTypes: current.types, encodes: 0, changedResources: 0, pushes: streams.size * current.messages.length, nacks: 0, prepareMs };
     },
   };
 }

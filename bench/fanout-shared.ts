@@ -31,7 +31,6 @@ export interface RoundResult {
   nacks: number;
   prepareMs: number;
   /** Bytes of DiscoveryResponse one stream receives for this version (the floor knows; the bridge writes the same). */
-  bytesPerStream?: number;
 }
 
 export type FromServer =

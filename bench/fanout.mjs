@@ -126,10 +126,10 @@ export async function runFanout() {
       for (const mode of step % 2 ? ['bridge', 'floor'] : ['floor', 'bridge']) {
         const side = sides[mode];
         const { result } = await side.server.ask({ cmd: 'change', step }, 'changed');
-        const { times, errors } = await clients.ask({ cmd: 'lastAcks', group: mode }, 'lastAcks');
+        const { times, bytes, errors } = await clients.ask({ cmd: 'lastAcks', group: mode }, 'lastAcks');
         if (errors.length) throw new Error(`${mode}: ${errors.length} streams failed: ${errors.slice(0, 3).join('; ')}`);
         const f = figures(result, times);
-        side.rounds.push({ ...f, result });
+        side.rounds.push({ ...f, result, bytesPerStream: median(bytes), bytesAll: bytes.reduce((n, b) => n + b, 0) });
         console.error(`fan-out: ${mode} version ${step + 1}: p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, max ${f.max.toFixed(1)} ms over ${f.streams} streams; types ${result.changedTypes.join(', ')}; encodes ${result.encodes} for ${result.changedResources} changed resources; ${result.pushes} responses`);
         await new Promise((r) => setTimeout(r, 300));
       }
@@ -172,8 +172,11 @@ function print({ bridge, floor }) {
   console.log(`| heap / RSS with ${STREAMS} idle streams (MiB) | ${fmt(bridge.loaded.heapUsed / 2 ** 20)} / ${fmt(bridge.loaded.rss / 2 ** 20)} | ${fmt(floor.loaded.heapUsed / 2 ** 20)} / ${fmt(floor.loaded.rss / 2 ** 20)} |`);
   const encodes = bridge.rounds.map((r) => `${r.result.encodes}/${r.result.changedResources}`).join(', ');
   console.log(`| encodes per version / resources changed | ${encodes} | – |`);
-  const bytes = median(floor.rounds.map((r) => r.result.bytesPerStream));
-  console.log(`| bytes per stream per version (${types.join(' + ')} responses) | ${bytes} | ${bytes} |`);
+  // Counted by the client process as the responses arrive: what each side actually sent.
+  const bytes = (side) => median(side.rounds.map((r) => r.bytesPerStream));
+  const total = (side) => median(side.rounds.map((r) => r.bytesAll));
+  console.log(`| bytes per stream per version, received (${types.join(' + ')}) | ${bytes(bridge)} | ${bytes(floor)} |`);
+  console.log(`| bytes per version across all ${STREAMS} streams (MB) | ${fmt(total(bridge) / 1e6, 2)} | ${fmt(total(floor) / 1e6, 2)} |`);
   console.log(`| responses written per version | ${median(bridge.rounds.map((r) => r.result.pushes))} | ${median(floor.rounds.map((r) => r.result.pushes))} |`);
   console.log(`| render + encode before hand-over (ms, not in the figures above) | ${fmt(median(bridge.rounds.map((r) => r.result.prepareMs)))} | ${fmt(median(floor.rounds.map((r) => r.result.prepareMs)))} |`);
 }

@@ -26,6 +26,8 @@ export interface TypeState {
   has: ReadonlyMap<string, Held>;
   inFlight?: Sent;
   ackedVersion?: string;
+  /** The selection key (Desired.key) of the response last ACKed, when it was the target's own. */
+  ackedKey?: string;
   ackedEdgeVersion: string;
   /** The desired version the client rejected: not sent again. */
   nackedVersion?: string;
@@ -128,6 +130,7 @@ export abstract class AdsStream {
     const sent = st.inFlight;
     if (!sent || sent.nonce !== nonce) return;
     st.inFlight = undefined;
+    const before = st.has;
     const observer = this.options.observer;
     if (error) {
       st.nackedVersion = sent.version;
@@ -139,12 +142,27 @@ export abstract class AdsStream {
       st.ackedVersion = sent.version;
       st.ackedAt = Date.now();
       st.has = sent.result;
+      st.ackedKey = sent.key;
       st.nack = undefined;
       st.nackedVersion = undefined;
       if (sent.final) st.ackedEdgeVersion = sent.edgeVersion;
+      if (type === 'clusters') this.resendAssignmentsOfChanged(before, st.has);
       observer?.onAck?.(type, newer && sent.final ? (Date.now() - sent.receivedAt) / 1000 : undefined);
     }
     this.report(type, st);
+  }
+
+  /**
+   * Envoy re-warms an updated cluster and waits for a fresh assignment even when its endpoints did not
+   * change (envoy#13009; envoy#31535 in delta): once such a CDS is ACKed, the CLA must go out again.
+   */
+  private resendAssignmentsOfChanged(before: ReadonlyMap<string, Held>, after: ReadonlyMap<string, Held>): void {
+    if (after === before) return;
+    const eds = this.types.endpoints;
+    for (const [name, held] of after) {
+      const old = before.get(name);
+      if (old && old.hash !== held.hash && held.edsName && eds.sub.names.has(held.edsName)) eds.forced.add(held.edsName);
+    }
   }
 
   protected report(type: AdsType, st: TypeState): void {

@@ -1,5 +1,5 @@
 import type { AdsType } from '../../xds';
-import { encodeDeltaResource, encodeDeltaResponse, type DeltaRequest, type ErrorDetail } from '../protos/discovery-codec';
+import { encodeDeltaResource, encodeDeltaResponse, type DeltaRequest } from '../protos/discovery-codec';
 import type { EncodedResource } from '../snapshot/types';
 import { AdsStream, type TypeState } from './ads-stream';
 import type { Desired, Held, Sent } from './stream-types';
@@ -43,21 +43,6 @@ export class DeltaStream extends AdsStream {
     st.has = has;
     if (first || wildcardAdded) st.mustAnswer = true;
     return this.finish(type, st, req.responseNonce, req.errorDetail);
-  }
-
-  /**
-   * Envoy re-warms an updated cluster and waits for a fresh assignment even when its endpoints did
-   * not change (envoy#31535, the delta form of #13009): once such a CDS is ACKed, resend the CLA.
-   */
-  protected override settle(type: AdsType, st: TypeState, nonce: string, error: ErrorDetail | undefined): void {
-    const before = st.has;
-    super.settle(type, st, nonce, error);
-    if (type !== 'clusters' || st.has === before) return;
-    const eds = this.types.endpoints;
-    for (const [name, held] of st.has) {
-      const old = before.get(name);
-      if (old && old.hash !== held.hash && held.edsName && eds.sub.names.has(held.edsName)) eds.forced.add(held.edsName);
-    }
   }
 
   private diffOf(st: TypeState, desired: Desired): Diff {

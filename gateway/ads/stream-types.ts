@@ -18,6 +18,8 @@ export interface Sent {
   result: ReadonlyMap<string, Held>;
   /** No resource was kept back for make-before-break: this is the target itself. */
   final: boolean;
+  /** The selection key of `result` when it is the target's own selection (Desired.key). */
+  key?: string;
   edgeVersion: string;
   /** When the snapshot this response carries was first seen by the bridge. */
   receivedAt: number;

@@ -85,6 +85,54 @@ describe('state-of-the-world ADS: make-before-break ordering', () => {
   });
 });
 
+describe('state-of-the-world ADS: only what changed for EDS and RDS', () => {
+  const many = (n: number, changed?: { at: number; address: string }) =>
+    Array.from({ length: n }, (_, i): Svc => ({ name: `s${i}`, ...(changed?.at === i ? { address: changed.address } : {}) }));
+
+  it("pushes only the changed ClusterLoadAssignment and RouteConfiguration, while CDS and LDS stay whole; the client still holds everything", async () => {
+    const b = await withBridge();
+    await b.publish(mesh(many(20), [{ from: 's0', prefix: '/x', to: 's1' }]), 1);
+    const c = client(b.ads.port);
+    await c.waitFor(b.synced(), 5000, 'the first config');
+    const mark = c.timeline.length;
+
+    // One endpoint moves: only its assignment changes.
+    await b.publish(mesh(many(20, { at: 7, address: '10.9.9.9' }), [{ from: 's0', prefix: '/x', to: 's1' }]), 2);
+    await c.waitFor(b.synced(), 5000, 'the endpoint change');
+    await c.quiet();
+    const pushes = c.since(mark);
+    expect(pushes.map((e) => `${e.type}:${e.names.join()}`), c.describe(pushes)).toEqual([`endpoints:${cl('s7')}`]);
+    expect(c.heldNames('endpoints')).toHaveLength(20);
+
+    // One route changes: only its route configuration goes out (one per port here: both services share 80).
+    const mark2 = c.timeline.length;
+    await b.publish(mesh(many(20, { at: 7, address: '10.9.9.9' }), [{ from: 's0', prefix: '/x', to: 's2' }]), 3);
+    await c.waitFor(b.synced(), 5000, 'the route change');
+    await c.quiet();
+    const routePushes = c.since(mark2);
+    expect(routePushes.map((e) => e.type), c.describe(routePushes)).toEqual(['routes']);
+    expect(routePushes[0]!.names).toEqual(['80']);
+  });
+
+  it('sends an assignment again when its cluster is dropped and comes back, though its content is the same', async () => {
+    const b = await withBridge();
+    await b.publish(mesh(many(3)), 1);
+    const c = client(b.ads.port);
+    await c.waitFor(b.synced(), 5000, 'the first config');
+    await b.publish(mesh(many(2)), 2);
+    await c.waitFor(b.synced(), 5000, 's2 gone');
+    await c.quiet();
+    expect(c.heldNames('endpoints')).not.toContain(cl('s2'));
+    const mark = c.timeline.length;
+    await b.publish(mesh(many(3)), 3);
+    await c.waitFor(b.synced(), 5000, 's2 back');
+    await c.quiet();
+    const pushes = c.since(mark);
+    expect(pushes.filter((e) => e.type === 'endpoints').flatMap((e) => e.names), c.describe(pushes)).toEqual([cl('s2')]);
+    expect(c.held('endpoints').get(cl('s2'))).toBeDefined();
+  });
+});
+
 describe('state-of-the-world ADS: NACKs', () => {
   it('sends a rejected CDS version once, holds back every later type of that change, and delivers the next good config', async () => {
     const b = await withBridge();
