@@ -48,6 +48,11 @@ describe('bad input is refused with the field named, and nothing is stored', () 
     expect(body.errors).toContainEqual({ path: 'spec.http[0].route[0].weight', message: 'expected integer, got string "80"' });
   });
 
+  it("a fault delay's integer percent out of range (Istio's deprecated 0-100 field)", async () => {
+    const body = await refused(() => callJson('PUT', vsPath, { body: vs([{ fault: { delay: { fixedDelay: '2s', percent: 101 } }, route: [{ destination: { host } }] }]) }), 400);
+    expect(body.errors).toContainEqual({ path: 'spec.http[0].fault.delay.percent', message: 'must be from 0 to 100' });
+  });
+
   it('a negative weight', async () => {
     const body = await refused(() => apply(REVIEWS([-10, 110], 'neg')), 400);
     expect(body.errors).toContainEqual({ path: '[2].spec.http[0].route[0].weight', message: 'must not be negative' });

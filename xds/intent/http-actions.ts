@@ -77,8 +77,10 @@ const FaultDelaySchema = istioObject(
     // Envoy needs a delay above zero; Istio's durations start at 1ms.
     fixedDelay: DurationSchema.refine((s) => (parseDuration(s) ?? 0n) >= 1_000_000n, 'must be at least 1ms'),
     percentage: PercentSchema.optional(),
+    // Istio's deprecated int32 share (0-100), still accepted and used when percentage is not set.
+    percent: z.int('must be a whole number of percent from 0 to 100').min(0, 'must be from 0 to 100').max(100, 'must be from 0 to 100').optional(),
   },
-  ['exponentialDelay', 'percent'],
+  ['exponentialDelay'],
 );
 
 const FaultAbortSchema = istioObject(

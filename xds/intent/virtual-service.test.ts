@@ -211,6 +211,20 @@ describe('VirtualService', () => {
     ]);
   });
 
+  it("accepts a delay's deprecated integer percent as Istio does (0-100), naming it when out of range", () => {
+    expect(check((vs) => {
+      vs.spec.http[0]!.fault = { delay: { fixedDelay: '2s', percent: 100 } };
+      vs.spec.http[1]!.fault = { delay: { fixedDelay: '2s', percent: 0, percentage: { value: 5 } } };
+    })).toEqual([]);
+    expect(check((vs) => {
+      vs.spec.http[0]!.fault = { delay: { fixedDelay: '2s', percent: 150 } };
+      vs.spec.http[1]!.fault = { delay: { fixedDelay: '2s', percent: 12.5 } };
+    })).toEqual([
+      { path: 'spec.http[0].fault.delay.percent', message: 'must be from 0 to 100' },
+      { path: 'spec.http[1].fault.delay.percent', message: 'must be a whole number of percent from 0 to 100' },
+    ]);
+  });
+
   it('refuses bad fault injection, naming the exact field', () => {
     expect(check((vs) => {
       vs.spec.http[0]!.fault = { delay: { fixedDelay: '0s', percentage: { value: 10 } } };

@@ -32,7 +32,8 @@ function translateRetry(retries: HTTPRoute['retries']): RetryIR | undefined {
 /** Warnings about rules whose meaning is easy to get wrong; reported once per rule. */
 function checkRule(rule: HTTPRoute, path: string, source: string, diag: Diagnostics): void {
   const fault = rule.fault;
-  if (fault?.delay && !fault.delay.percentage) diag.warn(source, `${path}.fault.delay.percentage`, 'missing: as in Istio, no request is delayed; set percentage.value (e.g. 100)');
+  if (fault?.delay && !fault.delay.percentage && fault.delay.percent === undefined) diag.warn(source, `${path}.fault.delay.percentage`, 'missing: as in Istio, no request is delayed; set percentage.value (e.g. 100)');
+  if (fault?.delay?.percentage && fault.delay.percent !== undefined) diag.warn(source, `${path}.fault.delay.percent`, 'ignored: percentage is set and wins, as in Istio (percent is its deprecated integer form)');
   if (fault?.abort && !fault.abort.percentage) diag.warn(source, `${path}.fault.abort.percentage`, 'missing: as in Istio, no request is aborted; set percentage.value (e.g. 100)');
   if (rule.redirect || rule.directResponse) {
     diag.warn(source, `${path}.${rule.redirect ? 'redirect' : 'directResponse'}`, 'proxyless gRPC clients cannot follow a redirect or take a direct response: they do not get this rule, and their calls go on to the next one');

@@ -41,9 +41,10 @@ export function mergeHeaders(route: HeadersIR | undefined, dest: HeadersIR | und
 
 function translateFault(fault: NonNullable<HTTPRoute['fault']>): FaultIR {
   const { delay, abort } = fault;
-  // A missing percentage injects into no request, in Istio and in Envoy alike.
+  // A missing percentage injects into no request, in Istio and in Envoy alike; a delay's deprecated
+  // integer percent stands in for it, percentage winning when both are set (Istio's TranslateFault).
   return {
-    ...(delay ? { delay: { fixedDelay: toProtoDuration(delay.fixedDelay), percent: delay.percentage?.value ?? 0 } } : {}),
+    ...(delay ? { delay: { fixedDelay: toProtoDuration(delay.fixedDelay), percent: delay.percentage?.value ?? delay.percent ?? 0 } } : {}),
     ...(abort
       ? {
           abort:
