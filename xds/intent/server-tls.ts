@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isDns1123Subdomain, istioObject } from './common';
 
 const UNSUPPORTED_MODES: Record<string, string> = {
-  AUTO_PASSTHROUGH: 'AUTO_PASSTHROUGH is not supported yet: it routes by SNI names Istio builds for its east-west gateways, which this control plane does not have; use PASSTHROUGH with VirtualService tls routes',
+  AUTO_PASSTHROUGH: "AUTO_PASSTHROUGH is not supported yet: Istio sends each SNI outbound_.<port>_.<subset>_.<host> of a mesh-internal service to a TLS-free copy of that service's cluster, and this control plane has neither those clusters (its clusters carry their DestinationRule's TLS) nor a service's location at the gateway; use PASSTHROUGH with VirtualService tls routes on those SNI names",
   OPTIONAL_MUTUAL: 'OPTIONAL_MUTUAL is not supported yet; use MUTUAL (client certificate required) or SIMPLE',
 };
 
