@@ -86,22 +86,31 @@ export const Dns1123LabelSchema = z
   .string()
   .refine(isDns1123Label, 'must be a DNS-1123 label: at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit');
 
-/** A Kubernetes label map (keys and values follow Kubernetes' label rules). */
-export const LabelsSchema = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
-  for (const [key, value] of Object.entries(labels)) {
-    if (!isQualifiedName(key)) {
-      ctx.addIssue({ code: 'custom', path: [key], message: `invalid label key "${key}": expected [prefix/]name, name at most 63 characters of letters, digits, "-", "_" or "." starting and ending with a letter or digit` });
-    } else if (!isLabelValue(value)) {
-      ctx.addIssue({ code: 'custom', path: [key], message: `invalid label value "${value}": at most 63 characters of letters, digits, "-", "_" or ".", starting and ending with a letter or digit` });
-    }
-  }
-});
+const KEY_RULE = 'expected [prefix/]name: an optional DNS-1123 subdomain prefix of at most 253 characters, and a name of at most 63 letters, digits, "-", "_" or "." starting and ending with a letter or digit';
 
-export const AnnotationsSchema = z.record(z.string(), z.string()).superRefine((annotations, ctx) => {
-  for (const key of Object.keys(annotations)) {
-    if (!isQualifiedName(key)) ctx.addIssue({ code: 'custom', path: [key], message: `invalid annotation key "${key}"` });
-  }
-});
+/** What is wrong with each entry of a label map, by key, as Kubernetes' label rules judge it. */
+export function labelProblems(labels: Record<string, string>): { key: string; message: string }[] {
+  return Object.entries(labels).flatMap(([key, value]) => {
+    if (!isQualifiedName(key)) return [{ key, message: `invalid label key "${key}": ${KEY_RULE}` }];
+    if (!isLabelValue(value)) return [{ key, message: `invalid label value "${value}": at most 63 characters of letters, digits, "-", "_" or ".", starting and ending with a letter or digit` }];
+    return [];
+  });
+}
+
+/** What is wrong with each key of an annotation map (annotation keys follow the label key rules). */
+export function annotationProblems(annotations: Record<string, string>): { key: string; message: string }[] {
+  return Object.keys(annotations).flatMap((key) => (isQualifiedName(key) ? [] : [{ key, message: `invalid annotation key "${key}": ${KEY_RULE}` }]));
+}
+
+const mapSchema = (problems: (map: Record<string, string>) => { key: string; message: string }[]) =>
+  z.record(z.string(), z.string()).superRefine((map, ctx) => {
+    for (const { key, message } of problems(map)) ctx.addIssue({ code: 'custom', path: [key], message });
+  });
+
+/** A Kubernetes label map (keys and values follow Kubernetes' label rules). */
+export const LabelsSchema = mapSchema(labelProblems);
+
+export const AnnotationsSchema = mapSchema(annotationProblems);
 
 /** `exportTo`: `.`, `*`, `~` or namespace names: which proxies see the object, by their namespace (translate/export-scopes.ts). */
 export const ExportToSchema = z.array(

@@ -1,3 +1,5 @@
+import { annotationProblems, labelProblems } from '../intent/common';
+import { formatPath } from '../intent/errors';
 import type { FieldError } from '../intent/types';
 import { DerError } from './der';
 import { decodeBase64, parsePem } from './pem';
@@ -86,6 +88,7 @@ function metadataErrors(metadata: unknown, errors: FieldError[]): void {
   if (typeof metadata.name !== 'string' || !DNS1123.test(metadata.name) || metadata.name.length > 253) errors.push({ path: 'metadata.name', message: 'required: a DNS-1123 name (lower case letters, digits, "-" and ".")' });
   if (metadata.namespace !== undefined && (typeof metadata.namespace !== 'string' || !DNS1123.test(metadata.namespace))) errors.push({ path: 'metadata.namespace', message: 'must be a DNS-1123 label' });
   for (const f of ['labels', 'annotations'] as const) if (metadata[f] !== undefined && !isStringMap(metadata[f])) errors.push({ path: `metadata.${f}`, message: 'expected a map of strings' });
+  for (const [f, problems] of [['labels', labelProblems], ['annotations', annotationProblems]] as const) if (isStringMap(metadata[f])) for (const p of problems(metadata[f])) errors.push({ path: formatPath(['metadata', f, p.key]), message: p.message });
   for (const k of Object.keys(metadata)) if (!METADATA.has(k)) errors.push({ path: `metadata.${k}`, message: 'unknown field' });
 }
 
