@@ -74,8 +74,11 @@ export abstract class AdsStream {
 
   /** Whether the type needs a response now; may settle the type without one (delta, nothing to say). */
   protected abstract needsResponse(type: AdsType, st: TypeState, desired: Desired): boolean;
-  /** Encodes and writes the response; returns what the client will hold once it ACKs. */
-  protected abstract respond(type: AdsType, st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'nonce' | 'sentAt'>;
+  /**
+   * Encodes and writes the response; returns what the client will hold once it ACKs, and the nonce the
+   * response carries (the one offered, or a shared message's own).
+   */
+  protected abstract respond(type: AdsType, st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'sentAt'>;
 
   protected get protocol(): 'sotw' | 'delta' {
     return 'sotw';
@@ -283,9 +286,8 @@ export abstract class AdsStream {
       if (!st.sub.active) continue;
       const desired = this.desired(type);
       if (this.needsResponse(type, st, desired)) {
-        const nonce = this.nextNonce();
-        const sent = this.respond(type, st, desired, nonce);
-        st.inFlight = { ...sent, nonce, sentAt: now };
+        const sent = this.respond(type, st, desired, this.nextNonce());
+        st.inFlight = { ...sent, sentAt: now };
         st.mustAnswer = false;
         st.forced.clear();
         this.options.observer?.onPush?.(type);

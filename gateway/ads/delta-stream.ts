@@ -69,7 +69,7 @@ export class DeltaStream extends AdsStream {
     return false;
   }
 
-  protected respond(type: AdsType, st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'nonce' | 'sentAt'> {
+  protected respond(type: AdsType, st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'sentAt'> {
     const { updated, removed } = this.diff ?? this.diffOf(st, desired);
     this.diff = undefined;
     const fields = this.options.fields;
@@ -82,6 +82,6 @@ export class DeltaStream extends AdsStream {
     const result = new Map<string, Held>(st.has);
     for (const r of updated) result.set(r.name, r);
     for (const name of removed) result.delete(name);
-    return { version: desired.version, result, final: desired.final, edgeVersion: desired.edgeVersion, receivedAt: desired.receivedAt };
+    return { nonce, version: desired.version, result, final: desired.final, edgeVersion: desired.edgeVersion, receivedAt: desired.receivedAt };
   }
 }

@@ -6,6 +6,9 @@ import type { Desired, Sent } from './stream-types';
 
 const MAX_FRAMED = 1024;
 
+/** Messages built to be shared by streams (their nonces count these). */
+let sharedMessages = 0;
+
 /**
  * Types whose SotW responses carry only what the client lacks: for EDS, RDS and SDS a client keeps the
  * names a response leaves out (Envoy calls only the watches whose names it holds; gRPC's clients do the
@@ -55,19 +58,26 @@ export class SotwStream extends AdsStream {
     return `${desired.key}\u0000${st.ackedKey}\u0000${st.ackedVersion}`;
   }
 
-  protected respond(type: AdsType, st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'nonce' | 'sentAt'> {
+  /**
+   * A shared message carries a nonce of its own, the same on every stream it goes to: a nonce only has
+   * to tell a stream's responses of one type apart, and one message is one content at one version, so
+   * an ACK of it means the same whichever copy it answers. (`s` keeps them apart from per-stream nonces.)
+   */
+  protected respond(type: AdsType, st: TypeState, desired: Desired, nonce: string): Omit<Sent, 'sentAt'> {
     const t = this.target!.types[type];
     const key = this.framingKey(type, st, desired);
-    let framed = key === undefined ? undefined : t.framed.get(key);
-    if (!framed) {
-      framed = frameResources(this.options.fields, this.toSend(type, st, desired).map((r) => r.any));
+    let message = key === undefined ? undefined : t.framed.get(key);
+    if (!message) {
+      const own = key === undefined ? nonce : `s${++sharedMessages}`;
+      const resources = frameResources(this.options.fields, this.toSend(type, st, desired).map((r) => r.any));
+      message = { nonce: own, bytes: encodeSotwResponse(this.options.fields, { versionInfo: desired.version, typeUrl: t.typeUrl, nonce: own, resources, controlPlane: this.options.controlPlane }) };
       if (key !== undefined) {
         if (t.framed.size >= MAX_FRAMED) t.framed.clear();
-        t.framed.set(key, framed);
+        t.framed.set(key, message);
       }
     }
-    this.write(encodeSotwResponse(this.options.fields, { versionInfo: desired.version, typeUrl: t.typeUrl, nonce, resources: framed, controlPlane: this.options.controlPlane }));
+    this.write(message.bytes);
     // Once ACKed the client holds all of desired: what it kept and what this response brought.
-    return { version: desired.version, result: desired.resources, final: desired.final, ...(desired.key !== undefined ? { key: desired.key } : {}), edgeVersion: desired.edgeVersion, receivedAt: desired.receivedAt };
+    return { nonce: message.nonce, version: desired.version, result: desired.resources, final: desired.final, ...(desired.key !== undefined ? { key: desired.key } : {}), edgeVersion: desired.edgeVersion, receivedAt: desired.receivedAt };
   }
 }

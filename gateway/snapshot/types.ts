@@ -23,8 +23,11 @@ export interface EncodedType {
    */
   version: string;
   resources: Map<string, EncodedResource>;
-  /** Framed `resources` fields by selection key, so streams with equal subscriptions share one buffer. */
-  framed: Map<string, Uint8Array>;
+  /**
+   * Whole SotW responses by framing key, so streams in the same state share one message (bytes and
+   * nonce) per version instead of each encoding its own copy.
+   */
+  framed: Map<string, { nonce: string; bytes: Uint8Array }>;
   /** What each distinct subscription selects (see ads-stream.ts selectFrom), shared by streams. */
   selections: Map<string, { resources: ReadonlyMap<string, EncodedResource>; missing: string[]; key: string }>;
 }
