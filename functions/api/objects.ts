@@ -1,7 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
-import { applyPatch, validate as validateJsonPatch, type Operation } from 'fast-json-patch';
-import { kindOfPlural, parseObjectBody, PLURALS, validateIntent, type FieldError, type IntentKind, type IntentObject } from '../../xds';
+import { checkValueLimits, kindOfPlural, parseObjectBody, PLURALS, validateIntent, type FieldError, type IntentKind, type IntentObject } from '../../xds';
 import { requireScope, type AuthVariables } from '../http/require-scope';
 import { objects } from '../domain/db/schema';
 import { openDatabase, readHeadRevision } from '../domain/db/store';
@@ -13,6 +12,7 @@ import { etagOf } from '../domain/config/object-key';
 import { toApiObject } from './api-object';
 import { parseLabelSelector } from './label-selector';
 import { commitChanges, type Change } from '../domain/config/commit';
+import { applyJsonPatch } from './json-patch';
 import { mergePatch } from './merge-patch';
 
 type App = { Bindings: Env; Variables: AuthVariables };
@@ -48,6 +48,11 @@ function validateForPath(c: Context<App>, kind: IntentKind, body: unknown): { ob
   if (o.kind !== kind) throw badRequest(`kind ${o.kind} does not belong at ${c.req.param('plural')}`, [{ path: 'kind', message: `expected ${kind}` }]);
   if (o.metadata.name !== name) throw badRequest(`metadata.name must match the URL`, [{ path: 'metadata.name', message: `expected "${name}" (from the URL), got "${o.metadata.name}"` }]);
   return { object: o, warnings: result.warnings };
+}
+
+function refuseBeyondLimits(value: unknown, what: string): void {
+  const problem = checkValueLimits(value);
+  if (problem) throw badRequest(`${what} is beyond the API's limits; nothing was stored`, [problem]);
 }
 
 /** `?dryRun=true`, as in Kubernetes: everything a write checks, nothing stored. */
@@ -103,15 +108,11 @@ app.patch('/namespaces/:namespace/:plural/:name', requireScope('config:write'), 
   } catch (err) {
     throw badRequest(`the patch is not valid JSON: ${(err as Error).message}`, [{ path: '', message: 'invalid JSON' }]);
   }
+  // Both checked before any recursive walk: the patch as sent, and what it makes (a deep value added at a deep path).
+  refuseBeyondLimits(patch, 'the patch');
   const current = toApiObject(row);
-  let patched: unknown;
-  if (mediaType === 'application/merge-patch+json') {
-    patched = mergePatch(current, patch);
-  } else {
-    const problem = Array.isArray(patch) ? validateJsonPatch(patch as Operation[], current) : new Error('a JSON patch is an array of operations');
-    if (problem) throw badRequest(`invalid JSON patch: ${problem.message}`, [{ path: (problem as { index?: number }).index !== undefined ? `[${(problem as { index?: number }).index}]` : '', message: problem.message.split('\n')[0]! }]);
-    patched = applyPatch(structuredClone(current), patch as Operation[], false, false).newDocument;
-  }
+  const patched = mediaType === 'application/merge-patch+json' ? mergePatch(current, patch) : applyJsonPatch(current, patch);
+  refuseBeyondLimits(patched, 'the patched object');
   const { object, warnings } = validateForPath(c, kind, patched);
   // The patch was computed against what we read: commit only if that is still current.
   return write(c, kind, { op: 'put', object, ifMatch: c.req.header('if-match') ?? etagOf(row) }, warnings);

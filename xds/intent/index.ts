@@ -12,4 +12,5 @@ export * from './short-names';
 export * from './sidecar';
 export type * from './types';
 export * from './validate';
+export * from './value-limits';
 export * from './virtual-service';

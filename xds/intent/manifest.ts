@@ -1,7 +1,8 @@
 import { parseAllDocuments } from 'yaml';
-import { describeValue } from './errors';
+import { describeValue, prefixPath } from './errors';
 import { findJsonSyntaxError, lineColumn } from './json-position';
 import type { FieldError } from './types';
+import { checkValueLimits } from './value-limits';
 
 export type ParseManifestResult = { ok: true; documents: unknown[] } | { ok: false; errors: FieldError[] };
 export type ParseObjectBodyResult = { ok: true; object: unknown } | { ok: false; errors: FieldError[] };
@@ -56,6 +57,19 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Documents past the nesting, size or key limits (value-limits.ts), each error at its document's `[i]`. */
+function limitErrors(documents: unknown[], indexed: boolean): FieldError[] {
+  return documents.flatMap((doc, i) => {
+    const problem = checkValueLimits(doc);
+    return problem ? [{ ...problem, path: indexed ? prefixPath(`[${i}]`, problem.path) : problem.path }] : [];
+  });
+}
+
+const withinLimits = (documents: unknown[]): ParseManifestResult => {
+  const errors = limitErrors(documents, true);
+  return errors.length ? { ok: false, errors } : { ok: true, documents };
+};
+
 /** A Kubernetes `List` (`kind: List`, `items`) stands for its items. */
 function expandList(value: unknown): unknown[] {
   if (isRecord(value) && value.kind === 'List' && Array.isArray(value.items)) return value.items;
@@ -75,13 +89,13 @@ export function parseManifest(text: string, contentType: string): ParseManifestR
     const parsed = parseJson(text);
     if (!parsed.ok) return parsed;
     const { value } = parsed;
-    if (Array.isArray(value)) return { ok: true, documents: value };
-    if (isRecord(value)) return { ok: true, documents: expandList(value) };
+    if (Array.isArray(value)) return withinLimits(value);
+    if (isRecord(value)) return withinLimits(expandList(value));
     return fail(`expected an object or an array of objects, got ${describeValue(value)}`);
   }
   const parsed = parseYaml(text);
   if (!parsed.ok) return parsed;
-  return { ok: true, documents: parsed.values.flatMap(expandList) };
+  return withinLimits(parsed.values.flatMap(expandList));
 }
 
 /** Parses the body of a single-object write (PUT): JSON or YAML, exactly one object. */
@@ -102,5 +116,6 @@ export function parseObjectBody(text: string, contentType: string): ParseObjectB
   if (values.length !== 1) return fail(`expected exactly one object, got ${values.length} documents`);
   const [value] = values;
   if (!isRecord(value)) return fail(`expected an object, got ${describeValue(value)}`);
-  return { ok: true, object: value };
+  const errors = limitErrors([value], false);
+  return errors.length ? { ok: false, errors } : { ok: true, object: value };
 }
