@@ -25,8 +25,9 @@ app.post('/tokens', limitBody(16 * 1024), async (c) => {
   if (!parsed.success) throw badRequest('invalid token request', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
   const token = `xf_${[...crypto.getRandomValues(new Uint8Array(24))].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
   const db = openDatabase(c.env.DB);
-  if (await db.select({ name: tokens.name }).from(tokens).where(eq(tokens.name, parsed.data.name)).get()) throw conflict(`token ${parsed.data.name} already exists`);
-  await db.insert(tokens).values({ name: parsed.data.name, hash: await sha256Hex(token), scopes: [...new Set(parsed.data.scopes)] });
+  // One statement decides, so two creations racing for a name get one 201 and one 409.
+  const inserted = await db.insert(tokens).values({ name: parsed.data.name, hash: await sha256Hex(token), scopes: [...new Set(parsed.data.scopes)] }).onConflictDoNothing({ target: tokens.name }).returning({ name: tokens.name });
+  if (!inserted.length) throw conflict(`token ${parsed.data.name} already exists`, [{ path: 'name', message: 'a token of this name exists; delete it first or choose another name' }]);
   forgetTokenCache();
   return c.json({ name: parsed.data.name, scopes: parsed.data.scopes, token } satisfies TokenCreated, 201);
 });

@@ -16,7 +16,7 @@ const REPLAYED_HEADERS = ['content-type', 'etag', 'warning', 'location'];
  * with a key runs and, if it succeeds, its answer is kept; a retry with the same key and the same
  * request gets that answer again (`idempotent-replayed: true`) and commits nothing; the same key with
  * a different request is a 422; a retry while the first is still running is a 409. Failed requests
- * are not kept: nothing was committed, so retrying them is safe.
+ * and dry runs are not kept: nothing was committed, so retrying them is safe.
  */
 export function idempotency(): MiddlewareHandler<{ Bindings: Env }> {
   return async function idempotencyMiddleware(c, next) {
@@ -24,6 +24,9 @@ export function idempotency(): MiddlewareHandler<{ Bindings: Env }> {
     if (key === undefined || c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters', [{ path: 'header:Idempotency-Key', message: 'invalid key' }]);
 
+    // A dry run commits nothing, so retrying it is as safe as the first try; its answer (every rendered
+    // resource of a whole mesh) is no row to keep.
+    if (new URL(c.req.url).searchParams.get('dryRun') === 'true') return next();
     // Too large to be accepted anyway (the route answers 413): do not buffer it here.
     if (Number(c.req.header('content-length') ?? 0) > MAX_BODY_BYTES) return next();
 
@@ -58,8 +61,13 @@ export function idempotency(): MiddlewareHandler<{ Bindings: Env }> {
           const value = res.headers.get(name);
           if (value !== null) headers[name] = value;
         }
-        await db.update(idempotencyKeys).set({ status: res.status, headers, body: await res.clone().text() }).where(where);
-        kept = true;
+        try {
+          await db.update(idempotencyKeys).set({ status: res.status, headers, body: await res.clone().text() }).where(where);
+          kept = true;
+        } catch (err) {
+          // An answer too large for a D1 row is still the answer: the write stands, only its replay is lost.
+          console.error(JSON.stringify({ level: 'warn', requestId: c.get('requestId' as never), message: `Idempotency-Key answer not kept: ${(err as Error).message}` }));
+        }
       }
     } finally {
       if (!kept) await db.delete(idempotencyKeys).where(where);
