@@ -57,8 +57,32 @@ describe('EnvoyFilter through the API', () => {
   });
 
   it('refuses what is not supported yet with 400 naming the field', async () => {
-    const res = await put(envoyFilter('listener-filter', {}, 'LISTENER_FILTER'), 'listener-filter');
+    const res = await put(envoyFilter('filter-chain', {}, 'FILTER_CHAIN'), 'filter-chain');
     expect(res.status).toBe(400);
-    expect(res.body.errors).toContainEqual({ path: 'spec.configPatches[0].applyTo', message: expect.stringMatching(/^applyTo LISTENER_FILTER is not supported yet/) });
+    expect(res.body.errors).toContainEqual({ path: 'spec.configPatches[0].applyTo', message: expect.stringMatching(/^applyTo FILTER_CHAIN is not supported yet/) });
+  });
+
+  it('matches a cluster by service and port as Istio reads the cluster name, and accepts SIDECAR_INBOUND with a warning that it reaches nothing', async () => {
+    const body = {
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'EnvoyFilter',
+      metadata: { name: 'by-service', namespace: NS },
+      spec: { configPatches: [
+        { applyTo: 'CLUSTER', match: { cluster: { service: HOST, portNumber: 9090 } }, patch: { operation: 'MERGE', value: { per_connection_buffer_limit_bytes: 4096 } } },
+        { applyTo: 'HTTP_ROUTE', match: { context: 'SIDECAR_INBOUND', routeConfiguration: { vhost: { name: 'inbound|http|9090', route: { action: 'ANY' } } } }, patch: { operation: 'MERGE', value: { route: { timeout: '1s' } } } },
+      ] },
+    };
+    const res = await apply([body]);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.warnings).toContainEqual({ object: `EnvoyFilter/${NS}/by-service`, path: 'spec.configPatches[1].match.context', message: expect.stringMatching(/^SIDECAR_INBOUND reaches nothing here: this control plane renders no inbound/) });
+    expect(await cluster()).toMatchObject({ per_connection_buffer_limit_bytes: 4096 });
+  });
+
+  it('refuses BOOTSTRAP with 400 naming the field and why it cannot be delivered over xDS; nothing stored', async () => {
+    const revisions = await countRows('revisions');
+    const res = await put(envoyFilter('bootstrap', {}, 'BOOTSTRAP'), 'bootstrap');
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toContainEqual({ path: 'spec.configPatches[0].applyTo', message: expect.stringMatching(/^applyTo BOOTSTRAP is refused: .*not an xDS resource/) });
+    expect(await countRows('revisions')).toBe(revisions);
   });
 });

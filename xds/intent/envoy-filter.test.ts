@@ -33,23 +33,74 @@ describe('EnvoyFilter', () => {
 
   it('refuses targets, operations, contexts and matches it does not support, naming each field', () => {
     const yaml = filter(`
-  - applyTo: NETWORK_FILTER
+  - applyTo: FILTER_CHAIN
     patch: {operation: MERGE, value: {}}
   - applyTo: CLUSTER
-    match: {context: SIDECAR_INBOUND, proxy: {proxyVersion: "^1\\\\.2.*"}, cluster: {portNumber: 9080}}
+    match: {context: WAYPOINT, proxy: {proxyVersion: "^1\\\\.2.*"}}
     patch: {operation: REPLACE, value: {}}
   - applyTo: ROUTE_CONFIGURATION
-    match: {listener: {name: x}}
-    patch: {operation: REMOVE}`, '  targetRefs: [{kind: Gateway, name: x}]\n');
+    match: {listener: {name: x, portName: http}, routeConfiguration: {portNumber: 80}}
+    patch: {operation: REMOVE}
+  - applyTo: BOOTSTRAP
+    patch: {operation: MERGE, value: {}}`, '  targetRefs: [{kind: Gateway, name: x}]\n');
     expect(errorsOf(validateYaml(yaml))).toEqual([
-      { path: 'spec.configPatches[0].applyTo', message: 'applyTo NETWORK_FILTER is not supported yet; supported: CLUSTER, LISTENER, ROUTE_CONFIGURATION, VIRTUAL_HOST, HTTP_FILTER' },
-      { path: 'spec.configPatches[1].match.context', message: 'context SIDECAR_INBOUND is not supported yet; supported: ANY, SIDECAR_OUTBOUND, GATEWAY' },
-      { path: 'spec.configPatches[1].match.cluster.portNumber', message: expect.stringContaining('not support yet') },
+      { path: 'spec.configPatches[0].applyTo', message: 'applyTo FILTER_CHAIN is not supported yet; supported: CLUSTER, LISTENER, LISTENER_FILTER, NETWORK_FILTER, HTTP_FILTER, ROUTE_CONFIGURATION, VIRTUAL_HOST, HTTP_ROUTE' },
+      { path: 'spec.configPatches[1].match.context', message: 'context WAYPOINT is refused: there are no waypoint proxies here (no ambient mode)' },
       { path: 'spec.configPatches[1].match.proxy', message: expect.stringContaining('not support yet') },
       { path: 'spec.configPatches[1].patch.operation', message: 'operation REPLACE is not supported yet; supported: MERGE, ADD, REMOVE, INSERT_BEFORE, INSERT_AFTER, INSERT_FIRST' },
+      { path: 'spec.configPatches[2].match.listener.portName', message: expect.stringContaining('Istio does not implement it') },
+      { path: 'spec.configPatches[2].match.routeConfiguration.portNumber', message: expect.stringContaining('not support yet') },
       { path: 'spec.configPatches[2].match.listener', message: 'does not apply to ROUTE_CONFIGURATION; a ROUTE_CONFIGURATION patch matches with match.routeConfiguration' },
       { path: 'spec.configPatches[2].patch.operation', message: 'REMOVE does not apply to ROUTE_CONFIGURATION; use one of MERGE' },
+      { path: 'spec.configPatches[3].applyTo', message: expect.stringMatching(/^applyTo BOOTSTRAP is refused: the bootstrap is the file Envoy starts with, not an xDS resource/) },
       { path: 'spec.targetRefs', message: expect.stringContaining('not support yet') },
+    ]);
+  });
+
+  it('accepts the match forms Istio reads: cluster by service, subset and port; routes by name and action; empty names as any; SIDECAR_INBOUND', () => {
+    const yaml = filter(`
+  - applyTo: CLUSTER
+    match: {context: SIDECAR_INBOUND, cluster: {service: reviews.default.svc.cluster.local, subset: v1, portNumber: 9080}}
+    patch: {operation: REMOVE}
+  - applyTo: HTTP_ROUTE
+    match: {routeConfiguration: {name: "", vhost: {name: "", domainName: reviews, route: {name: default, action: ROUTE}}}}
+    patch: {operation: MERGE, value: {route: {timeout: 2s}}}
+  - applyTo: HTTP_ROUTE
+    match: {routeConfiguration: {vhost: {route: {action: DIRECT_RESPONSE}}}}
+    patch: {operation: INSERT_BEFORE, value: {match: {prefix: /x}, direct_response: {status: 418}}}
+  - applyTo: NETWORK_FILTER
+    match: {listener: {portNumber: 9080, filterChain: {sni: a.example, transportProtocol: tls, applicationProtocols: "h2,http/1.1", destinationPort: 9080, filter: {name: envoy.filters.network.tcp_proxy}}}}
+    patch: {operation: INSERT_BEFORE, value: {name: envoy.filters.network.local_ratelimit}}
+  - applyTo: LISTENER_FILTER
+    match: {listener: {listenerFilter: envoy.filters.listener.tls_inspector}}
+    patch: {operation: INSERT_AFTER, value: {name: envoy.filters.listener.http_inspector}}`);
+    expect(errorsOf(validateYaml(yaml))).toEqual([]);
+  });
+
+  it('refuses filter placements Istio would put after the terminal filter, and filter matches Istio refuses', () => {
+    const yaml = filter(`
+  - applyTo: NETWORK_FILTER
+    patch: {operation: ADD, value: {name: x}}
+  - applyTo: NETWORK_FILTER
+    match: {listener: {filterChain: {filter: {name: envoy.filters.network.tcp_proxy}}}}
+    patch: {operation: REMOVE}
+  - applyTo: NETWORK_FILTER
+    match: {listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager, subFilter: {name: y}}}}}
+    patch: {operation: MERGE, value: {name: z}}
+  - applyTo: HTTP_FILTER
+    match: {listener: {filterChain: {filter: {subFilter: {name: ""}}}}}
+    patch: {operation: INSERT_AFTER, value: {name: x}}
+  - applyTo: LISTENER_FILTER
+    patch: {operation: REMOVE}`);
+    const base = 'match.listener.filterChain.filter';
+    expect(errorsOf(validateYaml(yaml))).toEqual([
+      { path: 'spec.configPatches[0].patch.operation', message: expect.stringMatching(/^Istio appends the filter after the chain's terminal filter .*use INSERT_BEFORE or INSERT_FIRST$/) },
+      { path: `spec.configPatches[1].${base}.name`, message: "the chain's terminal filter must stay the last network filter: REMOVE of it would leave a chain Envoy rejects" },
+      { path: `spec.configPatches[2].${base}.subFilter`, message: 'a subFilter match applies to HTTP_FILTER patches only (Istio refuses it elsewhere)' },
+      { path: 'spec.configPatches[2].patch.value.name', message: 'a MERGE cannot rename the filter; leave name out or make it "envoy.filters.network.http_connection_manager"' },
+      { path: `spec.configPatches[3].${base}.name`, message: 'required: the network filter to match (Istio refuses a filter match without a name)' },
+      { path: `spec.configPatches[3].${base}.subFilter.name`, message: 'must not be empty: the HTTP filter to match (Istio refuses a filter match without a name)' },
+      { path: 'spec.configPatches[4].match.listener.listenerFilter', message: 'required for REMOVE: the listener filter to remove' },
     ]);
   });
 
@@ -76,23 +127,22 @@ describe('EnvoyFilter', () => {
 
   it('keeps the router last and asks for the HTTP filter a patch is placed against', () => {
     const hcm = (sub: string) => `{listener: {filterChain: {filter: {name: envoy.filters.network.tcp_proxy${sub}}}}}`;
+    const router = '{listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager, subFilter: {name: envoy.filters.http.router}}}}}';
     const yaml = filter(`
   - applyTo: HTTP_FILTER
-    match: {listener: {filterChain: {filter: {subFilter: {name: envoy.filters.http.router}}}}}
+    match: ${router}
     patch: {operation: INSERT_AFTER, value: {name: x}}
   - applyTo: HTTP_FILTER
     match: ${hcm('')}
     patch: {operation: REMOVE}
   - applyTo: HTTP_FILTER
-    match: ${hcm(', subFilter: {name: y}')}
-    patch: {operation: ADD, value: {name: x}}`);
+    patch: {operation: INSERT_AFTER, value: {name: x}}`);
     const base = 'match.listener.filterChain.filter';
     expect(errorsOf(validateYaml(yaml))).toEqual([
       { path: `spec.configPatches[0].${base}.subFilter.name`, message: 'the router must stay the last HTTP filter: INSERT_AFTER of it would leave a chain Envoy rejects' },
-      { path: `spec.configPatches[1].${base}.name`, message: 'HTTP filters live in the envoy.filters.network.http_connection_manager filter; other network filters are not supported yet' },
+      { path: `spec.configPatches[1].${base}.name`, message: 'HTTP filters live in the envoy.filters.network.http_connection_manager filter; a patch matching another network filter reaches no HTTP filter' },
       { path: `spec.configPatches[1].${base}.subFilter.name`, message: 'required for REMOVE: the HTTP filter to remove' },
-      { path: `spec.configPatches[2].${base}.name`, message: 'HTTP filters live in the envoy.filters.network.http_connection_manager filter; other network filters are not supported yet' },
-      { path: `spec.configPatches[2].${base}.subFilter.name`, message: 'ADD places the filter by position (last before the router); use INSERT_BEFORE or INSERT_AFTER to place it next to a filter' },
+      { path: `spec.configPatches[2].${base}.subFilter.name`, message: 'required for INSERT_AFTER: without it Istio appends the filter after the router, which Envoy requires to be last; name the HTTP filter to insert after' },
     ]);
   });
 });

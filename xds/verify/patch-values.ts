@@ -7,9 +7,12 @@ import type { PreflightError } from './preflight';
 export const PATCH_VALUE_TYPES: Record<PatchTarget, string> = {
   CLUSTER: RESOURCE_TYPES.clusters,
   LISTENER: RESOURCE_TYPES.listeners,
+  LISTENER_FILTER: 'type.googleapis.com/envoy.config.listener.v3.ListenerFilter',
+  NETWORK_FILTER: 'type.googleapis.com/envoy.config.listener.v3.Filter',
+  HTTP_FILTER: 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter',
   ROUTE_CONFIGURATION: RESOURCE_TYPES.routes,
   VIRTUAL_HOST: 'type.googleapis.com/envoy.config.route.v3.VirtualHost',
-  HTTP_FILTER: 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter',
+  HTTP_ROUTE: 'type.googleapis.com/envoy.config.route.v3.Route',
 };
 
 /**
