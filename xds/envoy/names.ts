@@ -4,6 +4,12 @@ import { PREVIEW_HOST_SEPARATOR } from '../intent/preview';
 
 /** `outbound|<port>|<subset>|<host>`; the subset part is empty for the whole service. */
 export const clusterName = (port: number, subset: string, host: string) => `outbound|${port}|${subset}|${host}`;
+
+/**
+ * Istio's SNI for a service subset (BuildDNSSrvSubsetKey), which an AUTO_PASSTHROUGH gateway routes on and
+ * names its TLS-free copy of that cluster after: `outbound_.9080_.v1_.reviews.default.svc.cluster.local`.
+ */
+export const sniClusterName = (port: number, subset: string, host: string) => `outbound_.${port}_.${subset}_.${host}`;
 /** The host of an `outbound|port|subset|host` cluster name (undefined for other clusters). */
 export const hostOfClusterName = (name: string) => (name.startsWith('outbound|') ? name.split('|').slice(3).join('|') : undefined);
 

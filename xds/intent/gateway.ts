@@ -39,6 +39,8 @@ export const ServerSchema = istioObject(
   const family = portFamily(protocol);
   const tls = server.tls;
   if (family === 'tls' && tls) checkServerTls(tls, ctx);
+  // It routes raw TLS by SNI to clusters: nothing an HTTPS server's HTTP routes could apply to.
+  if (tls?.mode === 'AUTO_PASSTHROUGH' && protocol !== 'TLS') at(['tls', 'mode'], `AUTO_PASSTHROUGH needs port protocol TLS, not ${protocol}: it passes TLS through by SNI without terminating it`);
   if (family === 'tls' && !tls) at(['tls'], `required for ${protocol} servers: mode SIMPLE or MUTUAL with credentialName (or serverCertificate and privateKey), or mode PASSTHROUGH`);
   if (family === 'http' && tls) {
     for (const k of Object.keys(tls).filter((k) => k !== 'httpsRedirect')) at(['tls', k], `an ${protocol} server does not terminate TLS; only httpsRedirect applies here (use protocol HTTPS)`);

@@ -2,12 +2,11 @@ import { z } from 'zod';
 import { isDns1123Subdomain, istioObject } from './common';
 
 const UNSUPPORTED_MODES: Record<string, string> = {
-  AUTO_PASSTHROUGH: "AUTO_PASSTHROUGH is not supported yet: Istio sends each SNI outbound_.<port>_.<subset>_.<host> of a mesh-internal service to a TLS-free copy of that service's cluster, and this control plane has neither those clusters (its clusters carry their DestinationRule's TLS) nor a service's location at the gateway; use PASSTHROUGH with VirtualService tls routes on those SNI names",
   OPTIONAL_MUTUAL: 'OPTIONAL_MUTUAL is not supported yet; use MUTUAL (client certificate required) or SIMPLE',
 };
 
-const ModeSchema = z.enum(['PASSTHROUGH', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL'], {
-  error: (iss) => UNSUPPORTED_MODES[String(iss.input)] ?? `expected PASSTHROUGH, SIMPLE, MUTUAL or ISTIO_MUTUAL, got ${JSON.stringify(iss.input)}`,
+const ModeSchema = z.enum(['PASSTHROUGH', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL', 'AUTO_PASSTHROUGH'], {
+  error: (iss) => UNSUPPORTED_MODES[String(iss.input)] ?? `expected PASSTHROUGH, SIMPLE, MUTUAL, ISTIO_MUTUAL or AUTO_PASSTHROUGH, got ${JSON.stringify(iss.input)}`,
 });
 export type ServerTlsMode = z.infer<typeof ModeSchema>;
 
@@ -48,8 +47,8 @@ export function checkServerTls(tls: ServerTlsSettings, ctx: z.core.$RefinementCt
   const at = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: ['tls', field], message });
   const given = CERT_FIELDS.filter((k) => tls[k] !== undefined);
   const mode = tls.mode ?? 'PASSTHROUGH';
-  if (mode === 'PASSTHROUGH') {
-    const why = tls.mode ? 'PASSTHROUGH forwards TLS without terminating it' : 'mode is missing, which means PASSTHROUGH (as in Istio): TLS is forwarded without terminating it; set mode SIMPLE or MUTUAL';
+  if (mode === 'PASSTHROUGH' || mode === 'AUTO_PASSTHROUGH') {
+    const why = tls.mode ? `${mode} forwards TLS without terminating it` : 'mode is missing, which means PASSTHROUGH (as in Istio): TLS is forwarded without terminating it; set mode SIMPLE or MUTUAL';
     for (const k of given) at(k, `has no effect: ${why}`);
     return;
   }

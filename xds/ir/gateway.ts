@@ -40,7 +40,20 @@ export interface GatewayFilterChainIR {
   path: string;
 }
 
+/**
+ * A server with tls.mode AUTO_PASSTHROUGH (Istio's east-west gateways): a connection whose SNI is
+ * `outbound_.<port>_.<subset>_.<host>` goes, TLS untouched, to that subset of a mesh-internal service
+ * its hosts admit. The chains are rendered per view from the clusters it has (render/auto-passthrough).
+ */
+export interface AutoPassthroughIR {
+  /** The server's hosts without their namespaces (Istio ignores those here). */
+  hosts: string[];
+  source: string;
+  path: string;
+}
+
 export interface GatewayChainPortIR {
   port: number;
   chains: GatewayFilterChainIR[];
+  autoPassthrough?: AutoPassthroughIR[];
 }

@@ -49,6 +49,8 @@ export interface ServiceIR {
   resolution: 'STATIC' | 'DNS' | 'NONE';
   ports: ServicePortIR[];
   endpoints: EndpointIR[];
+  /** The ServiceEntry's location, when it sets one (render/auto-passthrough reads it). */
+  location?: 'MESH_INTERNAL' | 'MESH_EXTERNAL';
 }
 
 export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV' | 'PASSTHROUGH';

@@ -17,7 +17,7 @@ import { isHttpProtocol } from '../translate/hosts';
  *   any namespace; two namespaces' Secrets of one name would collide in a view), also of a Secret
  *   (so a name finds its Secrets); `secret` of a Secret: itself;
  * - `feature`: something only a full compile renders (EnvoyFilter, exportTo, sourceLabels, locality
- *   load balancing, preview routes, a wildcard DestinationRule host).
+ *   load balancing, preview routes, a wildcard DestinationRule host, an AUTO_PASSTHROUGH Gateway).
  */
 export type RefRole = 'host' | 'httpport' | 'port' | 'policy' | 'vshost' | 'dest' | 'binds' | 'gateway' | 'credential' | 'credname' | 'secret' | 'feature';
 
@@ -42,6 +42,8 @@ export function fullCompileFeatures(o: IntentObject): string[] {
   if (o.kind === 'DestinationRule' && JSON.stringify(spec).includes('"localityLbSetting"')) features.push('localityLbSetting');
   // A wildcard rule's policy reaches every host it matches: which ones a change reaches needs the whole config.
   if (o.kind === 'DestinationRule' && typeof spec.host === 'string' && spec.host.startsWith('*')) features.push('wildcard DestinationRule host');
+  // Its chains follow every mesh-internal service the server's hosts admit: which ones a change reaches needs the whole config.
+  if (o.kind === 'Gateway' && (spec.servers ?? []).some((s: Json) => s?.tls?.mode === 'AUTO_PASSTHROUGH')) features.push('AUTO_PASSTHROUGH Gateway');
   if (o.metadata.annotations?.[PREVIEW_ANNOTATION] !== undefined) features.push('preview');
   return features;
 }

@@ -6,6 +6,7 @@ import { buildClusterLoadAssignment } from './build-endpoints';
 import { buildApiListener, buildHttpListener, buildTcpListener, buildTlsListener } from './build-listeners';
 import { buildGatewayChainListener } from './build-gateway-listeners';
 import { buildRouteConfiguration as buildRoutes } from './build-routes';
+import { autoPassthroughParts } from './auto-passthrough';
 import { mergeGatewayChainPorts } from './gateway-chain-ports';
 import { hashContent } from './hash';
 import { applyEnvoyFilters } from './patch';
@@ -58,10 +59,12 @@ export function renderView(full: MeshIR, view: View, subscriber: Subscriber): Re
   const ir = (view.sidecar && sidecarScope(scoped, view.sidecar, view.namespace)?.ir) || scoped;
   const buildRouteConfiguration = (name: string, virtualHosts: VirtualHostIR[], kind?: 'grpc' | 'envoy') =>
     buildRoutes(name, ir.sourceSelectors ? routesForSources(virtualHosts, view) : virtualHosts, kind);
+  const auto = view.gateways.length ? autoPassthroughParts(ir, view.gateways) : undefined;
+  const clusterIRs = auto?.clusters.length ? [...ir.clusters, ...auto.clusters] : ir.clusters;
   // Proxyless gRPC clients take no ORIGINAL_DST clusters (their routes are left out too: translateGrpcTargets).
-  const clusters = ir.clusters.filter((c) => view.client !== 'grpc' || !usesOriginalDestination(c)).map((c) => buildCluster(c, view, subscriber));
+  const clusters = clusterIRs.filter((c) => view.client !== 'grpc' || !usesOriginalDestination(c)).map((c) => buildCluster(c, view, subscriber));
   // REST pollers get endpoints inside their clusters (see buildCluster): no EDS resources for them.
-  const endpoints = subscriber.mode === 'rest' ? [] : ir.clusters.filter((c) => c.resolution === 'STATIC' && !usesOriginalDestination(c)).map((c) => buildClusterLoadAssignment(c, view));
+  const endpoints = subscriber.mode === 'rest' ? [] : clusterIRs.filter((c) => c.resolution === 'STATIC' && !usesOriginalDestination(c)).map((c) => buildClusterLoadAssignment(c, view));
   const listeners: Json[] = [];
   const routes: Json[] = [];
   if (view.client === 'grpc') {
@@ -75,7 +78,7 @@ export function renderView(full: MeshIR, view: View, subscriber: Subscriber): Re
       listeners.push(buildHttpListener(gatewayListenerName(p.port), p.port, p.routeConfig, subscriber, false));
       routes.push(buildRouteConfiguration(p.routeConfig, p.virtualHosts));
     }
-    for (const p of mergeGatewayChainPorts(ir, view.gateways, new Set(httpPorts.map((h) => h.port)))) {
+    for (const p of mergeGatewayChainPorts(ir, view.gateways, new Set(httpPorts.map((h) => h.port)), auto?.chainsByGateway)) {
       listeners.push(buildGatewayChainListener(gatewayListenerName(p.port), p.port, p.chains, subscriber));
       for (const c of p.chains) if (c.http) routes.push(buildRouteConfiguration(c.http.routeConfig, c.http.virtualHosts));
     }

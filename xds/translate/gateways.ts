@@ -1,7 +1,7 @@
 import { gatewayRouteConfigName, sourceRef, virtualHostDomains, virtualHostName } from '../envoy/names';
 import { portFamily, serverHostName, type Server } from '../intent/gateway';
 import type { GatewayIntent, VirtualServiceIntent } from '../intent/kinds';
-import type { GatewayChainPortIR, GatewayFilterChainIR, GatewayIR, GatewayServerPortIR, VirtualHostIR } from '../ir/types';
+import type { AutoPassthroughIR, GatewayChainPortIR, GatewayFilterChainIR, GatewayIR, GatewayServerPortIR, VirtualHostIR } from '../ir/types';
 import { translateServerChains } from './gateway-chains';
 import { serverVirtualHosts } from './gateway-hosts';
 import { gatewayKey } from './match-gateways';
@@ -38,11 +38,17 @@ export function translateGateways(gateways: GatewayIntent[], virtualServices: Vi
     const byPort = new Map<number, VirtualHostIR[]>();
     const chainsByPort = new Map<number, GatewayFilterChainIR[]>();
     const claimed = new Map<string, string>();
+    const autoByPort = new Map<number, AutoPassthroughIR[]>();
     // Passthrough servers last, so terminating servers' SNI hosts take precedence over tls routes' (see gateway-chains).
     const passthrough = (s: Server) => portFamily(s.port.protocol) === 'tls' && (s.tls?.mode ?? 'PASSTHROUGH') === 'PASSTHROUGH';
     const order = gw.spec.servers.map((server, i) => ({ server, i })).sort((a, b) => Number(passthrough(a.server)) - Number(passthrough(b.server)));
     for (const { server, i } of order) {
       const port = server.port.number;
+      if (server.tls?.mode === 'AUTO_PASSTHROUGH') {
+        if (!autoByPort.has(port)) autoByPort.set(port, []);
+        autoByPort.get(port)!.push({ hosts: server.hosts.map(serverHostName), source, path: `spec.servers[${i}]` });
+        continue;
+      }
       if (portFamily(server.port.protocol) !== 'http') {
         if (!chainsByPort.has(port)) chainsByPort.set(port, []);
         const chains = chainsByPort.get(port)!;
@@ -56,10 +62,11 @@ export function translateGateways(gateways: GatewayIntent[], virtualServices: Vi
     const ports: GatewayServerPortIR[] = [...byPort]
       .sort(([a], [b]) => a - b)
       .map(([port, virtualHosts]) => ({ port, routeConfig: gatewayRouteConfigName(port), virtualHosts: virtualHosts.sort((a, b) => (a.name < b.name ? -1 : 1)) }));
+    for (const port of autoByPort.keys()) if (!chainsByPort.has(port)) chainsByPort.set(port, []);
     const chainPorts: GatewayChainPortIR[] = [...chainsByPort]
-      .filter(([, chains]) => chains.length > 0)
+      .filter(([port, chains]) => chains.length > 0 || autoByPort.has(port))
       .sort(([a], [b]) => a - b)
-      .map(([port, chains]) => ({ port, chains }));
+      .map(([port, chains]) => ({ port, chains, ...(autoByPort.has(port) ? { autoPassthrough: autoByPort.get(port)! } : {}) }));
     const namesCredential = gw.spec.servers.some((s) => s.tls?.credentialName);
     result.push({ key, selector: gw.spec.selector, ports, ...(chainPorts.length ? { chainPorts } : {}), ...(namesCredential ? { secretsFromProxyNamespace: true as const } : {}) });
   }
