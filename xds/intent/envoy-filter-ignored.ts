@@ -46,8 +46,12 @@ export function ignoredFields(cp: EnvoyConfigObjectPatch): IgnoredField[] {
     if (applyTo === 'HTTP_ROUTE' && op === 'ADD' && vhost.route !== undefined) ignored('match.routeConfiguration.vhost.route', 'ADD appends the route to every matched virtual host');
   }
 
-  // Istio's MERGE of a filter takes its typed_config (and name) only.
   const value = cp.patch.value;
+  // Istio's MERGE of a cluster with a transport_socket changes the socket alone.
+  if (applyTo === 'CLUSTER' && op === 'MERGE' && value?.transport_socket !== undefined) {
+    for (const key of Object.keys(value).filter((k) => k !== 'transport_socket')) ignored(`patch.value.${key}`, 'a cluster MERGE with a transport_socket merges the socket alone');
+  }
+  // Istio's MERGE of a filter takes its typed_config (and name) only.
   if (op === 'MERGE' && FILTER_TARGETS.includes(applyTo) && value) {
     for (const key of Object.keys(value).filter((k) => k !== 'name' && k !== 'typed_config')) ignored(`patch.value.${key}`, 'a MERGE of a filter merges its typed_config alone');
   }
