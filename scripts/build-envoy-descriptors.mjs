@@ -18,7 +18,13 @@ const buf = join(root, 'node_modules', '.bin', 'buf');
 // Protos that import packages grpc-js-xds does not ship (opencensus, opentelemetry, prometheus).
 const SKIP = ['trace/v3/opencensus', 'trace/v3/trace.proto', 'open_telemetry/v3/logs_service', 'metrics/v3/metrics_service', 'service/trace/v3'];
 
-if (existsSync(out) && !process.argv.includes('--force') && statSync(out).mtimeMs > statSync(deps).mtimeMs) process.exit(0);
+// Up to date unless the protos or this script changed since it was built.
+const built = existsSync(out) ? statSync(out).mtimeMs : 0;
+if (built && !process.argv.includes('--force') && built > statSync(deps).mtimeMs && built > statSync(fileURLToPath(import.meta.url)).mtimeMs) process.exit(0);
+
+// No Envoy v3 proto imports the TypedStructs, yet EnvoyFilters put them in typed_config (Istio's own
+// samples do, e.g. samples/ratelimit/local-rate-limit-service.yaml): their Anys must decode.
+const EXTRA = ['xds/udpa/type/v1/typed_struct.proto', 'xds/xds/type/v3/typed_struct.proto'];
 
 function listProtos(dir) {
   const found = [];
@@ -45,7 +51,7 @@ try {
     .map((file) => relative(join(deps, 'envoy-api'), file))
     .filter((file) => file.includes('/v3/') && !SKIP.some((skip) => file.includes(skip)));
   mkdirSync(dirname(out), { recursive: true });
-  execFileSync(buf, ['build', '-o', out, ...paths.flatMap((p) => ['--path', join('envoy-api', p)])], { cwd: work, stdio: 'inherit' });
+  execFileSync(buf, ['build', '-o', out, ...paths.flatMap((p) => ['--path', join('envoy-api', p)]), ...EXTRA.flatMap((p) => ['--path', p])], { cwd: work, stdio: 'inherit' });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -42,7 +42,7 @@ describe('Gateway AUTO_PASSTHROUGH over the API', () => {
     for (const r of cds.body!.resources) envoy().decodeStrict(r);
     const copy = cds.body!.resources.find((c) => c.name === 'outbound_.9080_._.alpha.ew.svc.cluster.local');
     expect(copy).toMatchObject({ type: 'STATIC', load_assignment: { endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '10.7.0.1', port_value: 9080 } } } }] }] } });
-    expect(copy.transport_socket).toBeUndefined();
+    expect(copy!.transport_socket).toBeUndefined();
 
     // A one-object write: the gateway's view gets the new service's chain (a full compile, as the feature asks).
     expect((await apply(service('beta'))).status).toBe(201);

@@ -84,6 +84,8 @@ export function translateServerChains(gw: GatewayIntent, server: Server, i: numb
   const taken = new Set(existing.flatMap((c) => (c.serverNames.length ? c.serverNames : [CATCH_ALL])));
   const mode = server.tls?.mode ?? 'PASSTHROUGH';
   if (mode === 'PASSTHROUGH') return passthroughChains(gw, server, path, bound, taken, ctx);
+  // Rendered per view from its clusters (render/auto-passthrough); translateGateways records the server.
+  if (mode === 'AUTO_PASSTHROUGH') return [];
   const serverNames = sniNames(server.hosts.map(serverHostName));
   const tls = downstreamTls(server.tls!, mode, protocol === 'HTTPS');
   if (mode === 'ISTIO_MUTUAL') ctx.diag.warn(source, `${path}.tls.mode`, "ISTIO_MUTUAL takes the gateway's workload certificate (SDS default) and root CA (SDS ROOTCA) from a static cluster sds-grpc its bootstrap must define, reaching an SDS provider such as istio-agent or SPIRE; a gateway without it rejects this listener");
