@@ -23,6 +23,8 @@ export interface Env {
   XDS_STATUS_FLUSH_MS?: string;
   /** A proxy not seen (polled, or reported by its bridge) for this long (ms) is stale; default 60000. */
   STATUS_STALE_MS?: string;
+  /** A proxy not seen for this long (ms) leaves the fleet: no longer listed or counted, its row deleted; default 600000. */
+  STATUS_FORGET_MS?: string;
   /** refresh_delay written into REST pollers' EDS/RDS config sources, e.g. "1s". */
   XDS_REFRESH_DELAY?: string;
   /** How often (ms) a rollout's driver looks at its current step's convergence; default 1000. */

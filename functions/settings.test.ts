@@ -11,6 +11,7 @@ describe('settings', () => {
       freshnessMs: 1000,
       statusFlushMs: 5000,
       staleMs: 60_000,
+      forgetMs: 600_000,
       refreshDelay: '1s',
       rolloutTickMs: 1000,
       webhookRetryBaseMs: 1000,
@@ -22,6 +23,11 @@ describe('settings', () => {
     expect(settings(envOf({}))).toEqual(defaults);
     const blank = Object.fromEntries(['XDS_FRESHNESS_MS', 'XDS_STATUS_FLUSH_MS', 'STATUS_STALE_MS', 'XDS_REFRESH_DELAY', 'ROLLOUT_TICK_MS', 'WEBHOOK_RETRY_BASE_MS', 'WEBHOOK_MAX_ATTEMPTS', 'ALLOW_ANONYMOUS_XDS', 'ADMIN_TOKEN', 'SECRETS_KEY'].map((name) => [name, name.endsWith('KEY') ? '  ' : '']));
     expect(settings(envOf(blank))).toEqual(defaults);
+  });
+
+  it('never forgets a proxy before it is stale', () => {
+    expect(settings(envOf({ STATUS_STALE_MS: '120000', STATUS_FORGET_MS: '1000' })).forgetMs).toBe(120_000);
+    expect(settings(envOf({ STATUS_FORGET_MS: '3600000' })).forgetMs).toBe(3_600_000);
   });
 
   it('reads valid values, refresh_delay as protobuf JSON', () => {
@@ -43,6 +49,7 @@ describe('settings', () => {
       freshnessMs: 0,
       statusFlushMs: 250,
       staleMs: 600_000,
+      forgetMs: 600_000,
       refreshDelay: '90s',
       rolloutTickMs: 3_600_000,
       webhookRetryBaseMs: 1.5,

@@ -10,6 +10,8 @@ export interface Settings {
   statusFlushMs: number;
   /** STATUS_STALE_MS: a proxy not seen for this long is stale. */
   staleMs: number;
+  /** STATUS_FORGET_MS: a proxy not seen for this long leaves the fleet (never less than staleMs). */
+  forgetMs: number;
   /** XDS_REFRESH_DELAY as protobuf JSON (e.g. "1s"): the refresh_delay of REST pollers' config sources. */
   refreshDelay: string;
   /** ROLLOUT_TICK_MS: how often a rollout's driver looks at its current step's convergence. */
@@ -82,6 +84,7 @@ function parseSettings(env: Env): Settings {
     freshnessMs: milliseconds(env, 'XDS_FRESHNESS_MS', 1000, { zero: true }),
     statusFlushMs: milliseconds(env, 'XDS_STATUS_FLUSH_MS', 5000, { zero: true }),
     staleMs: milliseconds(env, 'STATUS_STALE_MS', 60_000, { zero: false }),
+    forgetMs: Math.max(milliseconds(env, 'STATUS_FORGET_MS', 600_000, { zero: false }), milliseconds(env, 'STATUS_STALE_MS', 60_000, { zero: false })),
     refreshDelay: duration(env, 'XDS_REFRESH_DELAY', '1s'),
     rolloutTickMs: milliseconds(env, 'ROLLOUT_TICK_MS', 1000, { zero: false }),
     webhookRetryBaseMs: milliseconds(env, 'WEBHOOK_RETRY_BASE_MS', 1000, { zero: false }),

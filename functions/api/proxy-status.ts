@@ -8,6 +8,7 @@ import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
 import { limitBody } from '../http/body';
 import { parseJsonBody } from '../http/json-body';
+import { forgetGoneProxiesIfDue } from '../domain/status/fleet';
 import { detectOutcomes } from '../domain/status/outcomes';
 
 const MAX_PROXIES = 1000;
@@ -124,6 +125,7 @@ app.post('/proxies/status', requireScope('status:write'), limitBody(MAX_REPORT_B
   await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
   // A revision may have converged or been rejected just now: judged after the answer, so the bridge is not held.
   afterResponse(c, () => detectOutcomes(c.env));
+  forgetGoneProxiesIfDue(c.env, (p) => afterResponse(c, () => p), now);
   return c.body(null, 204);
 });
 

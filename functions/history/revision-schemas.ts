@@ -34,6 +34,7 @@ export const RevisionStatusSchema = z
     head: z.int().meta({ description: 'The newest revision when the answer was made' }),
     phase: z.enum(['converged', 'rejected', 'pending', 'no-proxies']),
     counts: z.object({ converged: z.int(), rejected: z.int(), pending: z.int(), stale: z.int() }),
+    note: z.string().optional().meta({ description: 'Present when some proxies are stale: which, that nobody waits for them, and when they leave the fleet' }),
     proxies: z.array(
       z.object({
         node_id: z.string(),

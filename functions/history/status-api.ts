@@ -24,8 +24,8 @@ app.get('/revisions/:n/status', requireScope('config:read'), async (c) => {
   const db = openDatabase(c.env.DB);
   const found = await db.select({ id: revisions.id }).from(revisions).where(eq(revisions.id, n)).get();
   if (!found) throw notFound(`revision ${n} does not exist`);
-  const { staleMs } = settings(c.env);
-  const status = await holdWhile(waitMs, await statusOf(db, n, staleMs), (s) => s.phase === 'pending', () => statusOf(db, n, staleMs));
+  const bounds = settings(c.env);
+  const status = await holdWhile(waitMs, await statusOf(db, n, bounds), (s) => s.phase === 'pending', () => statusOf(db, n, bounds));
   // Read last: a rollout may have moved on while this request waited.
   const head = await readHeadRevision(db);
   return c.json({ revision: n, head, ...status } satisfies RevisionStatus);

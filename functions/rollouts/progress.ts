@@ -19,6 +19,9 @@ export const ownActor = (r: Rollout): Actor => ({ author: r.author, source: r.so
 /** The newest revision the rollout knows of: commits of its next step can only come after it. */
 const lastRevision = (r: Rollout) => Math.max(r.baseRevision ?? 0, ...r.history.map((h) => h.revision ?? 0));
 
+/** How messages name a step: 1-based, of how many (the API's `step` and `currentStep` stay 0-based indexes into `steps`). */
+export const stepName = (r: Pick<Rollout, 'steps'>, index: number) => `step ${index + 1} of ${r.steps.length}`;
+
 export type AbortCause = Pick<AbortRecord, 'reason' | 'message' | 'rejections'>;
 
 /**
@@ -40,8 +43,8 @@ export async function tickRollout(env: Env, id: number, now = Date.now()): Promi
 
 async function judgeStep(env: Env, r: Rollout, entry: StepRecord, now: number): Promise<number | null> {
   const db = openDatabase(env.DB);
-  const status = await statusOf(db, entry.revision!, settings(env).staleMs);
-  const what = `revision ${entry.revision} (step ${entry.step}, ${entry.weight}% to the candidate)`;
+  const status = await statusOf(db, entry.revision!, settings(env));
+  const what = `revision ${entry.revision} (${stepName(r, entry.step)}, ${entry.weight}% to the candidate)`;
   if (status.phase === 'rejected') {
     const rejections = status.proxies.flatMap((p) => p.rejections.map((x) => ({ node_id: p.node_id, type: x.type, message: clip(x.message), inferred: x.inferred }))).slice(0, MAX_REJECTIONS);
     const n = status.counts.rejected;
@@ -50,15 +53,13 @@ async function judgeStep(env: Env, r: Rollout, entry: StepRecord, now: number): 
     await abortRollout(env, r, { reason: 'rejected', message, rejections }, ownActor(r), now);
     return null;
   }
-  // No proxy at all: nothing can confirm or reject the step, so it stands, and says so. Every proxy
-  // stale (a bridge cut off from the edge, say) is different: nobody is known to have it, so the
-  // step waits, and times out if they never come back.
-  const blind = status.phase === 'no-proxies' && status.counts.stale > 0;
-  if (status.phase === 'converged' || (status.phase === 'no-proxies' && !blind)) {
+  // Judged as revision status judges it (one rule: stale proxies are waited for by nobody). No live
+  // proxy: nothing can confirm or reject the step, so it stands, and says so, naming the stale ones.
+  if (status.phase === 'converged' || status.phase === 'no-proxies') {
     entry.outcome = 'converged';
     entry.convergedAt = iso(now);
-    // Nothing connected to judge it: converged by definition, and said so.
     if (status.phase === 'no-proxies') entry.noProxies = true;
+    if (status.note) entry.note = status.note;
     const done = entry.weight === 100;
     if (done) Object.assign(r, { state: 'succeeded', finishedAt: iso(now) });
     const next = done ? null : r.pauseSeconds > 0 ? now + r.pauseSeconds * 1000 : now;
@@ -69,9 +70,8 @@ async function judgeStep(env: Env, r: Rollout, entry: StepRecord, now: number): 
   }
   const deadline = Date.parse(entry.deadline!);
   if (now >= deadline) {
-    const message = blind
-      ? `${what} could not be confirmed within ${r.timeoutSeconds}s: every proxy is stale (${status.counts.stale} not seen for ${settings(env).staleMs / 1000}s; is the bridge cut off from the edge?)`
-      : `${what} did not converge within ${r.timeoutSeconds}s: ${status.counts.pending} of ${status.counts.pending + status.counts.converged} proxies pending`;
+    const pending = status.proxies.filter((p) => p.state === 'pending').slice(0, 3).map((p) => p.node_id);
+    const message = `${what} did not converge within ${r.timeoutSeconds}s: ${status.counts.pending} of ${status.counts.pending + status.counts.converged} live proxies pending (${pending.join(', ')}${status.counts.pending > pending.length ? ', …' : ''})${status.note ? `; ${status.note}` : ''}`;
     await abortRollout(env, r, { reason: 'timeout', message, rejections: [] }, ownActor(r), now);
     return null;
   }
@@ -85,7 +85,7 @@ export async function advance(env: Env, r: Rollout, step: number, actor: Actor, 
   const existing = await findCommittedRevision(db, r.id, String(step), lastRevision(r));
   const committed = existing !== undefined ? { ok: true as const, revision: existing, committed: true } : await commitStep(env, r, step, weight, actor);
   if (!committed.ok) {
-    await abortRollout(env, r, { reason: 'conflict', message: `step ${step} (${weight}% to the candidate) could not be committed: ${committed.message}`, rejections: [] }, actor, now);
+    await abortRollout(env, r, { reason: 'conflict', message: `${stepName(r, step)} (${weight}% to the candidate) could not be committed: ${committed.message}`, rejections: [] }, actor, now);
     return null;
   }
   const entry: StepRecord = { step, weight, revision: committed.revision, startedAt: iso(now), convergedAt: null, deadline: iso(now + r.timeoutSeconds * 1000), outcome: 'pending' };

@@ -65,6 +65,8 @@ export const StepRecordSchema = z.object({
   outcome: z.enum(STEP_OUTCOMES),
   /** Converged with no proxy connected to judge it (revision status `no-proxies`). */
   noProxies: z.boolean().optional(),
+  /** What revision status said of stale proxies when the step converged (they are waited for by nobody). */
+  note: z.string().optional(),
 });
 export type StepRecord = z.infer<typeof StepRecordSchema>;
 

@@ -64,7 +64,8 @@ describe('POST /api/v1/proxies/status', () => {
   });
 
   it('marks a proxy stale when its last report is older than STATUS_STALE_MS, and does not trust a clock running ahead', async () => {
-    const old = new Date(Date.now() - 10 * 60_000).toISOString();
+    // Stale, not yet gone (STATUS_FORGET_MS, 10 minutes).
+    const old = new Date(Date.now() - 5 * 60_000).toISOString();
     const ahead = new Date(Date.now() + 60 * 60_000).toISOString();
     expect((await report({ bridge: 'b', proxies: [proxy('ads-old', {}, { last_seen: old }), proxy('ads-ahead', {}, { last_seen: ahead })] })).status).toBe(204);
     expect(await proxyStatus('ads-old')).toMatchObject({ stale: true, lastSeen: old });

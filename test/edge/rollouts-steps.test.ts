@@ -77,19 +77,29 @@ describe('a rollout steps through its weights', () => {
     expect(r.history.map((h: any) => h.noProxies)).toEqual([true, true]);
   });
 
-  it('does not take proxies that all went stale for none: the step waits, and times out', async () => {
+  it('waits for no stale proxy, as revision status does: the step converges with no live proxy, naming the stale one', async () => {
     const ns = await setUp('allstale');
     const { body } = await start(request(ns, { steps: [50, 100], timeoutSeconds: 1 }));
-    // The only proxy was last heard long ago (its bridge cut off from the edge, say).
-    await report([{ node: 'allstale-1', revision: body.history[0].revision - 1, lastSeen: new Date(Date.now() - 3_600_000).toISOString() }]);
+    // The only proxy was last heard 2 minutes ago (its bridge cut off from the edge, say): stale, not gone.
+    await report([{ node: 'allstale-1', revision: body.history[0].revision - 1, lastSeen: new Date(Date.now() - 120_000).toISOString() }]);
+    const status = (await callJson('GET', `/api/v1/revisions/${body.history[0].revision}/status`)).body;
+    expect(status).toMatchObject({ phase: 'no-proxies', counts: { stale: 1 } });
     await runAlarm(body.id);
-    expect((await read(body.id)).history[0].outcome).toBe('pending');
+    await runAlarm(body.id);
+    const r = await read(body.id);
+    expect(r.state).toBe('succeeded');
+    expect(r.history[0]).toMatchObject({ outcome: 'converged', noProxies: true, note: status.note });
+    expect(r.history[0].note).toMatch(/allstale-1 \(via bridge bridge-test, last seen 1\d\ds ago\).*cut off from the edge/);
+  });
+
+  it('names pending proxies, 1-based steps and no bridge when a step times out on REST pollers', async () => {
+    const ns = await setUp('timeout');
+    const { body } = await start(request(ns, { steps: [50, 100], timeoutSeconds: 1 }));
+    await env.DB.prepare("insert into proxies (node_id, view, transport, versions, last_seen) values ('rest-1', 'envoy|mesh', 'rest', '{}', ?)").bind(new Date().toISOString()).run();
     await new Promise((r) => setTimeout(r, 1100));
     await runAlarm(body.id);
     const r = await read(body.id);
-    expect(r.state).toBe('aborted');
-    expect(r.abort).toMatchObject({ reason: 'timeout', message: expect.stringMatching(/every proxy is stale/) });
-    expect(r.history[0]).toMatchObject({ outcome: 'timeout' });
+    expect(r.abort.message).toBe(`revision ${body.history[0].revision} (step 1 of 2, 50% to the candidate) did not converge within 1s: 1 of 1 live proxies pending (rest-1)`);
   });
 
   it('waits pauseSeconds after a step converged before the next', async () => {

@@ -1,4 +1,5 @@
 import { and, gt, gte, isNull, sql } from 'drizzle-orm';
+import { fleetCutoff } from './fleet';
 import { judgeRevision, readProxyRows } from './revision-phase';
 import { revisions, type RevisionRow } from '../db/schema';
 import { openDatabase, readHeadRevision } from '../db/store';
@@ -55,12 +56,12 @@ async function detectOnce(env: Env): Promise<void> {
     .where(and(gt(revisions.id, sql`(SELECT max(id) FROM revisions) - ${RECENT_REVISIONS}`), isNull(revisions.outcome), gte(revisions.createdAt, new Date(Date.now() - RECENT_MS).toISOString())))
     .orderBy(revisions.id);
   if (!candidates.length) return;
-  const [rows, head] = await Promise.all([readProxyRows(db), readHeadRevision(db)]);
   const now = Date.now();
-  const { staleMs } = settings(env);
+  const bounds = settings(env);
+  const [rows, head] = await Promise.all([readProxyRows(db, fleetCutoff(now, bounds.forgetMs)), readHeadRevision(db)]);
   let queued = false;
   for (const rev of candidates) {
-    const status = judgeRevision(rows, rev.id, now, staleMs);
+    const status = judgeRevision(rows, rev.id, now, bounds);
     if (status.phase === 'converged' || status.phase === 'rejected') queued = (await recordOutcome(env, rev, status, head)) || queued;
   }
   if (queued) await wakeDispatcher(env);

@@ -69,6 +69,12 @@ function tracked(report: PollReport, now: number): TrackedNode {
   } else if (node.view !== report.view || JSON.stringify(node.info.labels) !== labels || node.transport !== report.transport) {
     Object.assign(node, { info: report.node, view: report.view, transport: report.transport, identityDirty: true });
   }
+  // Silent past a heartbeat: its row may have left the fleet (or been forgotten) meanwhile, and the
+  // next flush must write it whole, not only the seenAt of subscriptions that did not change.
+  if (now - node.lastSeen > HEARTBEAT_MS) {
+    node.identityDirty = true;
+    for (const key of node.statuses.keys()) node.dirty.add(key);
+  }
   node.lastSeen = now;
   return node;
 }
