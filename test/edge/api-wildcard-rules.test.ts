@@ -47,11 +47,12 @@ spec: {host: beta, trafficPolicy: {loadBalancer: {simple: RANDOM}}}
     expect(await lbOf('beta.wild.svc.cluster.local')).toBe('RANDOM');
     expect(await lbOf('alpha.wild.svc.cluster.local')).toBe('LEAST_REQUEST');
 
-    // A second rule for the same pattern is refused, naming the field; nothing stored.
+    // A second rule for the same pattern in the same namespace merges with it as in Istio, but a second
+    // top-level trafficPolicy (Istio keeps the oldest's) is refused, naming the field; nothing stored.
     const twin = MESH_WIDE.replace('name: mesh-default', 'name: twin');
     const refused = await apply(twin);
     expect(refused.status).toBe(409);
-    expect(refused.body.errors[0]).toMatchObject({ object: 'DestinationRule/istio-system/twin', path: 'spec.host', message: expect.stringContaining('already has a DestinationRule') });
+    expect(refused.body.errors[0]).toMatchObject({ object: 'DestinationRule/istio-system/twin', path: 'spec.trafficPolicy', message: expect.stringContaining('already sets the top-level trafficPolicy') });
 
     expect((await callJson('DELETE', '/api/v1/namespaces/istio-system/destinationrules/mesh-default')).status).toBe(200);
     expect(await lbOf('alpha.wild.svc.cluster.local')).toBe('ROUND_ROBIN');

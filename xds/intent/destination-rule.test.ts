@@ -268,4 +268,30 @@ describe('DestinationRule trafficPolicy.portLevelSettings', () => {
       { path: 'spec.trafficPolicy.portLevelSettings[1].port.number', message: 'duplicate port 80' },
     ]);
   });
+
+  describe('workloadSelector', () => {
+    const withSelector = (extra: string) => `
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ratings-mtls, namespace: default}
+spec:
+  host: ratings
+${extra}`;
+    it('accepts matchLabels, with exportTo left out or "."', () => {
+      expect(errorsOf(validateYaml(withSelector('  workloadSelector: {matchLabels: {app: ratings}}\n')))).toEqual([]);
+      expect(errorsOf(validateYaml(withSelector('  workloadSelector: {matchLabels: {app: ratings}}\n  exportTo: ["."]\n')))).toEqual([]);
+    });
+    it('refuses no labels, wildcard labels, labels outside matchLabels and exportTo beyond the namespace, naming the field', () => {
+      expect(errorsOf(validateYaml(withSelector('  workloadSelector: {matchLabels: {}}\n')))).toEqual([
+        { path: 'spec.workloadSelector.matchLabels', message: 'at least one label is required; leave workloadSelector out to apply the rule to every proxy' },
+      ]);
+      expect(errorsOf(validateYaml(withSelector('  workloadSelector: {matchLabels: {app: "*"}}\n'))).map((e) => e.path)).toEqual(['spec.workloadSelector.matchLabels.app']);
+      expect(errorsOf(validateYaml(withSelector('  workloadSelector: {labels: {app: ratings}}\n'))).map((e) => e.path)).toEqual(['spec.workloadSelector.matchLabels', 'spec.workloadSelector.labels']);
+      for (const exportTo of ['["*"]', '[".", "other"]', '["~"]']) {
+        expect(errorsOf(validateYaml(withSelector(`  workloadSelector: {matchLabels: {app: ratings}}\n  exportTo: ${exportTo}\n`)))).toEqual([
+          { path: 'spec.exportTo', message: 'a DestinationRule with workloadSelector applies only in its own namespace: exportTo may only be "." (or that namespace\'s name), as Istio validates' },
+        ]);
+      }
+    });
+  });
 });

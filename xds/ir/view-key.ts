@@ -3,13 +3,14 @@ import type { View } from './view-types';
 /**
  * A stable key: proxies with equal keys share one rendered snapshot. Dimensions are appended only
  * when the view has them, so configs that use none keep the keys they always had, e.g.
- * `envoy|mesh`, `envoy|gw:istio-system/ingress`, `envoy|mesh|ns:bookinfo|loc:eu-west1/eu-west1-a|src:2,5|lbl:tier=a`,
+ * `envoy|mesh`, `envoy|gw:istio-system/ingress`, `envoy|mesh|ns:bookinfo|loc:eu-west1/eu-west1-a|src:2,5|lbl:tier=a`, `envoy|mesh|ns:test-egress|dr:0`,
  * `grpc|mesh|sc:bookinfo/default`.
  */
 export function viewKey(view: View): string {
   const parts = [view.client, view.gateways.length ? `gw:${view.gateways.join(',')}` : 'mesh'];
   if (view.namespace) parts.push(`ns:${view.namespace}`);
   if (view.sidecar) parts.push(`sc:${view.sidecar}`);
+  if (view.destinationRules?.length) parts.push(`dr:${view.destinationRules.join(',')}`);
   // Locality names are free text in Envoy: encoded so they cannot break the key apart.
   if (view.locality?.length) parts.push(`loc:${view.locality.map(encodeURIComponent).join('/')}`);
   if (view.sources?.length) parts.push(`src:${view.sources.join(',')}`);
@@ -29,6 +30,7 @@ export function parseView(key: string): View {
     if (!value) throw new Error(`not a view key: ${key}`);
     if (name === 'ns' && !view.namespace) view.namespace = value;
     else if (name === 'sc' && !view.sidecar && /^[^/]+\/[^/]+$/.test(value)) view.sidecar = value;
+    else if (name === 'dr' && !view.destinationRules && /^\d+(,\d+)*$/.test(value)) view.destinationRules = value.split(',').map(Number);
     else if (name === 'loc' && !view.locality) view.locality = value.split('/').map(decodeURIComponent);
     else if (name === 'src' && !view.sources && /^\d+(,\d+)*$/.test(value)) view.sources = value.split(',').map(Number);
     else if (name === 'lbl' && !view.labels && /^[^=,]+=[^=,]+(,[^=,]+=[^=,]+)*$/.test(value)) {

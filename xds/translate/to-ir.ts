@@ -13,7 +13,9 @@ import { checkMatchGateways } from './match-gateways';
 import { isMeshBound, translateGrpcTargets, translateMeshPorts, virtualServiceLookup } from './mesh';
 import { attachHashPolicies } from './hash-policies';
 import { addPreviewRoutes } from './preview-routes';
-import { buildClusterIRs, translateDestinationRules, translateServiceEntries } from './services';
+import { buildClusterIRs, translateServiceEntries } from './services';
+import type { RuleAudience } from './destination-rule-lookup';
+import { translateDestinationRules, type RuleScopes } from './destination-rules';
 import { isVisible, scopedNamespaces } from './export-scopes';
 import { attachPriorityLabels, localityDepthOf, priorityLabelKeysOf } from './locality-lb';
 import { SourceSelectors } from './source-selectors';
@@ -33,45 +35,63 @@ const byName = (a: IntentObject, b: IntentObject) => {
 
 /**
  * Validated intents → IR. User mistakes across objects become diagnostics, never exceptions. When
- * exportTo hides objects from some proxies, the top-level IR is what proxies see by default and each
- * namespace set apart gets its own (`namespaceScopes`); errors are those of the whole set, and what
- * breaks only in one namespace's view (a route to a service hidden from it) is a warning.
+ * exportTo hides objects from some proxies, or DestinationRules apply by the proxy's namespace and
+ * labels (destination-rule-lookup.ts), the top-level IR is what proxies see by default and each
+ * namespace set apart gets its own (`namespaceScopes`, each split by the workloadSelectors its proxies
+ * match: `selectedScopes`); errors are those of the whole set, and what breaks only in some views (a
+ * route to a service hidden from them, or to a subset their rule lacks) is a warning.
  */
 export function translateIntents(written: IntentObject[]): TranslateResult {
   // Istio's short host names, resolved against each object's namespace: everything below reads FQDNs.
   const objects = written.map(withQualifiedHosts);
-  const full = translateVisible(objects);
-  const namespaces = scopedNamespaces(objects);
-  if (!namespaces.length || full.errors.length) return full;
-  // What breaks only in some namespaces' views is reported once, naming them all.
+  const rules = (objects as AnyIntent[]).filter((o): o is DestinationRuleIntent => o.kind === 'DestinationRule').sort(byName);
+  const exportScoped = scopedNamespaces(objects);
+  const full = translateVisible(objects, 'any', rules, exportScoped);
+  const namespaces = [...new Set([...exportScoped, ...full.ruleScopes!.namespaces])].sort();
+  if (!namespaces.length || full.errors.length) return { ir: full.ir, errors: full.errors, warnings: full.warnings };
+  // What breaks only in some views is reported once, naming them all.
   const known = new Set(full.warnings.map((w) => JSON.stringify(w)));
   const scopedDiags = new Map<string, { diagnostic: Diagnostic; scopes: string[] }>();
-  const scoped = (namespace: string | undefined): MeshIR => {
-    const result = translateVisible(objects.filter((o) => isVisible(o, namespace)));
+  const others = namespaces.length === exportScoped.length ? 'no namespace exportTo names' : 'other namespaces or none';
+  const scoped = (namespace: string | undefined, selected: number[] = []): MeshIR => {
+    const result = translateVisible(objects.filter((o) => isVisible(o, namespace)), { namespace, selected: new Set(selected) }, rules);
+    const selectors = namespace ? full.ruleScopes!.selectors.get(namespace)?.list : undefined;
+    const who = namespace ? `namespace ${namespace}${selected.length ? ` matching workloadSelector ${selected.map((i) => JSON.stringify(selectors![i])).join(' and ')}` : ''}` : others;
     for (const d of [...result.errors, ...result.warnings]) {
       const key = JSON.stringify(d);
       if (known.has(key)) continue;
       if (!scopedDiags.has(key)) scopedDiags.set(key, { diagnostic: d, scopes: [] });
-      scopedDiags.get(key)!.scopes.push(namespace ? `namespace ${namespace}` : 'no namespace exportTo names');
+      scopedDiags.get(key)!.scopes.push(who);
     }
     return result.ir;
   };
-  const ir: MeshIR = { ...scoped(undefined), namespaceScopes: Object.fromEntries(namespaces.map((ns) => [ns, scoped(ns)])) };
+  const namespaceScope = (ns: string): MeshIR => {
+    const scope = scoped(ns);
+    const selectors = full.ruleScopes!.selectors.get(ns);
+    if (!selectors) return scope;
+    const combos = selectors.combinations.filter((c) => c.length);
+    return { ...scope, ruleSelectors: selectors.list, ...(combos.length ? { selectedScopes: Object.fromEntries(combos.map((c) => [c.join(','), scoped(ns, c)])) } : {}) };
+  };
+  const ir: MeshIR = { ...scoped(undefined), namespaceScopes: Object.fromEntries(namespaces.map((ns) => [ns, namespaceScope(ns)])) };
   const warnings = [...full.warnings, ...[...scopedDiags.values()].map(({ diagnostic: d, scopes }) => ({ ...d, message: `for proxies in ${scopes.join(', ')}: ${d.message}` }))];
   return { ir, errors: [], warnings };
 }
 
-function translateVisible(objects: IntentObject[]): TranslateResult {
+/**
+ * One translation: for `audience` 'any' the whole config's check (every diagnostic, and the IR when no
+ * view is set apart), else what proxies of that namespace and labels see. `rules` are every
+ * DestinationRule, also those `objects` leaves out: Istio's lookup filters by exportTo itself.
+ */
+function translateVisible(objects: IntentObject[], audience: RuleAudience | 'any', allRules: DestinationRuleIntent[], exportScoped: string[] = []): TranslateResult & { ruleScopes?: RuleScopes } {
   const diag = new Diagnostics();
   const all = [...(objects as AnyIntent[])].sort(byName);
   const of = <K extends AnyIntent['kind']>(kind: K) => all.filter((o) => o.kind === kind) as Extract<AnyIntent, { kind: K }>[];
   const entries: ServiceEntryIntent[] = of('ServiceEntry');
-  const rules: DestinationRuleIntent[] = of('DestinationRule');
   const virtualServices: VirtualServiceIntent[] = of('VirtualService');
   const gateways: GatewayIntent[] = of('Gateway');
 
   const services = translateServiceEntries(entries, diag);
-  const policies = translateDestinationRules(rules, services, diag);
+  const { policies, scopes: ruleScopes } = translateDestinationRules(allRules, services, diag, audience, exportScoped);
   const ctx = { services, policies, diag, selectors: new SourceSelectors() };
   const meshServices = virtualServices.filter(isMeshBound);
   const lookup = virtualServiceLookup(meshServices);
@@ -104,7 +124,7 @@ function translateVisible(objects: IntentObject[]): TranslateResult {
     checkL4Routes(vs, source, isMeshBound(vs), ctx);
     checkMatchGateways(vs.spec, source, diag);
   }
-  return { ir, errors: diag.errors, warnings: diag.warnings };
+  return { ir, errors: diag.errors, warnings: diag.warnings, ...(ruleScopes ? { ruleScopes } : {}) };
 }
 
 function checkVirtualServiceBindings(virtualServices: VirtualServiceIntent[], gateways: GatewayIntent[], services: Map<string, unknown>, diag: Diagnostics): void {
