@@ -22,12 +22,14 @@ export interface Rollout {
   currentStep: number;
   weight: number;
   baseRevision?: number | null;
-  history?: { step: number; weight: number; revision?: number | null; startedAt?: string | null; convergedAt?: string | null; outcome: string; noProxies?: boolean }[];
+  history?: { step: number; weight: number; revision?: number | null; startedAt?: string | null; convergedAt?: string | null; outcome: string; noProxies?: boolean; note?: string }[];
   abort?: { reason: string; message?: string; revision?: number; rejections?: { node_id: string; type: string; message: string; inferred?: boolean }[]; rollbackRevision?: number | null; rollbackError?: string } | null;
   author?: string;
   createdAt?: string;
   updatedAt?: string;
   finishedAt?: string | null;
+  /** Active rollouts: what the route holds now (a write by someone else may have moved it off `weight`). */
+  routeNow?: { candidateWeight: number | null; revision: number | null; matches: boolean };
 }
 
 export const TERMINAL = new Set(['succeeded', 'aborted']);
@@ -49,14 +51,25 @@ export const rolloutRow = (r: Rollout) => [
 
 /** The rollout in words: where it stands, each step's outcome, and why it aborted. */
 export function formatRollout(r: Rollout): string[] {
+  const now = r.routeNow && !r.routeNow.matches ? r.routeNow : undefined;
   const lines = [
-    `rollout ${r.id}${r.name ? ` (${r.name})` : ''}: ${r.state}, step ${Math.min(r.currentStep + 1, r.steps.length)} of ${r.steps.length}, candidate at ${r.weight}%`,
+    `rollout ${r.id}${r.name ? ` (${r.name})` : ''}: ${r.state}, step ${Math.min(r.currentStep + 1, r.steps.length)} of ${r.steps.length}, candidate at ${r.weight}%${now ? ` by this rollout, ${now.candidateWeight === null ? 'but the route is gone' : `but the route sends it ${now.candidateWeight}% now`}` : ''}`,
     `  virtual service: ${r.virtualService?.namespace}/${r.virtualService?.name}${r.route ? ` route ${r.route}` : ''}`,
     `  stable:    ${destinationText(r.stable)}`,
     `  candidate: ${destinationText(r.candidate)}`,
     `  steps: ${r.steps.join(', ')}  pause ${r.pauseSeconds ?? '-'}s  timeout ${r.timeoutSeconds ?? '-'}s${r.baseRevision != null ? `  base revision ${r.baseRevision}` : ''}`,
   ];
-  for (const h of r.history ?? []) lines.push(`  step ${h.step + 1}: ${h.weight}% revision ${h.revision ?? '-'} ${h.outcome}${h.noProxies ? ' (no proxies)' : ''}`);
+  if (now) {
+    lines.push(
+      now.candidateWeight === null
+        ? `  route now: the VirtualService or its route is gone; the next step aborts the rollout`
+        : `  route now: candidate at ${now.candidateWeight}% since revision ${now.revision}, written by someone else; the rollout's next step sets its own weight again`,
+    );
+  }
+  for (const h of r.history ?? []) {
+    lines.push(`  step ${h.step + 1}: ${h.weight}% revision ${h.revision ?? '-'} ${h.outcome}${h.noProxies ? ' (no live proxy)' : ''}`);
+    if (h.note) lines.push(`    ${h.note}`);
+  }
   if (r.abort) {
     lines.push(`  aborted (${r.abort.reason})${r.abort.message ? `: ${r.abort.message}` : ''}${r.abort.rollbackRevision != null ? `; traffic back on stable in revision ${r.abort.rollbackRevision}` : ''}`);
     if (r.abort.rollbackError) lines.push(`    rollback: ${r.abort.rollbackError}`);

@@ -10,6 +10,7 @@ import { setWarningHeaders } from '../http/warnings';
 import { createRollout } from './create';
 import { rolloutStub } from './driver-stub';
 import { AbortRequestSchema, ROLLOUT_STATES, type RolloutAction } from './schema';
+import { withRouteNow } from './route-now';
 import { isFinished, listRollouts, loadRollout } from './store';
 
 function idParam(raw: string): number {
@@ -42,7 +43,8 @@ app.get('/rollouts/:id', requireScope('config:read'), async (c) => {
   const db = openDatabase(c.env.DB);
   const found = await loadRollout(db, id);
   if (!found) throw notFound(`rollout ${id} does not exist`);
-  return c.json(await holdWhile(waitMs, found, (r) => !isFinished(r), async () => (await loadRollout(db, id))!));
+  const held = await holdWhile(waitMs, found, (r) => !isFinished(r), async () => (await loadRollout(db, id))!);
+  return c.json(await withRouteNow(db, held));
 });
 
 app.post('/rollouts/:id/:action{pause|resume|promote|abort}', requireScope('config:write'), limitBody(64 * 1024), async (c) => {

@@ -1,6 +1,6 @@
 import type { RouteDoc } from '../openapi/route-doc';
 import { CiHeadersSchema as CiHeaders, problem } from '../openapi/common';
-import { AbortRequestSchema, ListQuerySchema, RolloutIdParamsSchema, RolloutListSchema, RolloutRequestSchema, RolloutSchema, WaitQuerySchema } from './schema';
+import { AbortRequestSchema, ListQuerySchema, RolloutIdParamsSchema, RolloutListSchema, RolloutRequestSchema, RolloutSchema, RolloutViewSchema, WaitQuerySchema } from './schema';
 
 const tags = ['Rollouts'];
 
@@ -61,7 +61,7 @@ export const rolloutRouteDocs: RouteDoc[] = [
     scope: 'config:read',
     params: RolloutIdParamsSchema,
     query: WaitQuerySchema,
-    responses: { 200: { description: 'the rollout', schema: RolloutSchema }, 400: problem('invalid id or wait'), 404: problem('no such rollout') },
+    responses: { 200: { description: 'the rollout; while active, `routeNow` says what its route holds now', schema: RolloutViewSchema }, 400: problem('invalid id or wait'), 404: problem('no such rollout') },
   },
   action('pause', 'Pause a rollout at its current weight', 'No step advances, convergence is not judged and the timeout does not run until resumed. Pausing a paused rollout changes nothing.'),
   action('resume', 'Resume a paused rollout', 'A step still converging gets a fresh timeout. Resuming a progressing rollout changes nothing.'),

@@ -1,37 +1,8 @@
 import type { Destination, HTTPRoute, HTTPRouteDestination, VirtualServiceSpec } from '../../xds';
 import type { ProblemField } from '../http/problem';
+import { describeDestination, sameDestination } from '../domain/config/route-lookup';
 
-/** The http route a rollout drives: its index now, and how the rollout names it (`name` or `#index`). */
-export type RouteLookup = { ok: true; index: number; ref: string } | { ok: false; message: string };
-
-/**
- * Finds the route by its `name`, or by `#<index>`; with no reference, the VirtualService's only http
- * route. A named route is found by name on every step, so routes inserted before it do not matter.
- */
-export function findRoute(spec: VirtualServiceSpec, ref: string | undefined): RouteLookup {
-  const http = spec.http ?? [];
-  if (ref === undefined) {
-    if (http.length === 1) return { ok: true, index: 0, ref: http[0]!.name ?? '#0' };
-    return { ok: false, message: `the VirtualService has ${http.length} http routes; name one ("route": "<name>" or "#<index>")` };
-  }
-  const byIndex = /^#(\d+)$/.exec(ref);
-  if (byIndex) {
-    const index = Number(byIndex[1]);
-    return index < http.length ? { ok: true, index, ref } : { ok: false, message: `the VirtualService has no http route #${index} (it has ${http.length})` };
-  }
-  const index = http.findIndex((r) => r.name === ref);
-  if (index >= 0) return { ok: true, index, ref };
-  const names = http.map((r) => r.name).filter(Boolean);
-  return { ok: false, message: `the VirtualService has no http route named "${ref}"${names.length ? ` (routes: ${names.join(', ')})` : ''}` };
-}
-
-/** Same host and subset; ports compared only when both name one (a route may leave the port implicit). */
-export function sameDestination(a: Destination, b: Destination): boolean {
-  if (a.host !== b.host || (a.subset ?? '') !== (b.subset ?? '')) return false;
-  return a.port === undefined || b.port === undefined || a.port.number === b.port.number;
-}
-
-export const describeDestination = (d: Destination) => `${d.host}${d.subset ? ` subset ${d.subset}` : ''}${d.port ? ` port ${d.port.number}` : ''}`;
+export { describeDestination, findRoute, sameDestination, type RouteLookup } from '../domain/config/route-lookup';
 
 /** Why a route is not (or no longer) the rollout's to drive: no destinations, or one that is neither stable nor candidate. */
 export function foreignDestination(route: HTTPRoute, stable: Destination, candidate: Destination): string | undefined {

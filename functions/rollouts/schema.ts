@@ -114,6 +114,15 @@ export const RolloutSchema = z.object({
   finishedAt: iso.nullable(),
 });
 export type Rollout = z.infer<typeof RolloutSchema>;
+
+/** GET /rollouts/{id} of an active rollout: the route as it is now, which a write by someone else may have moved off `weight`. */
+export const RouteNowSchema = z.object({
+  candidateWeight: z.int().nullable().describe("The candidate's share of the route now, in percent; null when the route or VirtualService is gone"),
+  revision: z.int().nullable().describe('The revision that last changed the VirtualService'),
+  matches: z.boolean().describe("False when the route no longer sends `weight` percent to the candidate (until the rollout's next step)"),
+});
+export type RouteNow = z.infer<typeof RouteNowSchema>;
+export const RolloutViewSchema = RolloutSchema.extend({ routeNow: RouteNowSchema.optional() });
 /** What the `body` column holds. */
 export type RolloutBody = Omit<Rollout, 'id' | 'state' | 'createdAt' | 'updatedAt'>;
 
