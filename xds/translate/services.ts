@@ -21,6 +21,7 @@ export function translateServiceEntries(entries: ServiceEntryIntent[], diag: Dia
         namespace: se.metadata.namespace,
         source,
         resolution: se.spec.resolution ?? 'NONE',
+        ...(se.spec.location ? { location: se.spec.location } : {}),
         ports: se.spec.ports.map((p) => ({ number: p.number, name: p.name, protocol: p.protocol, ...(p.targetPort ? { targetPort: p.targetPort } : {}) })),
         endpoints: (se.spec.endpoints ?? []).map((ep) => ({
           address: ep.address,
