@@ -33,6 +33,8 @@ export default defineConfig({
                 TEST_MIGRATIONS: await readD1Migrations(here('./migrations')),
                 ADMIN_TOKEN: 'test-admin-token',
                 ALLOW_ANONYMOUS_XDS: 'true',
+                // Test receivers listen on loopback; test/edge/api-hostile-limits turns it off to test the screen.
+                WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
                 // A test-only key for TLS Secrets at rest (AES-256-GCM); production's is a Worker secret.
                 SECRETS_KEY: 'emypNYxmS2qZznEJI90v87bZytrGetSNksCXf5Qd6JM=',
                 // Rollout drivers' alarms stay an hour away: tests run them with runDurableObjectAlarm, deterministically.

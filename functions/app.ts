@@ -25,7 +25,8 @@ import revisionStatus from './history/status-api';
 import { idempotency } from './http/idempotency';
 import { onError } from './http/on-error';
 import { problemResponse } from './http/problem';
-import type { AuthVariables } from './http/require-scope';
+import { authenticated, type AuthVariables } from './http/require-scope';
+import { limitBody, MAX_BODY_BYTES, MAX_MANIFEST_BYTES } from './http/body';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi/document';
 import type { RouteDoc } from './openapi/route-doc';
 import { workerRouteDocs } from './openapi/worker-routes';
@@ -45,7 +46,12 @@ const API_ROUTES: HonoApp<{ Bindings: Env; Variables: AuthVariables }>[] = [appl
  * plaintext (the token, a generated signing secret); a webhook PUT or DELETE is idempotent as it is.
  * '/rollouts/*' also matches '/rollouts': listing both ran the middleware twice, and the second saw its own claim (409).
  */
-const IDEMPOTENT_WRITES = ['/apply', '/namespaces/*', '/revisions/*', '/rollouts/*'];
+const IDEMPOTENT_WRITES: [path: string, maxBodyBytes: number][] = [
+  ['/apply', MAX_MANIFEST_BYTES],
+  ['/namespaces/*', MAX_BODY_BYTES],
+  ['/revisions/*', MAX_BODY_BYTES],
+  ['/rollouts/*', MAX_BODY_BYTES],
+];
 
 /** Every route's documentation, in the document's order: a route added above and not here fails the OpenAPI test. */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
@@ -72,7 +78,9 @@ export function openApiDocument(): { document: OpenApiDocument; body: string } {
 }
 
 const api = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
-for (const path of IDEMPOTENT_WRITES) api.use(path, idempotency());
+// Authentication before anything else; then bodies are read only up to their route's limit, as they stream.
+api.use('*', authenticated());
+for (const [path, maxBodyBytes] of IDEMPOTENT_WRITES) api.use(path, limitBody(maxBodyBytes), idempotency());
 for (const routes of API_ROUTES) api.route('/', routes);
 
 /** The Worker's HTTP app: request ids, the one error boundary, health, the document, the API and discovery. */

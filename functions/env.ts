@@ -15,6 +15,12 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Worker secret: base64 of 32 bytes; TLS Secrets for SDS are encrypted with it (AES-256-GCM). */
   SECRETS_KEY?: string;
+  /** Worker secret, while rotating: the SECRETS_KEY before the current one; still decrypts what it encrypted. */
+  SECRETS_KEY_PREVIOUS?: string;
+  /** How often (ms) an isolate re-reads the token revocation counter; a revoked token stops working within it; default 1000. */
+  TOKEN_RECHECK_MS?: string;
+  /** "true" lets webhooks target loopback, private and link-local addresses and localhost names (local dev and tests only). */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS?: string;
   /** "true" lets xDS pollers read config without a token (local dev only). */
   ALLOW_ANONYMOUS_XDS?: string;
   /** How long an isolate trusts its in-memory snapshot before re-checking D1's head revision. */

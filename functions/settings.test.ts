@@ -16,12 +16,15 @@ describe('settings', () => {
       rolloutTickMs: 1000,
       webhookRetryBaseMs: 1000,
       webhookMaxAttempts: 12,
+      tokenRecheckMs: 1000,
+      webhookAllowPrivateTargets: false,
       allowAnonymousXds: false,
       adminToken: undefined,
       secretsKey: undefined,
+      secretsKeyPrevious: undefined,
     };
     expect(settings(envOf({}))).toEqual(defaults);
-    const blank = Object.fromEntries(['XDS_FRESHNESS_MS', 'XDS_STATUS_FLUSH_MS', 'STATUS_STALE_MS', 'XDS_REFRESH_DELAY', 'ROLLOUT_TICK_MS', 'WEBHOOK_RETRY_BASE_MS', 'WEBHOOK_MAX_ATTEMPTS', 'ALLOW_ANONYMOUS_XDS', 'ADMIN_TOKEN', 'SECRETS_KEY'].map((name) => [name, name.endsWith('KEY') ? '  ' : '']));
+    const blank = Object.fromEntries(['XDS_FRESHNESS_MS', 'XDS_STATUS_FLUSH_MS', 'STATUS_STALE_MS', 'XDS_REFRESH_DELAY', 'ROLLOUT_TICK_MS', 'WEBHOOK_RETRY_BASE_MS', 'WEBHOOK_MAX_ATTEMPTS', 'TOKEN_RECHECK_MS', 'WEBHOOK_ALLOW_PRIVATE_TARGETS', 'ALLOW_ANONYMOUS_XDS', 'ADMIN_TOKEN', 'SECRETS_KEY', 'SECRETS_KEY_PREVIOUS'].map((name) => [name, name.endsWith('KEY') ? '  ' : '']));
     expect(settings(envOf(blank))).toEqual(defaults);
   });
 
@@ -40,9 +43,12 @@ describe('settings', () => {
         ROLLOUT_TICK_MS: '3600000',
         WEBHOOK_RETRY_BASE_MS: '1.5',
         WEBHOOK_MAX_ATTEMPTS: '2',
+        TOKEN_RECHECK_MS: '0',
+        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
         ALLOW_ANONYMOUS_XDS: 'true',
         ADMIN_TOKEN: 'admin',
         SECRETS_KEY: ' key= ',
+        SECRETS_KEY_PREVIOUS: 'old= ',
       }),
     );
     expect(s).toEqual({
@@ -54,9 +60,12 @@ describe('settings', () => {
       rolloutTickMs: 3_600_000,
       webhookRetryBaseMs: 1.5,
       webhookMaxAttempts: 2,
+      tokenRecheckMs: 0,
+      webhookAllowPrivateTargets: true,
       allowAnonymousXds: true,
       adminToken: 'admin',
       secretsKey: 'key=',
+      secretsKeyPrevious: 'old=',
     });
     expect(settings(envOf({ ALLOW_ANONYMOUS_XDS: 'false', XDS_REFRESH_DELAY: '100ms' }))).toMatchObject({ allowAnonymousXds: false, refreshDelay: '0.100s' });
   });

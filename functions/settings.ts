@@ -20,12 +20,18 @@ export interface Settings {
   webhookRetryBaseMs: number;
   /** WEBHOOK_MAX_ATTEMPTS: attempts per webhook delivery before it is marked failed. */
   webhookMaxAttempts: number;
+  /** TOKEN_RECHECK_MS: how often an isolate re-reads the revocation counter (the bound on a revoked token still working). */
+  tokenRecheckMs: number;
+  /** WEBHOOK_ALLOW_PRIVATE_TARGETS: webhooks may target loopback, private and link-local addresses (local dev only). */
+  webhookAllowPrivateTargets: boolean;
   /** ALLOW_ANONYMOUS_XDS: xDS pollers may read config without a token (local dev only). */
   allowAnonymousXds: boolean;
   /** The ADMIN_TOKEN secret, when set. */
   adminToken: string | undefined;
   /** The SECRETS_KEY secret (trimmed), when set; decoded where it is used (functions/domain/secrets/crypto.ts). */
   secretsKey: string | undefined;
+  /** The SECRETS_KEY_PREVIOUS secret (trimmed), when set: read-only, for rotating SECRETS_KEY. */
+  secretsKeyPrevious: string | undefined;
 }
 
 /** A variable holding a value it cannot mean: never replaced by the default, so the mistake is seen. */
@@ -77,7 +83,7 @@ function flag(env: Env, name: Variable): boolean {
   throw new SettingsError(name, text, '"true" or "false"');
 }
 
-const secret = (env: Env, name: 'ADMIN_TOKEN' | 'SECRETS_KEY') => env[name] || undefined;
+const secret = (env: Env, name: 'ADMIN_TOKEN' | 'SECRETS_KEY' | 'SECRETS_KEY_PREVIOUS') => env[name] || undefined;
 
 function parseSettings(env: Env): Settings {
   return {
@@ -89,9 +95,12 @@ function parseSettings(env: Env): Settings {
     rolloutTickMs: milliseconds(env, 'ROLLOUT_TICK_MS', 1000, { zero: false }),
     webhookRetryBaseMs: milliseconds(env, 'WEBHOOK_RETRY_BASE_MS', 1000, { zero: false }),
     webhookMaxAttempts: count(env, 'WEBHOOK_MAX_ATTEMPTS', 12),
+    tokenRecheckMs: milliseconds(env, 'TOKEN_RECHECK_MS', 1000, { zero: true }),
+    webhookAllowPrivateTargets: flag(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS'),
     allowAnonymousXds: flag(env, 'ALLOW_ANONYMOUS_XDS'),
     adminToken: secret(env, 'ADMIN_TOKEN'),
     secretsKey: secret(env, 'SECRETS_KEY')?.trim() || undefined,
+    secretsKeyPrevious: secret(env, 'SECRETS_KEY_PREVIOUS')?.trim() || undefined,
   };
 }
 

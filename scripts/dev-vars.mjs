@@ -17,7 +17,7 @@ export function ensureDevVars() {
     const token = randomBytes(24).toString('base64url');
     try {
       // 'wx': if another process created it meanwhile, keep theirs.
-      writeFileSync(devVarsPath, `# Local secrets for wrangler dev (never commit).\nADMIN_TOKEN=${token}\nALLOW_ANONYMOUS_XDS=true\nSECRETS_KEY=${secretsKey()}\n`, { mode: 0o600, flag: 'wx' });
+      writeFileSync(devVarsPath, `# Local secrets for wrangler dev (never commit).\nADMIN_TOKEN=${token}\nALLOW_ANONYMOUS_XDS=true\nWEBHOOK_ALLOW_PRIVATE_TARGETS=true\nSECRETS_KEY=${secretsKey()}\n`, { mode: 0o600, flag: 'wx' });
       created = true;
     } catch (err) {
       if (err.code !== 'EEXIST') throw err;
@@ -26,6 +26,8 @@ export function ensureDevVars() {
   const text = readFileSync(devVarsPath, 'utf8');
   // Files made before TLS Secrets existed get their encryption key added once.
   if (!/^SECRETS_KEY=/m.test(text)) appendFileSync(devVarsPath, `${text.endsWith('\n') ? '' : '\n'}SECRETS_KEY=${secretsKey()}\n`);
+  // Local receivers listen on loopback, which webhooks refuse unless this is set.
+  if (!/^WEBHOOK_ALLOW_PRIVATE_TARGETS=/m.test(readFileSync(devVarsPath, 'utf8'))) appendFileSync(devVarsPath, 'WEBHOOK_ALLOW_PRIVATE_TARGETS=true\n');
   const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(text)?.[1]?.trim();
   return { created, adminToken };
 }

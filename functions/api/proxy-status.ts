@@ -10,6 +10,9 @@ import { limitBody } from '../http/body';
 import { parseJsonBody } from '../http/json-body';
 import { forgetGoneProxiesIfDue } from '../domain/status/fleet';
 import { detectOutcomes } from '../domain/status/outcomes';
+import { MAX_STATUS_ROW_BYTES } from '../domain/status/poll-tracker';
+import { storedBytes } from '../domain/config/d1-limits';
+import { badRequest } from '../http/problem';
 
 const MAX_PROXIES = 1000;
 /** NACK details can list every rejected resource; a few KB tell what went wrong. */
@@ -98,6 +101,12 @@ app.post('/proxies/status', requireScope('status:write'), limitBody(MAX_REPORT_B
       bridge: report.bridge,
     };
   });
+  // Each proxy is one row: one past the bound is refused here, as D1 would refuse the whole report.
+  const tooLarge = rows.flatMap((row, i) => {
+    const bytes = storedBytes(row);
+    return bytes > MAX_STATUS_ROW_BYTES ? [{ path: `proxies[${i}]`, message: `stored as ${bytes} bytes; a proxy's status row holds at most ${MAX_STATUS_ROW_BYTES}` }] : [];
+  });
+  if (tooLarge.length) throw badRequest('status report has proxies too large to store; nothing was stored', tooLarge);
   const db = openDatabase(c.env.DB);
   const statements = [];
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { requireScope, type AuthVariables } from '../http/require-scope';
-import { forgetTokenCache, sha256Hex } from '../domain/auth/tokens';
+import { bumpAuthEpoch, forgetTokenCache, sha256Hex } from '../domain/auth/tokens';
 import { tokens } from '../domain/db/schema';
 import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
@@ -26,7 +26,10 @@ app.post('/tokens', limitBody(16 * 1024), async (c) => {
   const token = `xf_${[...crypto.getRandomValues(new Uint8Array(24))].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
   const db = openDatabase(c.env.DB);
   // One statement decides, so two creations racing for a name get one 201 and one 409.
-  const inserted = await db.insert(tokens).values({ name: parsed.data.name, hash: await sha256Hex(token), scopes: [...new Set(parsed.data.scopes)] }).onConflictDoNothing({ target: tokens.name }).returning({ name: tokens.name });
+  const [inserted] = await db.batch([
+    db.insert(tokens).values({ name: parsed.data.name, hash: await sha256Hex(token), scopes: [...new Set(parsed.data.scopes)] }).onConflictDoNothing({ target: tokens.name }).returning({ name: tokens.name }),
+    bumpAuthEpoch(c.env),
+  ]);
   if (!inserted.length) throw conflict(`token ${parsed.data.name} already exists`, [{ path: 'name', message: 'a token of this name exists; delete it first or choose another name' }]);
   forgetTokenCache();
   return c.json({ name: parsed.data.name, scopes: parsed.data.scopes, token } satisfies TokenCreated, 201);
@@ -38,7 +41,9 @@ app.get('/tokens', async (c) => {
 });
 
 app.delete('/tokens/:name', async (c) => {
-  const deleted = await openDatabase(c.env.DB).delete(tokens).where(eq(tokens.name, c.req.param('name'))).returning({ name: tokens.name });
+  const db = openDatabase(c.env.DB);
+  // The epoch moves with the delete, so every isolate stops honouring the token within TOKEN_RECHECK_MS.
+  const [deleted] = await db.batch([db.delete(tokens).where(eq(tokens.name, c.req.param('name'))).returning({ name: tokens.name }), bumpAuthEpoch(c.env)]);
   if (!deleted.length) throw notFound(`token ${c.req.param('name')} does not exist`);
   forgetTokenCache();
   return c.body(null, 204);

@@ -22,6 +22,8 @@ export type DomainReason =
   | 'secrets-key-missing'
   /** SECRETS_KEY is set but is not base64 of 32 bytes. */
   | 'secrets-key-malformed'
+  /** What the change would store breaks a limit of the store (D1's 2 MB per row, its batch limits). */
+  | 'too-large'
   /** A stored secret cannot be decrypted with the configured key. */
   | 'secret-unreadable'
   /** A Worker variable holds a value it cannot mean (functions/settings.ts). */

@@ -12,6 +12,8 @@ import { EVENT_TYPES, type EventType } from '../domain/events/emit';
 import { DeliveryQuerySchema, WebhookNameSchema, WebhookPutSchema, type Webhook } from './schemas';
 import { decryptWebhookSecret, encryptWebhookSecret } from './secret-store';
 import { generateSecret } from './signing';
+import { targetProblem } from './target-screen';
+import { settings } from '../settings';
 
 type App = { Bindings: Env; Variables: AuthVariables };
 const DEFAULT_DELIVERIES = 100;
@@ -61,6 +63,8 @@ app.get('/webhooks', async (c) => {
 app.put('/webhooks/:name', limitBody(16 * 1024), async (c) => {
   const name = nameParam(c.req.param('name'));
   const body = await parseJsonBody(c, WebhookPutSchema, 'webhook');
+  const refused = targetProblem(body.url, settings(c.env).webhookAllowPrivateTargets);
+  if (refused) throw badRequest('the webhook URL is not a public receiver; nothing was stored', [{ path: 'url', message: refused }]);
   const db = openDatabase(c.env.DB);
   const events = normaliseEvents(body.events);
   const now = new Date().toISOString();

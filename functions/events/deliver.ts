@@ -2,8 +2,9 @@ import { and, eq, lte, min } from 'drizzle-orm';
 import { deliveries, webhooks } from '../domain/db/schema';
 import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
+import { targetProblem } from './target-screen';
 import { settings } from '../settings';
-import { decryptWebhookSecret } from './secret-store';
+import { decryptWebhookSecret, rewrapWebhookSecret } from './secret-store';
 import { signedHeaders } from './signing';
 
 /** Deliveries sent per alarm run; more due re-arm the alarm at once (and keep each run within subrequest limits). */
@@ -84,7 +85,7 @@ export interface DeliverOptions {
  */
 export async function deliverDue(env: Env, options: DeliverOptions = {}): Promise<number | null> {
   const fetcher = options.fetcher ?? ((input, init) => fetch(input, init));
-  const { webhookRetryBaseMs, webhookMaxAttempts } = settings(env);
+  const { webhookRetryBaseMs, webhookMaxAttempts, webhookAllowPrivateTargets } = settings(env);
   const db = openDatabase(env.DB);
   const now = Date.now();
   const due = await db
@@ -100,11 +101,18 @@ export async function deliverDue(env: Env, options: DeliverOptions = {}): Promis
     due.map(async (d) => {
       const attempts = d.attempts + 1;
       let result: AttemptResult;
+      const refused = d.url === null ? undefined : targetProblem(d.url, webhookAllowPrivateTargets);
       if (d.url === null || d.secretCipher === null) {
         result = { ok: false, status: null, error: 'the webhook was deleted', final: true };
+      } else if (refused) {
+        // Screened again at delivery: registered while the setting allowed it, or stored before screening.
+        result = { ok: false, status: null, error: clip(`not sent: ${refused}`), final: true };
       } else {
         const cipher = d.secretCipher;
-        if (!secrets.has(d.webhook)) secrets.set(d.webhook, decryptWebhookSecret(env, d.webhook, cipher));
+        if (!secrets.has(d.webhook)) {
+          // After a key rotation: stored again under the current key (a failure only leaves it for next time).
+          secrets.set(d.webhook, decryptWebhookSecret(env, d.webhook, cipher).then(async (secret) => (await rewrapWebhookSecret(env, d.webhook, cipher, secret).catch(() => undefined), secret)));
+        }
         try {
           const headers = await signedHeaders(await secrets.get(d.webhook)!, d.id, d.event, d.payload, Date.now());
           result = await attempt(fetcher, d.url, headers, d.payload, now);

@@ -19,6 +19,7 @@ const PROBLEMS: Record<DomainReason, ProblemShape> = {
   'already-exists': { status: 412, title: 'Precondition Failed' },
   inconsistent: { status: 409, title: 'Conflict' },
   'revision-taken': { status: 409, title: 'Conflict' },
+  'too-large': { status: 413, title: 'Content Too Large' },
   'invalid-envoy-config': { status: 422, title: 'Unprocessable Content' },
   'config-unavailable': { status: 503, title: 'Service Unavailable', headers: RETRY_SOON },
   'secrets-key-missing': { status: 503, title: 'Service Unavailable', headers: RETRY_SOON },

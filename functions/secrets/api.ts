@@ -6,12 +6,12 @@ import { commitChanges } from '../domain/config/commit';
 import { etagOf } from '../domain/config/object-key';
 import { requireScope, type AuthVariables } from '../http/require-scope';
 import { objects } from '../domain/db/schema';
-import { openDatabase, readHeadRevision } from '../domain/db/store';
+import { openDatabase, readHeadRevision, rowToIntent } from '../domain/db/store';
 import type { Env } from '../env';
 import { limitBody, readTextBody, requestSource } from '../http/body';
 import { badRequest, notFound } from '../http/problem';
 import { setWarningHeaders } from '../http/warnings';
-import { digestMaterial, encryptMaterial, secretKeys } from '../domain/secrets/crypto';
+import { decryptMaterial, digestMaterial, encryptMaterial, secretKeyRing, secretKeys } from '../domain/secrets/crypto';
 import { SECRET_KIND, secretAad, secretObject, type StoredSecretSpec } from '../domain/secrets/stored';
 import { secretApiObject } from './secret-api-object';
 
@@ -74,6 +74,29 @@ app.put('/namespaces/:namespace/secrets/:name', requireScope('admin'), limitBody
   c.header('etag', etagOf(row));
   const created = outcome.changes[0]?.op === 'created';
   return c.json({ ...secretApiObject(row), ...(allWarnings.length ? { warnings: allWarnings } : {}) }, created ? 201 : 200);
+});
+
+/**
+ * POST /secrets/reencrypt: every Secret not encrypted under the current SECRETS_KEY (read with
+ * SECRETS_KEY_PREVIOUS) is encrypted under it again, in one revision, so the previous key can then be dropped.
+ */
+app.post('/secrets/reencrypt', requireScope('admin'), async (c) => {
+  const ring = await secretKeyRing(c.env);
+  const rows = await openDatabase(c.env.DB).select().from(objects).where(eq(objects.kind, SECRET_KIND)).orderBy(objects.namespace, objects.name);
+  const due = rows.filter((r) => (r.spec as unknown as StoredSecretSpec).encrypted.keyId !== ring.current.id);
+  const changes = [];
+  for (const row of due) {
+    const spec = row.spec as unknown as StoredSecretSpec;
+    const aad = secretAad(row.namespace, row.name);
+    const material = await decryptMaterial(ring, aad, spec.encrypted);
+    const fresh: StoredSecretSpec = { ...spec, encrypted: await encryptMaterial(ring.current, aad, material), digest: await digestMaterial(ring.current, aad, material) };
+    const object = rowToIntent(row);
+    changes.push({ op: 'put' as const, object: { ...object, spec: fresh as unknown as Record<string, unknown> }, ifMatch: etagOf(row) });
+  }
+  const reencrypted = due.map((r) => `${r.namespace}/${r.name}`);
+  if (!changes.length) return c.json({ revision: await readHeadRevision(openDatabase(c.env.DB)), committed: false, reencrypted, keyId: ring.current.id });
+  const outcome = await commitChanges(c.env, changes, { author: c.get('principal').name, source: requestSource(c) });
+  return c.json({ revision: outcome.revision, committed: outcome.committed, reencrypted, keyId: ring.current.id });
 });
 
 app.delete('/namespaces/:namespace/secrets/:name', requireScope('admin'), async (c) => {

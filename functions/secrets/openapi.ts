@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DeleteResultSchema, DryRunResultSchema } from '../openapi/object-schemas';
 import { BooleanQuery, CiHeadersSchema, problem, WRITE_PROBLEMS } from '../openapi/common';
 import type { RouteDoc } from '../openapi/route-doc';
-import { SecretListSchema, SecretObjectSchema, TlsSecretSchema } from './schemas';
+import { ReencryptResultSchema, SecretListSchema, SecretObjectSchema, TlsSecretSchema } from './schemas';
 
 /** TLS Secrets for SDS (api.ts). */
 
@@ -58,6 +58,23 @@ export const secretRouteDocs: RouteDoc[] = [
       200: { description: 'Replaced (or unchanged), or the dry run', schema: z.union([SecretObjectSchema, DryRunResultSchema]), headers: ['ETag', 'Warning'] },
       201: { description: 'Created', schema: SecretObjectSchema, headers: ['ETag', 'Warning'] },
       ...WRITE_PROBLEMS,
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/secrets/reencrypt',
+    operationId: 'reencryptSecrets',
+    // Repeatable as it is: a second run finds nothing left to do.
+    idempotencyKey: false,
+    summary: 'Encrypt every Secret under the current SECRETS_KEY again (after a rotation)',
+    description: 'Secrets still encrypted under SECRETS_KEY_PREVIOUS are decrypted with it and encrypted under SECRETS_KEY, in one revision; then SECRETS_KEY_PREVIOUS can be removed. Safe to repeat: nothing left to do is no revision.',
+    tags,
+    scope: 'admin',
+    headers: CiHeadersSchema,
+    responses: {
+      200: { description: 'What was re-encrypted, and the revision that did it', schema: ReencryptResultSchema },
+      409: WRITE_PROBLEMS[409],
+      503: problem('SECRETS_KEY is missing, or a Secret was encrypted under neither key'),
     },
   },
   {

@@ -53,3 +53,11 @@ export type SecretObject = z.infer<typeof SecretObjectSchema>;
 export const SecretListSchema = z
   .object({ apiVersion: z.literal('v1'), kind: z.literal('SecretList'), metadata: z.object({ resourceVersion: z.string() }), items: z.array(SecretObjectSchema) })
   .meta({ id: 'SecretList' });
+
+/** POST /secrets/reencrypt. */
+export const ReencryptResultSchema = z.object({
+  revision: z.int().describe('the revision that re-encrypted them, or the head when nothing was due'),
+  committed: z.boolean(),
+  reencrypted: z.array(z.string()).describe('`namespace/name` of each Secret re-encrypted'),
+  keyId: z.string().describe("the current SECRETS_KEY's key id (a keyed fingerprint, not the key)"),
+});

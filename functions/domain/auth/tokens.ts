@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { openDatabase } from '../db/store';
-import { tokens } from '../db/schema';
+import { authEpoch, tokens } from '../db/schema';
 import type { Env } from '../../env';
 import { settings } from '../../settings';
 
@@ -28,13 +28,38 @@ function sameDigest(a: string, b: string): boolean {
   return diff === 0;
 }
 
-// Per isolate: token hash → principal (or null for unknown), so steady polling does not hit D1.
+// Per isolate: token hash → principal (or null for unknown), so steady polling does not hit D1 per token.
 const CACHE_MS = 30_000;
 const cache = new Map<string, { principal: Principal | null; until: number }>();
+/** The auth_epoch this isolate's cache was filled under, and when it last read it. */
+let epoch: { version: number; checkedAt: number; reading?: Promise<void> } = { version: -1, checkedAt: 0 };
 
 /** Forget cached lookups (after a token is created or deleted in this isolate). */
 export function forgetTokenCache(): void {
   cache.clear();
+  epoch = { version: -1, checkedAt: 0 };
+}
+
+/**
+ * The statement every token creation and deletion runs in its batch: other isolates see the counter move
+ * within TOKEN_RECHECK_MS and drop what they cached, so a revoked token stops working everywhere by then.
+ */
+export const bumpAuthEpoch = (env: Pick<Env, 'DB'>) => openDatabase(env.DB).update(authEpoch).set({ version: sql`${authEpoch.version} + 1` }).where(eq(authEpoch.id, 1));
+
+/** One small read per isolate per TOKEN_RECHECK_MS, whatever the number of tokens or requests. */
+async function checkEpoch(env: Env): Promise<void> {
+  if (Date.now() - epoch.checkedAt < settings(env).tokenRecheckMs) return;
+  epoch.reading ??= (async () => {
+    try {
+      const row = await openDatabase(env.DB).select({ version: authEpoch.version }).from(authEpoch).where(eq(authEpoch.id, 1)).get();
+      const version = row?.version ?? 0;
+      if (version !== epoch.version) cache.clear();
+      epoch = { version, checkedAt: Date.now() };
+    } finally {
+      epoch.reading = undefined;
+    }
+  })();
+  await epoch.reading;
 }
 
 export async function authenticate(env: Env, bearer: string | undefined): Promise<Principal | null> {
@@ -42,6 +67,7 @@ export async function authenticate(env: Env, bearer: string | undefined): Promis
   const hash = await sha256Hex(bearer);
   const { adminToken } = settings(env);
   if (adminToken && sameDigest(hash, await sha256Hex(adminToken))) return { name: 'admin', scopes: new Set(['admin']) };
+  await checkEpoch(env);
   const hit = cache.get(hash);
   if (hit && hit.until > Date.now()) return hit.principal;
   const row = await openDatabase(env.DB).select().from(tokens).where(eq(tokens.hash, hash)).get();

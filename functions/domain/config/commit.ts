@@ -8,8 +8,8 @@ import { configHashOf, nextConfigHash } from './config-hash';
 import { primeConfigCache } from './config-cache';
 import { readAllRows, readObjectRows } from './d1-config-source';
 import { keyOf } from './object-key';
+import { checkBatchSize, checkRowSizes } from './d1-limits';
 import { publishChange, type RenderedChange } from './publish-change';
-import { rolloutRouteWarnings } from './route-owner';
 import { OverlayBlobStore, R2BlobStore } from './r2-blob-store';
 
 export type { Change, ChangeResult } from './apply-changes';
@@ -78,6 +78,7 @@ export async function commitChanges(env: Pick<Env, 'DB' | 'CONFIG'>, changes: Ch
   const revision = head.id + 1;
   const current = await readObjectRows(env.DB, [...new Set(changes.map((c) => keyOf(keyOfChange(c))))]);
   const { rows, results, touched } = applyChanges(current, changes, revision, new Date().toISOString());
+  checkRowSizes(touched);
   const r2 = new R2BlobStore(env.CONFIG);
   const none: CommitCost = { mode: 'none', objectsTranslated: 0, d1Queries: 2, d1RowsRead: current.size, d1RowsWritten: 0, blobsRead: 0, blobsWritten: 0 };
   if (!touched.length && !opts.dryRun) return { revision: head.id, committed: false, changes: results, warnings: [], rows, cost: none };
@@ -94,8 +95,7 @@ export async function commitChanges(env: Pick<Env, 'DB' | 'CONFIG'>, changes: Ch
     blobsRead: r2.gets,
     blobsWritten: store instanceof OverlayBlobStore ? 0 : r2.puts,
   });
-  // A write that moves the weights of a route an active rollout drives stands, with a warning saying so.
-  const outcome = { changes: results, warnings: [...published.warnings, ...(await rolloutRouteWarnings(env.DB, touched, opts.source))], rows };
+  const outcome = { changes: results, warnings: published.warnings, rows };
   const violations = published.violations;
   if (opts.dryRun) {
     return { ...outcome, revision: head.id, committed: false, rendered: published.rendered, renderedChanges: published.changes, violations: violations.slice(0, MAX_PREFLIGHT_ERRORS), cost: cost(0) };
@@ -111,6 +111,7 @@ export async function commitChanges(env: Pick<Env, 'DB' | 'CONFIG'>, changes: Ch
   const changeLog: RevisionChange[] = results.filter((r) => r.op !== 'unchanged').map(({ op, kind, namespace, name }) => ({ op: op as RevisionChange['op'], kind, namespace, name }));
   const rebuildRefs = head.root ? undefined : await allRowsAfter(env.DB, touched);
   const statements = commitStatements(env.DB, { id: revision, author: opts.author, source: opts.source, changes: changeLog, configHash, root: published.rootKey }, touched, rebuildRefs ? { rebuildRefs } : {});
+  checkBatchSize(statements.length);
   try {
     await env.DB.batch(statements);
   } catch (err) {

@@ -137,9 +137,23 @@ export const idempotencyKeys = sqliteTable(
     headers: text('headers', { mode: 'json' }).$type<Record<string, string>>(),
     body: text('body'),
     createdAt: text('created_at').notNull(),
+    /**
+     * While the request runs: until when its claim holds (renewed as it runs). A claim past it belongs to a
+     * write that died (a crash, a cut-off isolate), and the next request with the key takes it over.
+     */
+    leaseUntil: text('lease_until'),
   },
   (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_created').on(t.createdAt)],
 );
+
+/**
+ * One row: a counter every token creation and revocation bumps in the same batch. Isolates cache token
+ * lookups and re-read this counter at most every TOKEN_RECHECK_MS, dropping their cache when it moved.
+ */
+export const authEpoch = sqliteTable('auth_epoch', {
+  id: integer('id').primaryKey(),
+  version: integer('version').notNull().default(0),
+});
 
 /**
  * Stepped rollouts (canaries) run by the control plane. D1 holds the truth; a Durable Object per

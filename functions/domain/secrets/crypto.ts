@@ -21,6 +21,13 @@ export interface SecretKeys {
 
 const enc = new TextEncoder();
 let cached: { raw: string; keys: Promise<SecretKeys> } | undefined;
+let cachedPrevious: { raw: string; keys: Promise<SecretKeys> } | undefined;
+
+/** The keys that may read what is stored: SECRETS_KEY, and while rotating SECRETS_KEY_PREVIOUS. Writes use `current` only. */
+export interface SecretKeyRing {
+  current: SecretKeys;
+  previous?: SecretKeys;
+}
 
 async function deriveKeys(raw: Uint8Array): Promise<SecretKeys> {
   // Separate keys for encryption and digests, derived from the one Worker secret (HKDF, RFC 5869).
@@ -46,6 +53,27 @@ export function secretKeys(env: Env): Promise<SecretKeys> {
   return cached.keys;
 }
 
+/** SECRETS_KEY and, when set, SECRETS_KEY_PREVIOUS (the key being rotated out; only decrypts). */
+export async function secretKeyRing(env: Env): Promise<SecretKeyRing> {
+  const current = await secretKeys(env);
+  const raw = settings(env).secretsKeyPrevious;
+  if (!raw) return { current };
+  if (cachedPrevious?.raw !== raw) {
+    const bytes = decodeBase64(raw);
+    if (bytes?.length !== 32) throw new DomainError('secrets-key-malformed', 'SECRETS_KEY_PREVIOUS is malformed: it must be base64 of exactly 32 bytes, the SECRETS_KEY it replaces');
+    cachedPrevious = { raw, keys: deriveKeys(bytes) };
+  }
+  return { current, previous: await cachedPrevious.keys };
+}
+
+/** The key of the ring that encrypted `blob` (by its key id), or a problem naming the ids. */
+export function keyFor(ring: SecretKeyRing, what: string, keyId: string): SecretKeys {
+  if (keyId === ring.current.id) return ring.current;
+  if (keyId === ring.previous?.id) return ring.previous;
+  const configured = ring.previous ? `SECRETS_KEY ${ring.current.id}, SECRETS_KEY_PREVIOUS ${ring.previous.id}` : `SECRETS_KEY ${ring.current.id}`;
+  throw new DomainError('secret-unreadable', `${what} was encrypted with another key (key id ${keyId}; configured ${configured}); set that key as SECRETS_KEY_PREVIOUS, or PUT it again`);
+}
+
 const canonical = (m: TlsMaterial) => JSON.stringify([m['tls.crt'], m['tls.key'], m['ca.crt'] ?? null]);
 
 export async function encryptMaterial(keys: SecretKeys, aad: string, material: TlsMaterial): Promise<EncryptedBlob> {
@@ -54,8 +82,8 @@ export async function encryptMaterial(keys: SecretKeys, aad: string, material: T
   return { alg: 'AES-256-GCM', keyId: keys.id, iv: encodeBase64(iv), data: encodeBase64(new Uint8Array(data)) };
 }
 
-export async function decryptMaterial(keys: SecretKeys, aad: string, blob: EncryptedBlob): Promise<TlsMaterial> {
-  if (blob.keyId !== keys.id) throw new DomainError('secret-unreadable', `secret ${aad} was encrypted with another SECRETS_KEY (key id ${blob.keyId}, configured ${keys.id}); restore that key or PUT the secret again`);
+export async function decryptMaterial(ring: SecretKeyRing, aad: string, blob: EncryptedBlob): Promise<TlsMaterial> {
+  const keys = keyFor(ring, `secret ${aad}`, blob.keyId);
   try {
     const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: decodeBase64(blob.iv)!, additionalData: enc.encode(aad) }, keys.aes, decodeBase64(blob.data)!);
     const [crt, key, ca] = JSON.parse(new TextDecoder().decode(plain)) as [string, string, string | null];

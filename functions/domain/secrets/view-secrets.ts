@@ -4,7 +4,7 @@ import { lookupNamespace, refsOfView, resolveSdsNames } from '../../../xds/secre
 import type { TlsMaterial } from '../../../xds/secrets/tls-secret';
 import type { Env } from '../../env';
 import type { SecretState } from '../config/config-cache';
-import { decryptMaterial, secretKeys } from './crypto';
+import { decryptMaterial, secretKeyRing } from './crypto';
 import { secretAad, type StoredSecretSpec } from './stored';
 
 export interface ServedSecrets {
@@ -21,7 +21,7 @@ function materialOf(env: Env, config: SecretState, key: string, spec: StoredSecr
   if (!memo) plaintexts.set(config, (memo = new Map()));
   let material = memo.get(key);
   if (!material) {
-    material = secretKeys(env).then((keys) => decryptMaterial(keys, key, spec.encrypted));
+    material = secretKeyRing(env).then((ring) => decryptMaterial(ring, key, spec.encrypted));
     material.catch(() => memo.delete(key));
     memo.set(key, material);
   }

@@ -21,6 +21,8 @@ interface TrackedNode {
   statuses: Map<string, TrackedStatus>;
   /** Subscription keys changed since the last flush. */
   dirty: Set<string>;
+  /** Subscription keys dropped by the per-type bound, to remove from the stored row at the next flush. */
+  evicted: Set<string>;
   identityDirty: boolean;
   lastSeen: number;
   persistedAt: number;
@@ -37,6 +39,33 @@ const MAX_NODES_PER_FLUSH = 500;
  * and it will never settle, which must not stop this isolate from ever writing status again.
  */
 const STUCK_FLUSH_MS = 60_000;
+
+/**
+ * Bounds per node, so no poller can make its row too large for D1 (2 MB) or crowd out the others: a
+ * subscription key names at most MAX_KEY_CHARS of resource names (a longer list is keyed by its hash),
+ * a node keeps at most MAX_NAMED_PER_TYPE named (EDS/RDS) subscriptions per type (the least recently
+ * polled go, and are removed from its row too), and a row past MAX_STATUS_ROW_BYTES is not written.
+ */
+export const MAX_KEY_CHARS = 1024;
+export const MAX_NAMED_PER_TYPE = 500;
+export const MAX_STATUS_ROW_BYTES = 1_000_000;
+
+/** A stable, short key for a long name list: FNV-1a (two 32-bit lanes), synchronous for the poll path. */
+function boundedKey(subscription: string): string {
+  if (subscription.length <= MAX_KEY_CHARS) return subscription;
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < subscription.length; i++) {
+    const c = subscription.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x811c9dc5) >>> 0;
+  }
+  const hash = a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+  const cut = subscription.lastIndexOf(',', MAX_KEY_CHARS - 64);
+  return `${subscription.slice(0, Math.max(cut, subscription.indexOf('#') + 1))},…#${hash}`;
+}
+
+const utf8 = new TextEncoder();
 
 const nodes = new Map<string, TrackedNode>();
 let lastFlush = 0;
@@ -64,7 +93,7 @@ function tracked(report: PollReport, now: number): TrackedNode {
   const labels = JSON.stringify(report.node.labels);
   if (!node) {
     if (nodes.size >= MAX_NODES) nodes.clear();
-    node = { info: report.node, view: report.view, transport: report.transport, statuses: new Map(), dirty: new Set(), identityDirty: true, lastSeen: now, persistedAt: 0 };
+    node = { info: report.node, view: report.view, transport: report.transport, statuses: new Map(), dirty: new Set(), evicted: new Set(), identityDirty: true, lastSeen: now, persistedAt: 0 };
     nodes.set(report.node.id, node);
   } else if (node.view !== report.view || JSON.stringify(node.info.labels) !== labels || node.transport !== report.transport) {
     Object.assign(node, { info: report.node, view: report.view, transport: report.transport, identityDirty: true });
@@ -85,8 +114,10 @@ function tracked(report: PollReport, now: number): TrackedNode {
  */
 export function recordPoll(report: PollReport): void {
   if (!report.node.id) return;
+  report = { ...report, subscription: boundedKey(report.subscription) };
   const now = Date.now();
   const node = tracked(report, now);
+  if (!node.statuses.has(report.subscription)) evictBeyondBound(node, report.subscription);
   const at = new Date(now).toISOString();
   const prev = node.statuses.get(report.subscription);
   const { reported, served } = report;
@@ -111,6 +142,22 @@ export function recordPoll(report: PollReport): void {
   if (changed) node.dirty.add(report.subscription);
 }
 
+/** Makes room for one more named subscription of its type: the least recently polled one goes. */
+function evictBeyondBound(node: TrackedNode, subscription: string): void {
+  const hash = subscription.indexOf('#');
+  if (hash < 0) return;
+  const prefix = subscription.slice(0, hash + 1);
+  const same = [...node.statuses].filter(([k]) => k.startsWith(prefix));
+  if (same.length < MAX_NAMED_PER_TYPE) return;
+  same.sort(([, x], [, y]) => x.reportedAt - y.reportedAt);
+  for (const [k] of same.slice(0, same.length - MAX_NAMED_PER_TYPE + 1)) {
+    node.statuses.delete(k);
+    node.dirty.delete(k);
+    node.evicted.add(k);
+  }
+  node.evicted.delete(subscription);
+}
+
 /** What this isolate heard a node report for a subscription, if it heard it within `maxAgeMs`. */
 export function reportedVersion(nodeId: string, subscription: string, maxAgeMs: number): string | undefined {
   const status = nodes.get(nodeId)?.statuses.get(subscription);
@@ -121,14 +168,15 @@ export function reportedVersion(nodeId: string, subscription: string, maxAgeMs: 
 async function flush(env: Env, now: number): Promise<boolean> {
   // Bounded batches; whatever is left stays dirty for the next flush. A heartbeat only for a node heard
   // since the last write: another isolate may hold a fresher lastSeen, not to be overwritten with ours.
-  const due = [...nodes.values()].filter((n) => n.identityDirty || n.dirty.size || (now - n.persistedAt >= HEARTBEAT_MS && n.lastSeen > n.persistedAt)).slice(0, MAX_NODES_PER_FLUSH);
+  const due = [...nodes.values()].filter((n) => n.identityDirty || n.dirty.size || n.evicted.size || (now - n.persistedAt >= HEARTBEAT_MS && n.lastSeen > n.persistedAt)).slice(0, MAX_NODES_PER_FLUSH);
   if (!due.length) return false;
   const db = openDatabase(env.DB);
-  const statements = due.map((n) => {
+  const rows = due.map((n) => {
     // (Typed as stored rows are read; the null nacks only exist for the merge.) Subscriptions heard since
     // the last write but unchanged get only seenAt, merged into what is stored: proof they are still polled.
     const heard = [...n.statuses].filter(([k, s]) => !n.dirty.has(k) && s.reportedAt > n.persistedAt).map(([k, s]) => [k, { seenAt: new Date(s.reportedAt).toISOString() }]);
-    const versions = Object.fromEntries([...heard, ...[...n.dirty].map((k) => [k, publicStatus(n.statuses.get(k)!)])]) as Record<string, ProxyTypeStatus>;
+    // Evicted subscriptions as null: the json_patch merge removes them from the stored row.
+    const versions = Object.fromEntries([...heard, ...[...n.evicted].map((k) => [k, null]), ...[...n.dirty].map((k) => [k, publicStatus(n.statuses.get(k)!)])]) as Record<string, ProxyTypeStatus>;
     const row = {
       nodeId: n.info.id,
       cluster: n.info.cluster ?? '',
@@ -141,32 +189,64 @@ async function flush(env: Env, now: number): Promise<boolean> {
       // Polling the edge itself: not (or no longer) behind a bridge.
       bridge: null,
     };
-    // Merge this isolate's subscriptions into what other isolates wrote (RFC 7396 json_patch).
+    return { n, row };
+  });
+  // A node whose row would pass the bound (labels of a megabyte) is not written, and forgotten: it must
+  // not fail the batch the other nodes' status is in.
+  const fitting = rows.filter(({ n, row }) => {
+    const bytes = utf8.encode(JSON.stringify(row)).length;
+    if (bytes <= MAX_STATUS_ROW_BYTES) return true;
+    console.warn(JSON.stringify({ msg: 'proxy status not recorded: row too large', node: n.info.id.slice(0, 256), bytes, limit: MAX_STATUS_ROW_BYTES }));
+    nodes.delete(n.info.id);
+    return false;
+  });
+  if (!fitting.length) return false;
+  const statements = fitting.map(({ row }) => {
+    // Merge this isolate's subscriptions into what other isolates wrote (RFC 7396 json_patch); a merge
+    // that would pass the row bound (many isolates' subscriptions together) keeps this isolate's alone.
+    const merged = sql`json_patch(${proxies.versions}, excluded.versions)`;
     return db
       .insert(proxies)
       .values(row)
       .onConflictDoUpdate({
         target: proxies.nodeId,
-        set: { cluster: row.cluster, userAgent: row.userAgent, labels: row.labels, view: row.view, transport: row.transport, lastSeen: row.lastSeen, bridge: null, versions: sql`json_patch(${proxies.versions}, excluded.versions)` },
+        set: { cluster: row.cluster, userAgent: row.userAgent, labels: row.labels, view: row.view, transport: row.transport, lastSeen: row.lastSeen, bridge: null, versions: sql`CASE WHEN length(CAST(${merged} AS BLOB)) > ${MAX_STATUS_ROW_BYTES} THEN json_patch('{}', excluded.versions) ELSE ${merged} END` },
       });
   });
   // Cleared now (polls meanwhile mark them again); put back if the write fails, or a change a node
   // reported once (an ACK, a servedRevision) would be lost: its later polls answer 304 and change nothing.
-  const before = due.map((n) => ({ n, dirty: [...n.dirty], identityDirty: n.identityDirty, persistedAt: n.persistedAt }));
-  for (const n of due) {
+  const written = fitting.map(({ n }) => n);
+  const before = written.map((n) => ({ n, dirty: [...n.dirty], evicted: [...n.evicted], identityDirty: n.identityDirty, persistedAt: n.persistedAt }));
+  for (const n of written) {
     n.dirty.clear();
+    n.evicted.clear();
     n.identityDirty = false;
     n.persistedAt = now;
   }
+  const restore = (b: (typeof before)[number]) => {
+    for (const k of b.dirty) b.n.dirty.add(k);
+    for (const k of b.evicted) b.n.evicted.add(k);
+    b.n.identityDirty ||= b.identityDirty;
+    if (b.n.persistedAt === now) b.n.persistedAt = b.persistedAt;
+  };
   try {
-    await db.batch(statements as [ (typeof statements)[number], ...(typeof statements)[number][] ]);
+    await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
   } catch (err) {
-    for (const b of before) {
-      for (const k of b.dirty) b.n.dirty.add(k);
-      b.n.identityDirty ||= b.identityDirty;
-      if (b.n.persistedAt === now) b.n.persistedAt = b.persistedAt;
+    // One batch is one transaction: one bad row would fail everyone's. Each alone, then: a row that fails
+    // by itself is dropped (logged), the others are written.
+    console.warn(JSON.stringify({ msg: 'proxy status batch failed; writing rows one by one', error: String(err) }));
+    const results = await Promise.allSettled(statements.map((s) => s.run()));
+    let failures = 0;
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') return;
+      failures++;
+      console.warn(JSON.stringify({ msg: 'proxy status row not recorded', node: before[i]!.n.info.id.slice(0, 256), error: String(r.reason) }));
+      nodes.delete(before[i]!.n.info.id);
+    });
+    if (failures === results.length) {
+      for (const b of before) restore(b);
+      throw err;
     }
-    throw err;
   }
   return true;
 }
