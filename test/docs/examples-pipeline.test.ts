@@ -76,7 +76,7 @@ describe('examples/ci-pipeline, driven by the CLI alone', () => {
     console.log(run.out);
     expect(run.code).toBe(4);
     expect(run.out).toMatch(/rolled back by the control plane/);
-    expect(run.out).toMatch(/LEAST_REQUEST|lb_policy/);
+    expect(run.out).toMatch(/ca_certificate_provider_instance|certificate provider/);
 
     // What the clients saw, second by second: v1 and v2 together (the steps), then v2 alone; v3 never
     // answered (its share failed while the rejected step was live); once the abort was in place, clean v2.

@@ -107,7 +107,7 @@ describe('a CI pipeline: stepped rollouts with automatic rollback, against npm s
       expect(step1.diff.rendered.length).toBeGreaterThan(0);
       expect(step1.diff.rendered.every((r: { type: string; op: string }) => r.type.endsWith('RouteConfiguration') && r.op === 'changed')).toBe(true);
 
-      // Rollout 2: v2 → v3, whose DestinationRule (carried by the rollout) asks for LEAST_REQUEST,
+      // Rollout 2: v2 → v3, whose DestinationRule (carried by the rollout) turns TLS on for v3,
       // which gRPC clients reject. A gRPC client asks for a cluster only once a route names it, so the
       // step's route reaches it first and the candidate's share of calls fails until the abort; after
       // the abort's revision converges, every call lands on v2 again.
@@ -120,7 +120,7 @@ describe('a CI pipeline: stepped rollouts with automatic rollback, against npm s
         steps: [25, 100],
         pauseSeconds: 2,
         timeoutSeconds: 30,
-        manifest: [{ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'echo', namespace: NS }, spec: { host: HOST, subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }, { name: 'v3', labels: { version: 'v3' }, trafficPolicy: { loadBalancer: { simple: 'LEAST_REQUEST' } } }] } }],
+        manifest: [{ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'echo', namespace: NS }, spec: { host: HOST, subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }, { name: 'v3', labels: { version: 'v3' }, trafficPolicy: { tls: { mode: 'SIMPLE' } } }] } }],
       });
       const startedAt = Date.now();
       const aborted = await eventually(async () => {
@@ -130,17 +130,17 @@ describe('a CI pipeline: stepped rollouts with automatic rollback, against npm s
       const abortedAfter = Date.now() - startedAt;
       console.log(`aborted ${abortedAfter} ms after the start; the abort as the rollout shows it:`, JSON.stringify(aborted.abort));
       expect(aborted.abort!.reason).toBe('rejected');
-      expect(aborted.abort!.message).toMatch(/LEAST_REQUEST|lb_policy/);
+      expect(aborted.abort!.message).toMatch(/ca_certificate_provider_instance|certificate provider/);
       expect(aborted.history[0]!.outcome).toBe('rejected');
       const rejected = await api('GET', `/api/v1/revisions/${aborted.history[0]!.revision}/status`);
       expect(rejected.phase).toBe('rejected');
-      expect(JSON.stringify(rejected.proxies)).toMatch(/LEAST_REQUEST|lb_policy/);
+      expect(JSON.stringify(rejected.proxies)).toMatch(/ca_certificate_provider_instance|certificate provider/);
       const rollback = await api('GET', `/api/v1/revisions/${aborted.abort!.rollbackRevision}/status?wait=15`);
       expect(rollback.phase).toBe('converged');
       await during.stop();
       console.log(`while the rejected step was live: ${during.total} calls, ${during.failures.length} failed (${new Set(during.failures).size} distinct errors: ${[...new Set(during.failures)].join('; ')})`);
       expect(during.counts.v3 ?? 0).toBe(0);
-      expect(during.failures.every((f) => /LEAST_REQUEST|lb_policy/.test(f))).toBe(true);
+      expect(during.failures.every((f) => /ca_certificate_provider_instance|certificate provider/.test(f))).toBe(true);
 
       const after = continuousCalls(clients[0]!.call, 2);
       await sleep(1000);
