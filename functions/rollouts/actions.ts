@@ -4,6 +4,7 @@ import type { Actor } from './commit-step';
 import { abortRollout, advance } from './progress';
 import type { Rollout, RolloutAction, StepRecord } from './schema';
 import { isFinished, loadRollout, saveRollout } from './store';
+import { abortUnstarted } from './analysis/run';
 
 /** What an action did: the rollout after it and when the driver next looks (null: no alarm), or why it was refused. */
 export type ActionResult = { ok: true; rollout: Rollout; nextAt: number | null } | { ok: false; status: 404 | 409; detail: string };
@@ -24,7 +25,12 @@ export async function applyAction(env: Env, id: number, action: RolloutAction, a
   if (isFinished(r)) return { ok: false, status: 409, detail: `rollout ${id} has ${r.state}; it cannot ${action}` };
   if (r.abort) return { ok: false, status: 409, detail: `rollout ${id} is aborting (${r.abort.reason}); it cannot ${action}` };
   const current = r.history.at(-1);
-  if (!current) return { ok: false, status: 409, detail: `rollout ${id} is still starting; retry` };
+  // Held by a pre-rollout gate: nothing committed yet, so an abort has nothing to roll back.
+  if (!current && r.pendingManifest && action === 'abort') {
+    await abortUnstarted(env, r, 'manual', reason ?? `aborted by ${actor.author}`, now);
+    return { ok: true, rollout: (await loadRollout(db, id))!, nextAt: null };
+  }
+  if (!current) return { ok: false, status: 409, detail: `rollout ${id} is still starting${r.pendingManifest ? ' (a pre-rollout gate holds its first step)' : ''}; retry` };
 
   switch (action) {
     case 'pause': {

@@ -11,7 +11,7 @@ import { createRollout } from './create';
 import { rolloutStub } from './driver-stub';
 import { AbortRequestSchema, ROLLOUT_STATES, type RolloutAction } from './schema';
 import { withRouteNow } from './route-now';
-import { isFinished, listRollouts, loadRollout } from './store';
+import { isFinished, listRollouts, loadRollout, shown } from './store';
 
 function idParam(raw: string): number {
   const n = Number(raw);
@@ -24,7 +24,7 @@ const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 app.post('/rollouts', requireScope('config:write'), limitBody(), async (c) => {
   const { rollout, warnings } = await createRollout(c);
   setWarningHeaders(c, warnings);
-  return c.json(rollout, 201, { location: `/api/v1/rollouts/${rollout.id}` });
+  return c.json(shown(rollout), 201, { location: `/api/v1/rollouts/${rollout.id}` });
 });
 
 app.get('/rollouts', requireScope('config:read'), async (c) => {
@@ -33,7 +33,7 @@ app.get('/rollouts', requireScope('config:read'), async (c) => {
     throw badRequest(`unknown state "${state}"`, [{ path: 'state', message: `expected one of ${ROLLOUT_STATES.join(', ')}` }]);
   }
   const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 50) || 50, 1), 500);
-  return c.json({ items: await listRollouts(openDatabase(c.env.DB), state as (typeof ROLLOUT_STATES)[number] | undefined, limit) });
+  return c.json({ items: (await listRollouts(openDatabase(c.env.DB), state as (typeof ROLLOUT_STATES)[number] | undefined, limit)).map(shown) });
 });
 
 /** `?wait=<s>` holds the request until the rollout has succeeded or aborted, so CI needs no loop of its own. */
@@ -44,7 +44,7 @@ app.get('/rollouts/:id', requireScope('config:read'), async (c) => {
   const found = await loadRollout(db, id);
   if (!found) throw notFound(`rollout ${id} does not exist`);
   const held = await holdWhile(waitMs, found, (r) => !isFinished(r), async () => (await loadRollout(db, id))!);
-  return c.json(await withRouteNow(db, held));
+  return c.json(await withRouteNow(db, shown(held)));
 });
 
 app.post('/rollouts/:id/:action{pause|resume|promote|abort}', requireScope('config:write'), limitBody(64 * 1024), async (c) => {
@@ -58,7 +58,7 @@ app.post('/rollouts/:id/:action{pause|resume|promote|abort}', requireScope('conf
   if (!(await loadRollout(openDatabase(c.env.DB), id))) throw notFound(`rollout ${id} does not exist`);
   const result = await rolloutStub(c.env, id).act(id, action, { author: c.get('principal').name, source: requestSource(c) }, reason);
   if (!result.ok) throw new ProblemError({ status: result.status, title: result.status === 404 ? 'Not Found' : 'Conflict', detail: result.detail });
-  return c.json(result.rollout);
+  return c.json(shown(result.rollout));
 });
 
 export default app;

@@ -17,6 +17,9 @@ import { emitStep } from './events';
 import { checkRouteDestinations, describeDestination, findRoute, sameDestination } from './route-weights';
 import { RolloutRequestSchema, type Rollout, type RolloutBody, type RolloutRequest, type StepRecord } from './schema';
 import { activeRolloutOn, claimRollout, deleteRollout, saveRollout } from './store';
+import { checkAnalysis, unknownGateWebhooks } from './analysis/check';
+import { storedProvider } from './analysis/credentials';
+import { gatesBefore } from './analysis/gates';
 
 type Ctx = Context<{ Bindings: Env; Variables: AuthVariables }>;
 
@@ -62,6 +65,7 @@ export async function createRollout(c: Ctx): Promise<{ rollout: Rollout; warning
   const req = await parseRequest(c);
   const manifest = checkManifest(req);
   if (sameDestination(req.stable, req.candidate)) manifest.errors.push({ path: 'candidate', message: `must differ from the stable destination (${describeDestination(req.stable)})` });
+  manifest.errors.push(...checkAnalysis(req));
   if (manifest.errors.length) throw badRequest('the rollout is invalid; nothing was stored', manifest.errors);
 
   const db = openDatabase(c.env.DB);
@@ -77,6 +81,8 @@ export async function createRollout(c: Ctx): Promise<{ rollout: Rollout; warning
   if (!found.ok) throw conflict('the rollout does not match the current configuration; nothing was stored', [{ path: 'route', message: found.message }]);
   const mismatch = checkRouteDestinations(spec.http![found.index]!, req.stable, req.candidate);
   if (mismatch) throw conflict('the route does not route to the stable destination (alone, or with the candidate); nothing was stored', [mismatch]);
+  const noWebhook = await unknownGateWebhooks(db, req);
+  if (noWebhook.length) throw conflict('a gate names a webhook that is not registered; nothing was stored', noWebhook);
 
   const actor: Actor = { author: c.get('principal').name, source: requestSource(c) };
   const now = Date.now();
@@ -95,6 +101,8 @@ export async function createRollout(c: Ctx): Promise<{ rollout: Rollout; warning
     baseRevision: null,
     history: [],
     abort: null,
+    ...(req.analysis ? { analysis: { provider: { url: req.analysis.provider.url, auth: 'none', timeoutSeconds: req.analysis.provider.timeoutSeconds }, metrics: req.analysis.metrics, background: req.analysis.background, measurements: [], resumedAt: null } } : {}),
+    ...(req.gates?.length ? { gates: req.gates, gateCalls: [], hold: null } : {}),
     ...actor,
     finishedAt: null,
   };
@@ -102,6 +110,24 @@ export async function createRollout(c: Ctx): Promise<{ rollout: Rollout; warning
   const id = await claimRollout(c.env.DB, body, createdAt);
   if (id === undefined) throw busy(undefined);
   const claimed: Rollout = { id, state: 'progressing', ...body, createdAt, updatedAt: createdAt };
+  if (req.analysis) {
+    try {
+      // Encrypted once the id is known: the cipher is bound to this rollout.
+      claimed.analysis!.provider = await storedProvider(c.env, id, req.analysis.provider);
+    } catch (err) {
+      await deleteRollout(db, id);
+      throw err;
+    }
+  }
+  // Pre-rollout gates hold step 0 back: the driver asks them, then commits it with the manifest.
+  if (gatesBefore(claimed, 0).length) {
+    const held: Rollout = { ...claimed, pendingManifest: manifest.changes.flatMap((ch) => (ch.op === 'put' ? [ch.object as unknown as Record<string, unknown>] : [])), hold: { by: 'gate', message: 'waiting for the pre-rollout gate', at: createdAt } };
+    const rollout = await saveRollout(db, held, now);
+    await rolloutStub(c.env, id)
+      .start(id, now)
+      .catch((err) => console.log(JSON.stringify({ level: 'error', msg: 'rollout driver not started; the sweep will', rollout: id, error: String((err as Error)?.message ?? err) })));
+    return { rollout, warnings: manifest.warnings };
+  }
 
   let step;
   try {

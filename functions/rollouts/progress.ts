@@ -6,6 +6,7 @@ import { commitRollback, commitStep, type Actor, type RollbackResult } from './c
 import { emitAborted, emitStep, emitSucceeded } from './events';
 import type { AbortReason, AbortRecord, Rollout, StepRecord } from './schema';
 import { findCommittedRevision, loadRollout, saveRollout } from './store';
+import { afterConverged, beforeStart, isJudged, runBackground, type Driver } from './analysis/run';
 
 /** A rollout whose creating request never recorded its first step is given up after this. */
 const START_GRACE_MS = 60_000;
@@ -22,7 +23,9 @@ const lastRevision = (r: Rollout) => Math.max(r.baseRevision ?? 0, ...r.history.
 /** How messages name a step: 1-based, of how many (the API's `step` and `currentStep` stay 0-based indexes into `steps`). */
 export const stepName = (r: Pick<Rollout, 'steps'>, index: number) => `step ${index + 1} of ${r.steps.length}`;
 
-export type AbortCause = Pick<AbortRecord, 'reason' | 'message' | 'rejections'>;
+export type AbortCause = Pick<AbortRecord, 'reason' | 'message' | 'rejections' | 'measurements'>;
+/** What metric analysis and gates (./analysis/run.ts) call back into. */
+const driver: Driver = { advance: (...a) => advance(...a), abort: (...a) => abortRollout(...a), actor: (r) => ownActor(r) };
 
 /**
  * One look at a rollout, from its state in D1: judge the current step, wait out the pause, or commit
@@ -34,9 +37,18 @@ export async function tickRollout(env: Env, id: number, now = Date.now()): Promi
   if (!r || r.state !== 'progressing') return null;
   if (r.abort) return void (await finishAbort(env, r, ownActor(r))), null;
   const entry = r.history.at(-1);
-  if (!entry) return recoverStart(env, r, now);
+  if (!entry) return r.pendingManifest ? beforeStart(env, r, driver, now) : recoverStart(env, r, now);
+  // Background metrics first: a failure aborts whatever the step is doing.
+  const background = await runBackground(env, r, driver, now);
+  if (background.kind === 'stopped') return null;
+  const next = await stepTick(env, r, entry, now);
+  return next === null || background.kind !== 'wait' || background.at === null || r.state !== 'progressing' ? next : Math.min(next, background.at);
+}
+
+async function stepTick(env: Env, r: Rollout, entry: StepRecord, now: number): Promise<number | null> {
   if (entry.outcome === 'pending') return judgeStep(env, r, entry, now);
   if (entry.outcome !== 'converged') return null;
+  if (isJudged(r)) return afterConverged(env, r, entry, driver, now);
   const until = Date.parse(entry.convergedAt!) + r.pauseSeconds * 1000;
   return now < until ? until : advance(env, r, r.currentStep + 1, ownActor(r), now);
 }
@@ -60,12 +72,15 @@ async function judgeStep(env: Env, r: Rollout, entry: StepRecord, now: number): 
     entry.convergedAt = iso(now);
     if (status.phase === 'no-proxies') entry.noProxies = true;
     if (status.note) entry.note = status.note;
-    const done = entry.weight === 100;
+    // A judged step (metrics, gates) is not done at 100% until its analysis passed.
+    const judged = isJudged(r);
+    const done = entry.weight === 100 && !judged;
     if (done) Object.assign(r, { state: 'succeeded', finishedAt: iso(now) });
-    const next = done ? null : r.pauseSeconds > 0 ? now + r.pauseSeconds * 1000 : now;
+    const next = done ? null : r.pauseSeconds > 0 && !judged ? now + r.pauseSeconds * 1000 : now;
     const saved = await saveRollout(db, r, next);
     await emitStep(env, saved, entry, 'converged');
     if (done) await emitSucceeded(env, saved);
+    if (judged) return afterConverged(env, saved, entry, driver, now);
     return next !== null && next <= now ? advance(env, saved, saved.currentStep + 1, ownActor(saved), now) : next;
   }
   const deadline = Date.parse(entry.deadline!);

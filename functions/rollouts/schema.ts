@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DestinationSchema, Dns1123LabelSchema, isDns1123Subdomain, KINDS } from '../../xds';
+import { AnalysisRequestSchema, AnalysisSchema, GateCallSchema, GateSchema, HoldSchema, MeasurementSchema, type Analysis } from './analysis/schema';
 
 /** Candidate weights per step when the request gives none. */
 export const DEFAULT_STEPS = [10, 25, 50, 100];
@@ -42,13 +43,16 @@ export const RolloutRequestSchema = z.strictObject({
     .max(MAX_MANIFEST_OBJECTS)
     .optional()
     .describe('Istio objects (the candidate config) committed with the first step and restored on abort'),
+  analysis: AnalysisRequestSchema.optional().describe('Prometheus metrics that judge the candidate: per step (during its pause) and in the background'),
+  gates: z.array(GateSchema).max(10).optional().describe("Webhooks asked before the rollout, before each step and before promotion (Flagger's pre-rollout, rollout, confirm-promotion)"),
 });
 export type RolloutRequest = z.output<typeof RolloutRequestSchema>;
 
 export const ROLLOUT_STATES = ['progressing', 'paused', 'succeeded', 'aborted'] as const;
 export const STEP_OUTCOMES = ['pending', 'converged', 'rejected', 'timeout', 'skipped'] as const;
 /** `conflict`: the config changed under the rollout so that a step could not be committed (the route is gone, the write refused). */
-export const ABORT_REASONS = ['rejected', 'timeout', 'manual', 'conflict'] as const;
+/** `analysis`: a metric failed (or was inconclusive, configured to abort); `gate`: a gate answered non-2xx, configured to abort. */
+export const ABORT_REASONS = ['rejected', 'timeout', 'manual', 'conflict', 'analysis', 'gate'] as const;
 export type AbortReason = (typeof ABORT_REASONS)[number];
 
 const iso = z.string().describe('ISO 8601 time');
@@ -67,6 +71,8 @@ export const StepRecordSchema = z.object({
   noProxies: z.boolean().optional(),
   /** What revision status said of stale proxies when the step converged (they are waited for by nobody). */
   note: z.string().optional(),
+  /** The step's metric analysis after it converged: running, passed (it may advance) or failed (it aborted). */
+  analysis: z.enum(['running', 'passed', 'failed']).optional(),
 });
 export type StepRecord = z.infer<typeof StepRecordSchema>;
 
@@ -82,6 +88,8 @@ export const AbortRecordSchema = z.object({
   rollbackRevision: z.int().nullable(),
   /** Set when the rollback could not be committed as planned (what was done instead, or why nothing was). */
   rollbackError: z.string().optional(),
+  /** An `analysis` abort: the measurements that decided it (with their query and value). */
+  measurements: z.array(MeasurementSchema).optional(),
   at: iso,
 });
 export type AbortRecord = z.infer<typeof AbortRecordSchema>;
@@ -107,13 +115,25 @@ export const RolloutSchema = z.object({
   baseRevision: z.int().nullable().describe('The head revision when the rollout started'),
   history: z.array(StepRecordSchema),
   abort: AbortRecordSchema.nullable(),
+  /** Set when the request had `analysis`: its metrics and every measurement. */
+  analysis: AnalysisSchema.nullable().optional(),
+  gates: z.array(GateSchema).optional(),
+  /** Every gate call and how it was answered, oldest first. */
+  gateCalls: z.array(GateCallSchema).optional(),
+  /** Why the rollout waits (a gate holding, an inconclusive analysis that paused it); null when it does not. */
+  hold: HoldSchema.nullable().optional(),
   author: z.string(),
   source: z.record(z.string(), z.string()),
   createdAt: iso,
   updatedAt: iso,
   finishedAt: iso.nullable(),
 });
-export type Rollout = z.infer<typeof RolloutSchema>;
+/** The API's view plus what it never shows: the provider's encrypted credential, a held-back manifest. */
+export type Rollout = Omit<z.infer<typeof RolloutSchema>, 'analysis'> & {
+  analysis?: Analysis | null;
+  /** The manifest's objects, kept only while a pre-rollout gate holds step 0 back. */
+  pendingManifest?: Record<string, unknown>[];
+};
 
 /** GET /rollouts/{id} of an active rollout: the route as it is now, which a write by someone else may have moved off `weight`. */
 export const RouteNowSchema = z.object({

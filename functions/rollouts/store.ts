@@ -12,6 +12,14 @@ export function rowToRollout(row: RolloutRow): Rollout {
   return { id: row.id, ...body, state: row.state, createdAt: row.createdAt, updatedAt: row.updatedAt };
 }
 
+/** The rollout as the API shows it: without the provider's credential (encrypted as it is) or a held-back manifest. */
+export function shown(r: Rollout): Rollout {
+  const { pendingManifest: _held, ...rest } = r;
+  if (!rest.analysis) return rest;
+  const { credential: _credential, ...provider } = rest.analysis.provider;
+  return { ...rest, analysis: { ...rest.analysis, provider } };
+}
+
 function bodyOf(r: Rollout): RolloutBody {
   const { id: _id, state: _state, createdAt: _createdAt, updatedAt: _updatedAt, ...body } = r;
   return body;
