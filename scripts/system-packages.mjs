@@ -12,6 +12,11 @@ export const SYSTEM_PACKAGES = [
     // Debian's interpreter: the package installs into it, not into a pyenv or venv python3 on PATH.
     present: () => spawnSync('/usr/bin/python3', ['-c', 'import grpc'], { stdio: 'ignore' }).status === 0,
   },
+  {
+    name: 'prometheus',
+    forSuites: 'the real Prometheus that judges rollouts in test/e2e/rollout-analysis',
+    present: () => existsSync('/usr/bin/prometheus'),
+  },
 ];
 
 const canInstall = () => process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
