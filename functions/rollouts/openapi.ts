@@ -29,18 +29,19 @@ export const rolloutRouteDocs: RouteDoc[] = [
     path: '/api/v1/rollouts',
     summary: 'Start a stepped rollout (canary) of a VirtualService route',
     description:
-      'Validated against the current config: the VirtualService exists, the route is found (by `name`, `#<index>`, or the only http route) and routes to the stable destination alone or to stable and candidate. Step 0 (the route at `steps[0]`% to the candidate, plus `manifest`) is committed as one revision through the normal write path before the answer; each next step is committed by the control plane once the previous one converged (revision status) and `pauseSeconds` passed. A NACK or a step not converged within `timeoutSeconds` aborts: one revision puts the route back on stable and restores the manifest objects as they were at `baseRevision`.',
+      'Validated against the current config: the VirtualService exists, the route is found (by `name`, `#<index>`, or the only http route) and routes to the stable destination alone or to stable and candidate. Step 0 (the route at `steps[0]`% to the candidate, plus `manifest`) is committed as one revision through the normal write path before the answer; each next step is committed by the control plane once the previous one converged (revision status) and `pauseSeconds` passed. A NACK or a step not converged within `timeoutSeconds` aborts: one revision puts the route back on stable and restores the manifest objects as they were at `baseRevision`. With `analysis`, each converged step is also measured in Prometheus (queried from the edge) and advances only when its metrics pass; a failing metric aborts the same way (`abort.reason: analysis`), and every measurement is in `analysis.measurements`. `gates` ask a registered webhook (a signed `rollout.gate` delivery) before step 0, each later step and the 100% step; a non-2xx answer holds or aborts. A pre-rollout gate holds step 0 back: the answer then has `history: []` and `hold`.',
     tags,
     scope: 'config:write',
     headers: CiHeaders,
     body: { schema: RolloutRequestSchema, contentTypes: ['application/json', 'application/yaml'], required: true },
     responses: {
       201: { description: 'started: step 0 committed (history[0].revision)', schema: RolloutSchema, headers: ['Location', 'Warning'] },
-      400: problem('a field is invalid (errors[].path, e.g. steps[2], stable.subset, manifest[1].spec.hosts); nothing was stored'),
-      409: problem('the VirtualService or route does not exist or does not route to the stable destination, the VirtualService already has an active rollout, or the first step would make the config inconsistent (e.g. a candidate subset no DestinationRule defines); nothing was stored'),
+      400: problem('a field is invalid (errors[].path, e.g. steps[2], stable.subset, manifest[1].spec.hosts, analysis.metrics[0].thresholdRange.min, analysis.metrics[0].query); nothing was stored'),
+      409: problem('the VirtualService or route does not exist or does not route to the stable destination, the VirtualService already has an active rollout, a gate names a webhook that is not registered (gates[i].webhook), or the first step would make the config inconsistent (e.g. a candidate subset no DestinationRule defines); nothing was stored'),
       413: problem('the body is larger than 1 MiB'),
       415: problem('the body is neither JSON nor YAML'),
       422: problem("the first step's Envoy config would break a rule of Envoy's protos; nothing was stored"),
+      503: problem('the analysis provider has a credential but SECRETS_KEY is not set'),
     },
   },
   {
