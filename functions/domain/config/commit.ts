@@ -10,6 +10,7 @@ import { readAllRows, readObjectRows } from './d1-config-source';
 import { keyOf } from './object-key';
 import { checkBatchSize, checkRowSizes } from './d1-limits';
 import { publishChange, type RenderedChange } from './publish-change';
+import { rolloutRouteWarnings } from './route-owner';
 import { OverlayBlobStore, R2BlobStore } from './r2-blob-store';
 
 export type { Change, ChangeResult } from './apply-changes';
@@ -95,7 +96,8 @@ export async function commitChanges(env: Pick<Env, 'DB' | 'CONFIG'>, changes: Ch
     blobsRead: r2.gets,
     blobsWritten: store instanceof OverlayBlobStore ? 0 : r2.puts,
   });
-  const outcome = { changes: results, warnings: published.warnings, rows };
+  // A write that moves the weights of a route an active rollout drives stands, with a warning saying so.
+  const outcome = { changes: results, warnings: [...published.warnings, ...(await rolloutRouteWarnings(env.DB, touched, opts.source))], rows };
   const violations = published.violations;
   if (opts.dryRun) {
     return { ...outcome, revision: head.id, committed: false, rendered: published.rendered, renderedChanges: published.changes, violations: violations.slice(0, MAX_PREFLIGHT_ERRORS), cost: cost(0) };
