@@ -92,7 +92,7 @@ describe('a rollout aborts and rolls back', () => {
     const r = await read(id);
     expect(r.state).toBe('aborted');
     expect(r.history[0].outcome).toBe('timeout');
-    expect(r.abort).toMatchObject({ reason: 'timeout', message: expect.stringMatching(/did not converge within 1s: 1 of 1 proxies pending/), revision: body.history[0].revision, rejections: [] });
+    expect(r.abort).toMatchObject({ reason: 'timeout', message: expect.stringMatching(/did not converge within 1s: 1 of 1 live proxies pending \(silent-1\)/), revision: body.history[0].revision, rejections: [] });
     expect(await weightsAt(ns, r.abort.rollbackRevision)).toEqual({ v1: 100 });
   });
 
