@@ -3,6 +3,9 @@ import { GLOBAL_OPTIONS, type Command, type OptionSpec, type Values } from './co
 import { parseDuration } from './duration';
 import { UsageError } from './exit-codes';
 
+/** What -o takes (bootstrap also takes a file name). */
+export const OUTPUTS = ['text', 'json', 'yaml'];
+
 export interface Invocation {
   /** Undefined for bare `xdsflare`, `--help` or `--version`. */
   command?: Command;
@@ -88,7 +91,7 @@ export function parseInvocation(argv: string[], commands: Command[]): Invocation
     if (positionals.length < min) throw new UsageError(`xdsflare ${command.name} needs ${min === max ? min : `at least ${min}`} argument${min === 1 ? '' : 's'}: ${command.usage}`);
     if (positionals.length > max) throw new UsageError(`unexpected argument "${positionals[max]}" for xdsflare ${command.name}`);
     const output = values.output;
-    if (typeof output === 'string' && !command.outputFile && output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, not "${output}"`);
+    if (typeof output === 'string' && !command.outputFile && !OUTPUTS.includes(output)) throw new UsageError(`--output must be text, json or yaml, not "${output}"`);
   } else if (!command && !help && values.version !== true && positionals.length) {
     throw new UsageError(`unexpected argument "${positionals[0]}"`);
   }

@@ -128,6 +128,7 @@ describe('CLI client', () => {
       env: {},
       cwd: '/',
       readStdin: async () => '',
+      progress: (line: string) => out.push(line),
     } satisfies Context;
     try {
       expect(await waitForRevision(ctx, 3, 10 * 60_000)).toBe(EXIT.ok);

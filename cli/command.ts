@@ -18,7 +18,7 @@ export type Values = Record<string, string | boolean | string[] | undefined>;
 /** What a command runs with: the API client, where to write, and the process's surroundings. */
 export interface Context {
   client: Client;
-  /** `--output json`: print the server's JSON exactly, one answer per line. */
+  /** `--output json` or `yaml`: print the server's answers exactly (yaml: the same documents as YAML), one per line (or document). */
   json: boolean;
   /** The raw `--output` value (bootstrap takes a file name there). */
   output: string;
@@ -27,6 +27,8 @@ export interface Context {
   env: Record<string, string | undefined>;
   cwd: string;
   readStdin: () => Promise<string>;
+  /** Progress lines of long waits go to stderr: on a terminal every change, when piped or with -o json/yaml only the changes, never on stdout. */
+  progress: (line: string, elapsedMs: number, totalMs: number) => void;
 }
 
 export interface Command {
@@ -40,8 +42,14 @@ export interface Command {
   options: Record<string, OptionSpec>;
   /** How many positional arguments it takes. */
   positionals: { min: number; max: number };
-  /** Takes `-o <file>` besides `-o text|json`. */
+  /** Takes `-o <file>` besides `-o text|json|yaml`. */
   outputFile?: boolean;
+  /** Left out of the overview (`complete`, which the completion scripts call). */
+  hidden?: boolean;
+  /** Needs no server (completion, config): the contexts file is not read to find one. */
+  offline?: boolean;
+  /** The exit code for an unexpected error (diff: 8, since 1 means "changes"). */
+  unexpectedCode?: (values: Values) => number | undefined;
   run(ctx: Context, values: Values, positionals: string[]): Promise<number>;
 }
 
@@ -49,7 +57,8 @@ export interface Command {
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   server: { type: 'string', value: '<url>', description: 'the edge API (env XDSFLARE_SERVER; default http://127.0.0.1:8787)' },
   token: { type: 'string', value: '<token>', description: 'bearer token (env XDSFLARE_TOKEN)' },
-  output: { type: 'string', short: 'o', value: 'text|json', description: 'json prints the server\'s answers exactly, one JSON document per line' },
+  context: { type: 'string', value: '<name>', description: 'a named server and token from the config file (env XDSFLARE_CONTEXT; see xdsflare config)' },
+  output: { type: 'string', short: 'o', value: 'text|json|yaml', description: 'json prints the server\'s answers exactly, one JSON document per line; yaml the same as YAML documents' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
   version: { type: 'boolean', description: 'print the version' },
 };

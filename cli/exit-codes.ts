@@ -8,7 +8,12 @@ export const EXIT = {
   timeout: 5,
   auth: 6,
   notFound: 7,
+  /** diff (apply --dry-run): what is otherwise 1, since there 1 means "changes", as kubectl diff's. */
+  diffUnexpected: 8,
 } as const;
+
+/** diff (apply --dry-run) as kubectl diff: 0 no changes, 1 changes. */
+export const DIFF = { same: 0, changes: 1 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

@@ -1,7 +1,7 @@
 import { durationOption, stringOption } from '../args';
-import type { Command, Context } from '../command';
+import type { Command, Context, Values } from '../command';
 import { formatIntentDiff, formatRenderedDiff } from '../diff';
-import { EXIT, UsageError } from '../exit-codes';
+import { DIFF, EXIT, UsageError } from '../exit-codes';
 import { describeManifestPath, readManifests } from '../manifest';
 import { dryRunDiff, type ApplyAnswer } from '../dry-run-diff';
 import { waitForRevision } from '../wait';
@@ -13,6 +13,8 @@ function inNamespace(o: unknown, namespace: string): unknown {
 }
 
 const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
+
+const diffUnexpected = (values: Values) => (values['dry-run'] === true || values.diff === true ? EXIT.diffUnexpected : undefined);
 
 export const apply: Command = {
   name: 'apply',
@@ -30,24 +32,29 @@ refused) and the only namespace --prune deletes from; without it they go to "def
 --wait waits for the new revision to converge, as "xdsflare status --wait" does.
 Exit codes: 0 applied (and converged), 3 refused (the field paths are printed with the file and
 document they come from; also a dry run whose result a real apply would refuse), 4 rejected by a
-proxy, 5 still pending when the wait ended.`,
+proxy, 5 still pending when the wait ended. --dry-run exits as kubectl diff does: 0 no changes,
+1 changes, 8 for what is otherwise 1 (an unexpected error), and the other codes as above;
+--exit-zero gives 0 for changes too (what --dry-run did before).`,
   options: {
     filename: { type: 'string', short: 'f', multiple: true, value: '<path>', description: 'a file, a directory or - (stdin)' },
-    'dry-run': { type: 'boolean', description: 'show the diff; store nothing' },
+    'dry-run': { type: 'boolean', description: 'show the diff; store nothing (exit 1 when something would change)' },
+    'exit-zero': { type: 'boolean', description: 'with --dry-run: exit 0 when something would change, too' },
     prune: { type: 'boolean', description: 'delete objects matching --selector that the manifests no longer contain' },
     selector: { type: 'string', short: 'l', value: '<k=v,...>', description: 'label selector for --prune' },
     namespace: { type: 'string', short: 'n', value: '<ns>', description: 'namespace of objects that name none (and of --prune)' },
     wait: { type: 'string', value: '<dur>', bareValue: '5m', description: 'wait for the revision to converge' },
   },
   positionals: { min: 0, max: 0 },
+  unexpectedCode: diffUnexpected,
   async run(ctx, values) {
-    const dryRun = values['dry-run'] === true;
+    const dryRun = values['dry-run'] === true || values.diff === true;
     const prune = values.prune === true;
     const selector = stringOption(values, 'selector');
     const namespace = stringOption(values, 'namespace');
     const wait = durationOption(values, 'wait');
     if (prune && !selector) throw new UsageError('--prune needs -l <selector>, so it only deletes what these manifests own');
     if (dryRun && wait !== undefined) throw new UsageError('--wait has nothing to wait for with --dry-run');
+    if (!dryRun && values['exit-zero'] === true) throw new UsageError('--exit-zero goes with --dry-run');
     const docs = await readManifests(list(values.filename), ctx.cwd, ctx.readStdin);
     if (!docs.length) throw new UsageError('the manifests hold no objects');
     const objects = docs.map((d) => d.object);
@@ -64,7 +71,8 @@ proxy, 5 still pending when the wait ended.`,
         for (const e of refused) ctx.err(`  ${e.path}: ${e.message}`);
         return EXIT.refused;
       }
-      return EXIT.ok;
+      const changed = body.changes.some((c) => c.op !== 'unchanged') || (body.diff?.rendered?.length ?? 0) > 0;
+      return changed && values['exit-zero'] !== true ? DIFF.changes : DIFF.same;
     }
 
     if (ctx.json) ctx.out(answer.text.trim());
@@ -90,3 +98,23 @@ async function printDryRun(ctx: Context, body: ApplyAnswer, objects: unknown[]) 
   ctx.out(`Envoy resources: ${diff.rendered.length ? `${diff.rendered.length} to change` : 'no change'}`);
   formatRenderedDiff(diff.rendered).forEach((l) => ctx.out(l));
 }
+
+/** `xdsflare diff -f …`: apply --dry-run under kubectl diff's name. */
+export const diffCommand: Command = {
+  name: 'diff',
+  summary: 'What applying the manifests would change, stored nowhere (apply --dry-run); exit 1 when something would.',
+  usage: '-f <file|dir|-> [-f ...] [-n <ns>] [--prune -l <selector>]',
+  description: `
+The same as "xdsflare apply --dry-run": each object's diff and the Envoy resources the change adds,
+changes or removes per view. Exit codes as kubectl diff's: 0 no changes, 1 changes, 3 a real apply
+would be refused, 6 not authorised, 8 an unexpected error (1 elsewhere).`,
+  options: {
+    filename: apply.options.filename!,
+    prune: apply.options.prune!,
+    selector: apply.options.selector!,
+    namespace: apply.options.namespace!,
+  },
+  positionals: { min: 0, max: 0 },
+  unexpectedCode: () => EXIT.diffUnexpected,
+  run: (ctx, values) => apply.run(ctx, { ...values, 'dry-run': true }, []),
+};

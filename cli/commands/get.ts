@@ -8,6 +8,7 @@ import { resolveResource, RESOURCES, type Resource } from '../resources';
 import { formatRollout, rolloutRow, ROLLOUT_COLUMNS, type Rollout } from './rollout-format';
 import { revisionArg } from './status';
 import { headRevision } from '../wait';
+import { CONFIG_TYPES, configLines, type ConfigDump, type ConfigType } from './config-dump-format';
 
 type Json = Record<string, any>;
 
@@ -19,9 +20,12 @@ async function show(ctx: Context, path: string, query: Record<string, string | u
   return EXIT.ok;
 }
 
-const sourceText = (s: Record<string, string> | undefined) => {
+/** A rollout's `source.step`: "0", "1"… (0-based, printed 1-based as everywhere in the CLI) or "rollback" (its abort). */
+export const rolloutStepText = (step: string | undefined) => (step === undefined ? '' : /^\d+$/.test(step) ? ` step ${Number(step) + 1}` : ` ${step}`);
+
+export const sourceText = (s: Record<string, string> | undefined) => {
   if (!s) return '-';
-  const parts = [s.ciPipeline, s.ciRunId && `run ${s.ciRunId}`, s.ciCommit && s.ciCommit.slice(0, 12), s.rollout && `rollout ${s.rollout}${s.step ? ` step ${Number(s.step) + 1}` : ''}`, s.rollbackTo && `rollback to ${s.rollbackTo}`].filter(Boolean);
+  const parts = [s.ciPipeline, s.ciRunId && `run ${s.ciRunId}`, s.ciCommit && s.ciCommit.slice(0, 12), s.rollout && `rollout ${s.rollout}${rolloutStepText(s.step)}`, s.rollbackTo && `rollback to ${s.rollbackTo}`].filter(Boolean);
   return parts.join(' ') || '-';
 };
 
@@ -74,12 +78,13 @@ function getObjects(ctx: Context, r: Resource, name: string | undefined, values:
 export const get: Command = {
   name: 'get',
   summary: 'Show objects, revisions, rollouts or proxies.',
-  usage: '<kind|plural|short> [<name>] [-n <ns>] [-l <selector>] | revisions | revision <n> | rollouts | rollout <id> | proxies',
+  usage: '<kind|plural|short> [<name>] [-n <ns>] [-l <selector>] | revisions | revision <n> | rollouts | rollout <id> | proxies | config <node> [--type t] [--ads]',
   description: `
 Kinds: ${RESOURCES.map((r) => `${r.plural} (${r.short})`).join(', ')}. A name is looked up in
 -n's namespace (default "default"); a list without -n covers every namespace. One object prints
 as YAML. "revision <n>" shows who made it, from which CI run, and its diff: each object's RFC 6902
-patch and the Envoy resources it added, changed or removed per view.
+patch and the Envoy resources it added, changed or removed per view. "config <node>" lists what that
+proxy receives, resource by resource, as istioctl proxy-config does (-o json/yaml: the resources).
 Exit codes: 0 found, 7 not found.`,
   options: {
     namespace: { type: 'string', short: 'n', value: '<ns>', description: 'namespace' },
@@ -87,6 +92,8 @@ Exit codes: 0 found, 7 not found.`,
     limit: { type: 'string', value: '<n>', description: 'revisions: how many (newest first, default 50)' },
     before: { type: 'string', value: '<n>', description: 'revisions: only those before revision n' },
     state: { type: 'string', value: '<state>', description: 'rollouts: only progressing, paused, succeeded or aborted' },
+    type: { type: 'string', value: '<type>', description: `config: only ${CONFIG_TYPES.join(', ')}` },
+    ads: { type: 'boolean', description: 'config: as the bridge serves it (ADS config sources), for a bridge client' },
   },
   positionals: { min: 1, max: 2 },
   async run(ctx, values, [what, arg]) {
@@ -113,8 +120,14 @@ Exit codes: 0 found, 7 not found.`,
       return show(ctx, `/api/v1/rollouts/${encodeURIComponent(arg)}`, {}, (body) => formatRollout(body as Rollout));
     }
     if (subject === 'proxies' || subject === 'proxy') {
-      if (arg !== undefined) throw new UsageError('get proxies takes no name');
+      if (arg !== undefined) throw new UsageError('get proxies takes no name; "get config <node>" shows what one receives');
       return show(ctx, '/api/v1/proxies', {}, proxyLines);
+    }
+    if (subject === 'config') {
+      if (!arg) throw new UsageError('get config needs a node id (xdsflare get proxies lists them)');
+      const type = stringOption(values, 'type');
+      if (type !== undefined && !CONFIG_TYPES.includes(type as ConfigType)) throw new UsageError(`--type must be one of ${CONFIG_TYPES.join(', ')}, not "${type}"`);
+      return show(ctx, '/api/v1/config_dump', { node: arg, mode: values.ads === true ? 'ads' : undefined }, (body) => configLines(body as ConfigDump, type as ConfigType | undefined));
     }
     const resource = resolveResource(subject);
     if (!resource) throw new UsageError(`unknown kind "${what}"; expected one of ${RESOURCES.map((r) => r.plural).join(', ')}, revisions, revision, rollouts, proxies`);

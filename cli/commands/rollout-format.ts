@@ -77,3 +77,9 @@ export function formatRollout(r: Rollout): string[] {
   }
   return lines;
 }
+
+/** One line of a running rollout's progress: its step, weight and the step's outcome so far. */
+export function rolloutProgress(r: Rollout): string {
+  const step = r.history?.at(-1);
+  return `rollout ${r.id} ${r.state}, step ${Math.min(r.currentStep + 1, r.steps.length)} of ${r.steps.length}, candidate at ${r.weight}%${step ? ` (revision ${step.revision ?? '-'} ${step.outcome})` : ''}`;
+}

@@ -5,7 +5,7 @@ import type { Command, Context, OptionSpec, Values } from '../command';
 import { EXIT, UsageError, type ExitCode } from '../exit-codes';
 import { parseManifestText, readManifests } from '../manifest';
 import { waitLoop } from '../wait';
-import { formatRollout, TERMINAL, type Destination, type Rollout } from './rollout-format';
+import { formatRollout, rolloutProgress, TERMINAL, type Destination, type Rollout } from './rollout-format';
 
 const WAIT: OptionSpec = { type: 'string', value: '<dur>', bareValue: '10m', description: 'wait until the rollout succeeds or aborts' };
 
@@ -70,7 +70,7 @@ async function rolloutBody(ctx: Context, values: Values): Promise<Record<string,
 async function report(ctx: Context, rollout: Rollout, text: string, waitMs: number | undefined): Promise<ExitCode> {
   let r = rollout;
   let t = text;
-  if (waitMs !== undefined && !TERMINAL.has(r.state)) ({ body: r, text: t } = await waitLoop<Rollout>(ctx, `/api/v1/rollouts/${encodeURIComponent(String(r.id))}`, waitMs, (x) => TERMINAL.has(x.state)));
+  if (waitMs !== undefined && !TERMINAL.has(r.state)) ({ body: r, text: t } = await waitLoop<Rollout>(ctx, `/api/v1/rollouts/${encodeURIComponent(String(r.id))}`, waitMs, (x) => TERMINAL.has(x.state), rolloutProgress));
   if (ctx.json) ctx.out(t.trim());
   else formatRollout(r).forEach((l) => ctx.out(l));
   if (r.state === 'aborted') {

@@ -89,7 +89,8 @@ describe('xdsflare apply, get and dry runs', () => {
   it('shows a dry run as the diff of intents and of rendered Envoy resources, storing nothing', async () => {
     const before = (await api('/api/v1/revisions?limit=1')).items[0].revision;
     const r = await cli(['apply', '--dry-run', '-f', join(dir, 'mesh', 'services.yaml'), '-f', join(dir, 'step.yaml')]);
-    expect(r.code).toBe(0);
+    // As kubectl diff: 1, something would change.
+    expect(r.code).toBe(1);
     expect(r.stdout).toContain('~ VirtualService clitest/reviews (updated)');
     expect(r.stdout).toContain('/spec/http/0/route/0/weight: 90 → 75');
     expect(r.stdout).toContain('/spec/http/0/route/1/weight: 10 → 25');
@@ -100,6 +101,7 @@ describe('xdsflare apply, get and dry runs', () => {
     expect((await api('/api/v1/revisions?limit=1')).items[0].revision).toBe(before);
 
     const json = await cli(['apply', '--dry-run', '-o', 'json', '-f', join(dir, 'step.yaml')]);
+    expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ dryRun: true, committed: false, changes: [{ kind: 'VirtualService', op: 'updated' }] });
   });
 
@@ -128,7 +130,7 @@ spec:
 
     writeFileSync(join(dir, 'ns-flag.yaml'), manifest(60));
     const dry = await cli(['apply', '-n', 'nsflag', '--dry-run', '-f', join(dir, 'ns-flag.yaml')]);
-    expect(dry.code).toBe(0);
+    expect(dry.code).toBe(1);
     expect(dry.stdout).toContain('~ VirtualService nsflag/reviews (updated)');
     expect(dry.stdout).toContain('/spec/http/0/route/0/weight: 70 → 60');
     expect(dry.stdout).toContain('2 unchanged');

@@ -11,6 +11,9 @@ import { COMMANDS } from '../../cli/main';
 import { describeManifestPath, parseManifestText, readManifests } from '../../cli/manifest';
 import { apiError } from '../../cli/problem';
 import { parseDestination, parseSteps } from '../../cli/commands/rollout';
+import { formatRollout } from '../../cli/commands/rollout-format';
+import { sourceText } from '../../cli/commands/get';
+import { resolveTarget } from '../../cli/contexts';
 import { diffRendered, patchBetween } from '../../xds/diff';
 
 // The CLI's pure parts, without a server: durations, argument parsing, CI identifiers, manifests, diffs.
@@ -83,7 +86,7 @@ describe('argument parsing', () => {
     usage(['apply', '--force'], /--force/);
     usage(['status', '1', '2'], /unexpected argument "2"/);
     usage(['rollout', 'abort'], /needs 1 argument/);
-    usage(['get', 'vs', '-o', 'yaml'], /--output must be text or json/);
+    usage(['get', 'vs', '-o', 'wide'], /--output must be text, json or yaml/);
   });
 
   it('lets bootstrap take a file name for -o', () => {
@@ -227,5 +230,51 @@ describe('diffs', () => {
       { view: 'envoy|mesh', type: 'endpoints', name: 'a', op: 'changed' },
       { view: 'grpc|mesh', type: 'listeners', name: 'l', op: 'added' },
     ]);
+  });
+});
+
+describe('history and step numbers', () => {
+  it('prints a rollout\'s revisions 1-based and its rollback as one, never "step NaN"', () => {
+    expect(sourceText({ rollout: '3', step: '0' })).toBe('rollout 3 step 1');
+    expect(sourceText({ rollout: '3', step: 'rollback' })).toBe('rollout 3 rollback');
+    expect(sourceText({ ciRunId: '7', rollout: '3' })).toBe('run 7 rollout 3');
+  });
+
+  it('says when the route no longer holds the rollout\'s weight, and names each step 1-based', () => {
+    const r = { id: 3, state: 'progressing', virtualService: { namespace: 'default', name: 'reviews' }, route: 'primary', stable: { host: 'r', subset: 'v1' }, candidate: { host: 'r', subset: 'v2' }, steps: [25, 50, 100], currentStep: 0, weight: 25, history: [{ step: 0, weight: 25, revision: 8, outcome: 'converged', noProxies: true, note: '1 proxy is stale' }], routeNow: { candidateWeight: 10, revision: 9, matches: false } };
+    const lines = formatRollout(r);
+    expect(lines[0]).toBe('rollout 3: progressing, step 1 of 3, candidate at 25% by this rollout, but the route sends it 10% now');
+    expect(lines).toContain("  route now: candidate at 10% since revision 9, written by someone else; the rollout's next step sets its own weight again");
+    expect(lines).toContain('  step 1: 25% revision 8 converged (no live proxy)');
+    expect(lines).toContain('    1 proxy is stale');
+    expect(formatRollout({ ...r, routeNow: { candidateWeight: 25, revision: 8, matches: true } })[0]).toBe('rollout 3: progressing, step 1 of 3, candidate at 25%');
+  });
+});
+
+describe('contexts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xdsflare-contexts-'));
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, 'current-context: a\ncontexts:\n  a: {server: "http://a:1", token: ta}\n  b: {server: "http://b:1", token: tb}\n');
+  const env = (extra: Record<string, string> = {}) => ({ XDSFLARE_CONFIG: file, ...extra });
+
+  it('takes flags, then --context, then XDSFLARE_SERVER/TOKEN, then XDSFLARE_CONTEXT or current-context, then the default', () => {
+    expect(resolveTarget({}, env(), 'http://default')).toEqual({ server: 'http://a:1', token: 'ta', context: 'a' });
+    expect(resolveTarget({}, env({ XDSFLARE_CONTEXT: 'b' }), 'http://default')).toEqual({ server: 'http://b:1', token: 'tb', context: 'b' });
+    expect(resolveTarget({ context: 'b' }, env({ XDSFLARE_SERVER: 'http://env', XDSFLARE_TOKEN: 'te' }), 'http://default')).toEqual({ server: 'http://b:1', token: 'tb', context: 'b' });
+    expect(resolveTarget({}, env({ XDSFLARE_SERVER: 'http://env', XDSFLARE_TOKEN: 'te' }), 'http://default')).toMatchObject({ server: 'http://env', token: 'te' });
+    expect(resolveTarget({ server: 'http://flag', token: 'tf' }, env(), 'http://default')).toMatchObject({ server: 'http://flag', token: 'tf' });
+    expect(resolveTarget({}, { XDSFLARE_CONFIG: join(dir, 'absent.yaml') }, 'http://default')).toEqual({ server: 'http://default' });
+  });
+
+  it('never sends a context\'s token to another server', () => {
+    expect(resolveTarget({ server: 'http://flag' }, env(), 'http://default')).not.toHaveProperty('token');
+    expect(resolveTarget({}, env({ XDSFLARE_SERVER: 'http://env' }), 'http://default')).not.toHaveProperty('token');
+  });
+
+  it('refuses an unknown context and a file that is not a config, naming the file', () => {
+    expect(() => resolveTarget({ context: 'c' }, env(), 'http://default')).toThrow(/no context "c" in .*config\.yaml \(it has a, b\)/);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'contexts: [1, 2]\n');
+    expect(() => resolveTarget({}, { XDSFLARE_CONFIG: bad }, 'http://default')).toThrow(/bad\.yaml: expected/);
   });
 });
