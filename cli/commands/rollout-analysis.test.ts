@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatAnalysis, readAnalysisFile } from './rollout-analysis';
+import { formatRollout, type Rollout } from './rollout-format';
 
 describe('rollout analysis in the CLI', () => {
   it('shows each measurement, the hold and the gates', () => {
@@ -32,5 +33,10 @@ describe('rollout analysis in the CLI', () => {
     writeFileSync(join(dir, 'b.yaml'), 'analysis: {provider: {url: http://p}}\n');
     expect(await readAnalysisFile(dir, 'a.yaml')).toMatchObject({ provider: { url: 'http://p' }, metrics: [{ name: 's' }] });
     expect(await readAnalysisFile(dir, 'b.yaml')).toEqual({ provider: { url: 'http://p' } });
+  });
+
+  it('rollout status shows them under the steps', () => {
+    const rollout = { id: 7, state: 'paused', virtualService: { namespace: 'd', name: 'r' }, stable: { host: 'r' }, candidate: { host: 'r', subset: 'v2' }, steps: [10, 100], currentStep: 0, weight: 10, hold: { by: 'analysis', message: 'no data yet' } } as unknown as Rollout;
+    expect(formatRollout(rollout).at(-1)).toBe('  held by analysis: no data yet');
   });
 });

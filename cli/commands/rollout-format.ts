@@ -1,4 +1,5 @@
 import { age } from '../format';
+import { formatAnalysis, type RolloutAnalysisView } from './rollout-analysis';
 
 /** An Istio Destination as rollouts name the stable and candidate. */
 export interface Destination {
@@ -75,6 +76,8 @@ export function formatRollout(r: Rollout): string[] {
     if (r.abort.rollbackError) lines.push(`    rollback: ${r.abort.rollbackError}`);
     for (const j of r.abort.rejections ?? []) lines.push(`    ${j.node_id} ${j.type}: ${j.message}${j.inferred ? ' (inferred)' : ''}`);
   }
+  // Metric analysis and gates, when the rollout has them (GET /rollouts/{id} adds them).
+  for (const l of formatAnalysis(r as unknown as RolloutAnalysisView)) lines.push(`  ${l}`);
   return lines;
 }
 

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { readAnalysisFile } from './rollout-analysis';
 import { resolve } from 'node:path';
 import { durationOption, stringOption } from '../args';
 import type { Command, Context, OptionSpec, Values } from '../command';
@@ -57,6 +58,8 @@ async function rolloutBody(ctx: Context, values: Values): Promise<Record<string,
   set('steps', steps && parseSteps(steps));
   set('pauseSeconds', seconds(values, 'pause'));
   set('timeoutSeconds', seconds(values, 'timeout'));
+  const analysis = stringOption(values, 'analysis');
+  if (analysis) body.analysis = await readAnalysisFile(ctx.cwd, analysis).catch((err: Error) => Promise.reject(new UsageError(`--analysis ${analysis}: ${err.message}`)));
   const manifest = stringOption(values, 'manifest');
   if (manifest) body.manifest = (await readManifests([manifest], ctx.cwd, ctx.readStdin)).map((d) => d.object);
   if (!file) {
@@ -87,7 +90,7 @@ async function report(ctx: Context, rollout: Rollout, text: string, waitMs: numb
 const start: Command = {
   name: 'rollout start',
   summary: 'Start a stepped canary: the edge moves the route\'s weight to the candidate step by step.',
-  usage: '-f <rollout.yaml> | --virtual-service <ns/name> --stable <host[:subset]> --candidate <host[:subset]> [--route <name>] [--steps 10,25,50,100] [--pause 30s] [--timeout 5m] [--manifest <file|dir>] [--wait [<dur>]]',
+  usage: '-f <rollout.yaml> | --virtual-service <ns/name> --stable <host[:subset]> --candidate <host[:subset]> [--route <name>] [--steps 10,25,50,100] [--pause 30s] [--timeout 5m] [--manifest <file|dir>] [--analysis <file>] [--wait [<dur>]]',
   description: `
 Each step advances once the previous one has converged on every proxy and the pause has passed; a
 NACK or a step that does not converge within the timeout aborts the rollout, and the edge puts the
@@ -105,6 +108,7 @@ Exit codes: 0 started (with --wait: succeeded), 3 refused, 4 aborted, 5 still ru
     pause: { type: 'string', value: '<dur>', description: 'minimum pause after a step converged (default 30s)' },
     timeout: { type: 'string', value: '<dur>', description: 'a step not converged within this aborts (default 5m)' },
     manifest: { type: 'string', value: '<file|dir>', description: 'objects committed with the first step' },
+    analysis: { type: 'string', value: '<file>', description: 'metric analysis (provider, metrics, background) as YAML or JSON; see docs/rollouts.md' },
     wait: WAIT,
   },
   positionals: { min: 0, max: 0 },
