@@ -58,6 +58,12 @@ the context's values; the first context added becomes the current one.`,
   },
 };
 
+/** Refuses a context name the file does not have, saying which it has. */
+function requireContext(config: ReturnType<typeof readConfig>, file: string, name: string): void {
+  const known = Object.keys(config.contexts);
+  if (!config.contexts[name]) throw new UsageError(`no context "${name}" in ${file}${known.length ? ` (it has ${known.join(', ')})` : ''}`);
+}
+
 const useContext: Command = {
   name: 'config use-context',
   summary: 'Make a named context the current one.',
@@ -69,7 +75,7 @@ const useContext: Command = {
   async run(ctx, _values, [name]) {
     const file = path(ctx);
     const config = readConfig(file);
-    if (!config.contexts[name!]) throw new UsageError(`no context "${name}" in ${file}${Object.keys(config.contexts).length ? ` (it has ${Object.keys(config.contexts).join(', ')})` : ''}`);
+    requireContext(config, file, name!);
     config['current-context'] = name!;
     writeConfig(file, config);
     ctx.out(`switched to context ${name} (${config.contexts[name!]!.server})`);
@@ -107,7 +113,7 @@ const deleteContext: Command = {
   async run(ctx, _values, [name]) {
     const file = path(ctx);
     const config = readConfig(file);
-    if (!config.contexts[name!]) throw new UsageError(`no context "${name}" in ${file}`);
+    requireContext(config, file, name!);
     delete config.contexts[name!];
     if (config['current-context'] === name) delete config['current-context'];
     writeConfig(file, config);

@@ -90,3 +90,36 @@ export function startAckingPoller(base: string, nodeId: string): { stop(): Promi
     },
   };
 }
+
+/**
+ * A STATIC service `name.namespace.svc.cluster.local` on port 9080 with endpoints `<net>.1` (v1) and
+ * `<net>.2` (v2), a DestinationRule with subsets v1 and v2, and a VirtualService whose http rules are `http`.
+ */
+export function twoSubsetMesh(name: string, namespace: string, net: string, http: string): string {
+  const host = `${name}.${namespace}.svc.cluster.local`;
+  return `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  hosts: [${host}]
+  resolution: STATIC
+  ports: [{number: 9080, name: http, protocol: HTTP}]
+  endpoints: [{address: ${net}.1, labels: {version: v1}}, {address: ${net}.2, labels: {version: v2}}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  host: ${host}
+  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  hosts: [${host}]
+  http:
+${http}
+`;
+}

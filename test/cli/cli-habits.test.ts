@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { adminToken, buildCli, freePort, pollClusters, runCli, type CliOptions } from './cli-fixtures';
+import { adminToken, buildCli, freePort, pollClusters, runCli, type CliOptions, twoSubsetMesh } from './cli-fixtures';
 import { startEdge, type RunningEdge } from '../support/start-server';
 
 // kubectl habits, through the built CLI against `npm start`'s edge (no bridge): -o yaml, delete, diff's
@@ -15,31 +15,8 @@ let dir: string;
 const cli = (args: string[], options: CliOptions = {}) => runCli(args, { ...options, env: { ...env, ...options.env } });
 
 const HOST = 'details.habits.svc.cluster.local';
-const mesh = (v2: number) => `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: details, namespace: habits}
-spec:
-  hosts: [${HOST}]
-  resolution: STATIC
-  ports: [{number: 9080, name: http, protocol: HTTP}]
-  endpoints: [{address: 10.3.0.1, labels: {version: v1}}, {address: 10.3.0.2, labels: {version: v2}}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: details, namespace: habits}
-spec:
-  host: ${HOST}
-  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: details, namespace: habits}
-spec:
-  hosts: [${HOST}]
-  http:
-  - route: [{destination: {host: ${HOST}, subset: v1}, weight: ${100 - v2}}, {destination: {host: ${HOST}, subset: v2}, weight: ${v2}}]
-`;
+const mesh = (v2: number) =>
+  twoSubsetMesh('details', 'habits', '10.3.0', `  - route: [{destination: {host: ${HOST}, subset: v1}, weight: ${100 - v2}}, {destination: {host: ${HOST}, subset: v2}, weight: ${v2}}]`);
 
 beforeAll(async () => {
   buildCli();

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, buildCli, freePort, pollClusters, runCli, type CliOptions } from './cli-fixtures';
+import { adminToken, buildCli, freePort, pollClusters, runCli, type CliOptions, twoSubsetMesh } from './cli-fixtures';
 import { startEdge, type RunningEdge } from '../support/start-server';
 
 // Rollouts driven through the built CLI against `npm start`'s edge (no bridge). Steps advance on the
@@ -17,32 +17,8 @@ const api = async (path: string) => (await fetch(`${edge.base}${path}`, { header
 const weights = async () => (await api('/api/v1/namespaces/ro/virtualservices/ratings')).spec.http[0].route.map((r: any) => [r.destination.subset, r.weight ?? 100]);
 
 const HOST = 'ratings.ro.svc.cluster.local';
-const mesh = `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: ratings, namespace: ro}
-spec:
-  hosts: [${HOST}]
-  resolution: STATIC
-  ports: [{number: 9080, name: http, protocol: HTTP}]
-  endpoints: [{address: 10.2.0.1, labels: {version: v1}}, {address: 10.2.0.2, labels: {version: v2}}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: ratings, namespace: ro}
-spec:
-  host: ${HOST}
-  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: ratings, namespace: ro}
-spec:
-  hosts: [${HOST}]
-  http:
-  - name: primary
-    route: [{destination: {host: ${HOST}, subset: v1}}]
-`;
+const mesh = twoSubsetMesh('ratings', 'ro', '10.2.0', `  - name: primary
+    route: [{destination: {host: ${HOST}, subset: v1}}]`);
 
 beforeAll(async () => {
   buildCli();
