@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,14 +8,13 @@ import { Counter, Registry } from 'prom-client';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/echo-traffic';
-import { startEdge, type RunningEdge } from '../support/start-server';
+import { adminApi, startEdge, type RunningEdge } from '../support/start-server';
 
 // Rollouts judged by a real Prometheus (Debian's `prometheus`, started here on loopback with a
 // generated config) scraping a small exporter whose Envoy cluster counters this test controls, and
 // the edge as `npm start` runs it (wrangler dev: real alarms, the Worker fetching Prometheus itself).
 // Nothing is stubbed: the queries, the rate windows and the verdicts are Prometheus's.
 
-const root = join(import.meta.dirname, '..', '..');
 const PROMETHEUS = '/usr/bin/prometheus';
 const EDGE_PORT = 8798;
 const NS = 'analysis';
@@ -102,17 +101,7 @@ describe('rollouts judged by a real Prometheus', () => {
     });
   });
 
-  const token = () => /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(join(root, '.dev.vars'), 'utf8'))![1]!.trim();
-  const api = async (method: string, path: string, body?: unknown): Promise<Json> => {
-    const res = await fetch(`${edge!.base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token()}`, ...(body ? { 'content-type': typeof body === 'string' ? 'application/yaml' : 'application/json' } : {}) },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return JSON.parse(text);
-  };
+  const api: (method: string, path: string, body?: unknown) => Promise<Json> = adminApi(() => edge!.base);
   const rollout = (svc: string, analysis: Json, extra: Json = {}) =>
     api('POST', '/api/v1/rollouts', {
       name: `${svc}-v2`,

@@ -1,14 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { echoMesh } from '../support/echo-mesh';
 import { eventually, sleep } from '../support/echo-traffic';
-import { startEdge, type RunningEdge } from '../support/start-server';
+import { adminApi, startEdge, type RunningEdge } from '../support/start-server';
 
 // Steps are advanced by Durable Object alarms, which workerd keeps in the state directory: a
 // rollout survives the control plane being stopped mid-step and resumes when it comes back.
-const root = join(import.meta.dirname, '..', '..');
 const NS = 'restart';
 const HOST = `echo.${NS}.svc.cluster.local`;
 const PORT = 8797;
@@ -22,17 +21,7 @@ describe('a rollout across a restart of the edge', () => {
   });
 
   it('keeps stepping after the Worker process is stopped and started again, with no request to nudge it', async () => {
-    const token = () => /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(join(root, '.dev.vars'), 'utf8'))![1]!.trim();
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`http://127.0.0.1:${PORT}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token()}`, ...(body ? { 'content-type': typeof body === 'string' ? 'application/yaml' : 'application/json' } : {}) },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-      return JSON.parse(text);
-    };
+    const api = adminApi(() => `http://127.0.0.1:${PORT}`);
     cp = await startEdge(PORT, { stateDir: state, env: { XDSFLARE_NO_BRIDGE: '1' } });
     await api('POST', '/api/v1/apply', echoMesh({ host: HOST, namespace: NS, endpoints: { v1: 1, v2: 2 }, weights: { v1: 100 } }));
     const destination = (subset: string) => ({ host: HOST, subset });

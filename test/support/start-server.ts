@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { devVarsPath } from '../../scripts/dev-vars.mjs';
 
 export interface RunningEdge {
   base: string;
@@ -63,4 +64,22 @@ export async function startEdge(port: number, options: StartOptions = {}): Promi
   }
   await stop();
   throw new Error(`the control plane did not start on ${base}:\n${output}`);
+}
+
+/**
+ * The edge's API as an admin calls it (the token of .dev.vars, read on each call since the test setup may
+ * write it late): JSON bodies as JSON, strings as YAML; a non-2xx answer throws with its body.
+ */
+export function adminApi(base: () => string) {
+  const token = () => /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(devVarsPath, 'utf8'))![1]!.trim();
+  return async (method: string, path: string, body?: unknown): Promise<any> => {
+    const res = await fetch(`${base()}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token()}`, ...(body ? { 'content-type': typeof body === 'string' ? 'application/yaml' : 'application/json' } : {}) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  };
 }
