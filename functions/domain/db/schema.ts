@@ -86,6 +86,23 @@ export const tokens = sqliteTable('tokens', {
   hash: text('hash').notNull().unique(),
   scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
   createdAt: text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+  /** The workload identity (SPIFFE ID) a proxy's token stands for: its discovery requests are bound to that identity's policy. */
+  identity: text('identity'),
+});
+
+/**
+ * What a workload identity may receive (zero trust for proxies): the namespaces its proxies may claim and
+ * the Gateway selectors they may match. Checked by the edge for REST pollers and for every node class a
+ * bridge relays with the identity it authenticated (mTLS or a token).
+ */
+export const identityPolicies = sqliteTable('identity_policies', {
+  name: text('name').primaryKey(),
+  /** `spiffe://<trust-domain>/ns/<ns>/sa/<sa>`; one policy per identity. */
+  identity: text('identity').notNull().unique(),
+  namespaces: text('namespaces', { mode: 'json' }).$type<string[]>().notNull(),
+  gatewaySelectors: text('gateway_selectors', { mode: 'json' }).$type<Record<string, string>[]>().notNull(),
+  createdAt: text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+  updatedAt: text('updated_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
 });
 
 /** What each xDS subscriber last reported, flushed in batches from the poll path. */
@@ -219,6 +236,7 @@ export const deliveries = sqliteTable(
 export type ObjectRow = typeof objects.$inferSelect;
 export type RevisionRow = typeof revisions.$inferSelect;
 export type TokenRow = typeof tokens.$inferSelect;
+export type IdentityPolicyRow = typeof identityPolicies.$inferSelect;
 export type ProxyRow = typeof proxies.$inferSelect;
 export type RolloutRow = typeof rollouts.$inferSelect;
 export type WebhookRow = typeof webhooks.$inferSelect;
