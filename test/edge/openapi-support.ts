@@ -9,6 +9,16 @@ export type Operation = { operationId: string; parameters?: any[]; responses: Re
 
 export const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
 
+/** Every operation the document describes. */
+export const documentedOperations = (doc: OpenApi) =>
+  Object.entries(doc.paths).flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((method) => ({ method, path, op: item[method]! })));
+
+type AppWithRoutes = { routes: { method: string; path: string; handler: unknown }[] };
+/** Handlers and middleware registered on the app; a handler takes (c), middleware (c, next). */
+export const appRoutes = (app: AppWithRoutes) => app.routes.map((r) => ({ method: r.method, path: r.path, handler: r.handler as ((...args: unknown[]) => unknown) & { name: string } }));
+/** Handlers by method (middleware entries, method ALL, left out), in OpenAPI form. */
+export const registeredRoutes = (app: AppWithRoutes) => appRoutes(app).filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, template: openApiPath(r.path), literals: literalPaths(r.path) }));
+
 /** `/api/v1/namespaces/:namespace/:plural{(?:a|b)}` → `/api/v1/namespaces/{namespace}/{plural}`. */
 export const openApiPath = (honoPath: string) => honoPath.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?\??/g, '{$1}');
 

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../../functions/index';
 import { CA_CERT, RSA_CERT, RSA_KEY_PKCS1 } from '../support/tls-fixtures';
 import { BASE, call, envoyNode, REVIEWS, type CallOptions } from './helpers';
-import { concretePath, honoPattern, literalPaths, METHODS, openApiPath, ResponseChecker, type OpenApi } from './openapi-support';
+import { appRoutes as appRoutesOf, concretePath, documentedOperations as documentedOperationsOf, honoPattern, METHODS, registeredRoutes as registeredRoutesOf, ResponseChecker, type OpenApi } from './openapi-support';
 
 let doc: OpenApi;
 let checker: ResponseChecker;
@@ -16,13 +16,9 @@ beforeAll(async () => {
   checker = new ResponseChecker(doc);
 });
 
-const documentedOperations = () =>
-  Object.entries(doc.paths).flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((method) => ({ method, path, op: item[method]! })));
-
-/** Handlers and middleware registered on the app; a handler takes (c), middleware (c, next). */
-const appRoutes = () => app.routes.map((r) => ({ method: r.method, path: r.path, handler: r.handler as ((...args: unknown[]) => unknown) & { name: string } }));
-/** Handlers by method (middleware entries, method ALL, left out), in OpenAPI form. */
-const registeredRoutes = () => appRoutes().filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, template: openApiPath(r.path), literals: literalPaths(r.path) }));
+const documentedOperations = () => documentedOperationsOf(doc);
+const appRoutes = () => appRoutesOf(app);
+const registeredRoutes = () => registeredRoutesOf(app);
 
 describe('GET /openapi.json', () => {
   it('is served without a token, as OpenAPI 3.1 JSON', async () => {
