@@ -241,3 +241,49 @@ export type ProxyRow = typeof proxies.$inferSelect;
 export type RolloutRow = typeof rollouts.$inferSelect;
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
+
+/**
+ * A whole-mesh apply in progress (functions/domain/config/staged-apply.ts): each object it changes,
+ * staged here as validated so the request never holds the manifest's objects at once, compiled in
+ * batches (`applied` marks those compiled), and copied into `objects` by the one batch that commits the
+ * revision. Rows of an apply that died are removed by the next staged apply (after STAGING_TTL).
+ */
+export const applyStaging = sqliteTable(
+  'apply_staging',
+  {
+    applyId: text('apply_id').notNull(),
+    kind: text('kind').notNull(),
+    namespace: text('namespace').notNull(),
+    name: text('name').notNull(),
+    /** 1 when the apply deletes the object (the other object columns are then null). */
+    deleted: integer('deleted').notNull(),
+    /** Compile order: kinds in dependency order (staged-apply.ts), then the object's first host, so a batch's resources sit together in the published collections. */
+    pass: integer('pass').notNull(),
+    sortKey: text('sort_key').notNull(),
+    applied: integer('applied').notNull().default(0),
+    apiVersion: text('api_version'),
+    labels: text('labels'),
+    annotations: text('annotations'),
+    spec: text('spec'),
+    uid: text('uid'),
+    resourceVersion: integer('resource_version'),
+    generation: integer('generation'),
+    createdAt: text('created_at'),
+    stagedAt: text('staged_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.applyId, t.kind, t.namespace, t.name] }), index('apply_staging_order').on(t.applyId, t.applied, t.pass, t.sortKey), index('apply_staging_age').on(t.stagedAt)],
+);
+
+/** The object_refs of staged objects (refs.ts), so the batches' compile finds them as it finds stored ones. */
+export const applyStagingRefs = sqliteTable(
+  'apply_staging_refs',
+  {
+    applyId: text('apply_id').notNull(),
+    kind: text('kind').notNull(),
+    namespace: text('namespace').notNull(),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    ref: text('ref').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.applyId, t.kind, t.namespace, t.name, t.role, t.ref] }), index('apply_staging_refs_ref').on(t.applyId, t.role, t.ref)],
+);
