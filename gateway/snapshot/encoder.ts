@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
-import { ADS_DELIVERY_ORDER, ADS_TYPE_URLS, adaptForClient, capabilitiesOfProfile, type AdsType, type BridgeView, type BridgeViewType } from '../../xds';
+import { ADS_DELIVERY_ORDER, ADS_TYPE_URLS, adaptForClient, capabilitiesOfProfile, resourceNameOf, type AdsType, type BridgeView, type BridgeViewType } from '../../xds';
 import type { EnvoyProtos } from '../protos/envoy-protos';
 import type { EncodedResource, EncodedType, ViewSnapshot } from './types';
 
 const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
-
-const nameOf = (type: AdsType, json: Record<string, unknown>) => String(type === 'endpoints' ? json.cluster_name : json.name);
 
 function edsNameOf(json: Record<string, unknown>): string | undefined {
   if (json.type !== 'EDS') return undefined;
@@ -32,19 +30,30 @@ export class SnapshotEncoder {
     private readonly options: SnapshotEncoderOptions = {},
   ) {}
 
-  /** Throws (naming the resource) when the edge sent something Envoy's protos do not accept. */
-  encodeView(view: string, source: BridgeView, revision: number, receivedAt: number): ViewSnapshot {
+  /**
+   * Throws (naming the resource) when the edge sent something Envoy's protos do not accept. Types whose
+   * version is the one `previous` (the view's snapshot before) holds are taken over from it as they are,
+   * shared responses included: a change costs what it changed, not a pass over the view.
+   */
+  encodeView(view: string, source: BridgeView, revision: number, receivedAt: number, previous?: ViewSnapshot): ViewSnapshot {
     let encoded = 0;
     const types = {} as Record<AdsType, EncodedType>;
+    const srcOf = (type: AdsType): BridgeViewType | undefined => source.types[ADS_TYPE_URLS[type]] ?? (type === 'secrets' ? { version: '', resources: [] } : undefined);
     for (const type of ADS_DELIVERY_ORDER) {
       const typeUrl = ADS_TYPE_URLS[type];
       // Secrets come only to a bridge whose token may read them; without, the view has none.
-      const src: BridgeViewType | undefined = source.types[typeUrl] ?? (type === 'secrets' ? { version: '', resources: [] } : undefined);
+      const src = srcOf(type);
       if (!src || typeof src.version !== 'string' || !Array.isArray(src.resources)) throw new Error(`view ${view}: no ${type} in the snapshot`);
+      const held = previous?.types[type];
+      // EDS's version also follows the clusters' (see EncodedType.version).
+      if (held && held.edgeVersion === src.version && (type !== 'endpoints' || previous!.types.clusters.edgeVersion === srcOf('clusters')?.version)) {
+        types[type] = held;
+        continue;
+      }
       const resources = new Map<string, EncodedResource>();
       for (const json of src.resources) {
         if (json['@type'] !== typeUrl) throw new Error(`view ${view}: a ${type} resource has @type ${String(json['@type'])}`);
-        const name = nameOf(type, json);
+        const name = resourceNameOf(json);
         if (resources.has(name)) throw new Error(`view ${view}: ${type} ${name} appears twice`);
         const text = JSON.stringify(json);
         const hash = shortHash(`${typeUrl}\n${text}`);
@@ -65,7 +74,7 @@ export class SnapshotEncoder {
       }
       types[type] = { type, typeUrl, edgeVersion: src.version, version: src.version, resources, framed: new Map(), selections: new Map() };
     }
-    types.endpoints.version = shortHash(`${types.endpoints.edgeVersion}\n${types.clusters.edgeVersion}`);
+    if (types.endpoints !== previous?.types.endpoints) types.endpoints.version = shortHash(`${types.endpoints.edgeVersion}\n${types.clusters.edgeVersion}`);
     if (encoded) this.options.onEncode?.(encoded);
     return { view, version: source.version, revision, receivedAt, types, source };
   }

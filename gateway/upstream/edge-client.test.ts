@@ -85,7 +85,10 @@ describe('EdgeClient', () => {
     ['views that do not match the classes', json({ revision: 4, views: [], snapshots: {} }), 'garbage'],
     ['a resource Envoy would not decode', async () => {
       const bad = await viewSource(CONFIG, 'grpc|mesh');
-      (bad.types['type.googleapis.com/envoy.config.cluster.v3.Cluster']!.resources[0] as any).connect_timeout = 'soon';
+      const clusters = bad.types['type.googleapis.com/envoy.config.cluster.v3.Cluster']!;
+      (clusters.resources[0] as any).connect_timeout = 'soon';
+      clusters.version = 'changed'; // the edge's versions follow content: a type at its old version is taken over as encoded
+      bad.version = 'changed';
       return json({ revision: 4, views: ['grpc|mesh'], snapshots: { 'grpc|mesh': bad } })();
     }, 'garbage'],
     ['no answer at all', () => Promise.reject(new TypeError('fetch failed')), 'unreachable'],
@@ -128,5 +131,72 @@ describe('EdgeClient', () => {
     c.stop();
     expect(store.revision).toBeUndefined();
     expect(logs).toContain('ignoring an unusable state file');
+  });
+
+  describe('changes since the index it holds (the fake edge above is a double; test/edge/bridge-snapshot-changes runs the real one)', () => {
+    const INDEX = `v/${'a'.repeat(32)}`;
+    const CLUSTERS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+    const CLA = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
+
+    /** The held view as changes: one ClusterLoadAssignment replaced, every other type unchanged. */
+    async function changesOf(held: any, since = INDEX) {
+      const { [CLA]: eds, ...rest } = held.types;
+      const cla = { ...eds.resources[0], endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '10.9.9.9', port_value: 80 } } } }] }] };
+      const changes = Object.fromEntries(Object.entries(rest).map(([url, t]: [string, any]) => [url, { version: t.version, since: t.version, upsert: [], remove: [] }]));
+      (changes as any)[CLA] = { version: 'eds-2', since: eds.version, upsert: [cla], remove: [] };
+      return { version: 'view-2', index: `v/${'b'.repeat(32)}`, since, types: {}, changes };
+    }
+
+    it('names the index in since, applies the changes, and keeps the encodings of the types that did not change', async () => {
+      const source = { ...(await viewSource(CONFIG, 'grpc|mesh')), index: INDEX };
+      const { c, store, edge, results } = client([json({ revision: 3, views: ['grpc|mesh'], snapshots: { 'grpc|mesh': source } }), async () => json({ revision: 4, views: ['grpc|mesh'], snapshots: { 'grpc|mesh': await changesOf(source) } })()]);
+      store.use(grpcClass);
+      await c.pollOnce();
+      const before = store.snapshotFor(grpcClass.key)!;
+      await c.pollOnce();
+      expect(edge.calls[1]!.body.since).toEqual({ 'grpc|mesh': INDEX });
+      expect(results).toEqual(['changed', 'changed']);
+      const after = store.snapshotFor(grpcClass.key)!;
+      expect(after.source.index).toBe(`v/${'b'.repeat(32)}`);
+      expect(after.types.endpoints.edgeVersion).toBe('eds-2');
+      expect(after.types.endpoints.resources).not.toBe(before.types.endpoints.resources);
+      expect(after.types.clusters).toBe(before.types.clusters);
+      expect(after.source.types[CLUSTERS]).toEqual(source.types[CLUSTERS]);
+    });
+
+    it('refuses changes from an index it does not hold, keeps serving, and asks for the view whole next', async () => {
+      const source = { ...(await viewSource(CONFIG, 'grpc|mesh')), index: INDEX };
+      const { c, store, edge, results } = client([
+        json({ revision: 3, views: ['grpc|mesh'], snapshots: { 'grpc|mesh': source } }),
+        async () => json({ revision: 4, views: ['grpc|mesh'], snapshots: { 'grpc|mesh': await changesOf(source, `v/${'c'.repeat(32)}`) } })(),
+        json({ revision: 4, views: ['grpc|mesh'], snapshots: { 'grpc|mesh': { ...source, version: 'view-2' } } }),
+      ]);
+      store.use(grpcClass);
+      await c.pollOnce();
+      const good = store.snapshotFor(grpcClass.key);
+      await c.pollOnce();
+      expect(results).toEqual(['changed', 'error:garbage']);
+      expect(c.lastError).toContain('but the bridge holds');
+      expect(store.snapshotFor(grpcClass.key)).toBe(good);
+      await c.pollOnce();
+      expect(edge.calls[2]!.body.since).toBeUndefined();
+      expect(store.snapshotFor(grpcClass.key)!.version).toBe('view-2');
+    });
+
+    it('asks again without since, at once, when an edge from before it refuses the field', async () => {
+      const source = { ...(await viewSource(CONFIG, 'grpc|mesh')), index: INDEX };
+      const { c, store, edge, results } = client([
+        json({ revision: 3, views: ['grpc|mesh'], snapshots: { 'grpc|mesh': source } }),
+        json({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'snapshots request: since: Unrecognized key' }, 400),
+        json({ revision: 4, views: ['grpc|mesh'], snapshots: { 'grpc|mesh': { ...source, version: 'view-2' } } }),
+      ]);
+      store.use(grpcClass);
+      await c.pollOnce();
+      await c.pollOnce();
+      expect(results).toEqual(['changed', 'changed']);
+      expect(edge.calls[1]!.body.since).toEqual({ 'grpc|mesh': INDEX });
+      expect(edge.calls[2]!.body.since).toBeUndefined();
+      expect(store.snapshotFor(grpcClass.key)!.version).toBe('view-2');
+    });
   });
 });

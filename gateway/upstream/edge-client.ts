@@ -1,4 +1,4 @@
-import { checkSnapshotsAnswer, MAX_NODE_CLASSES, SECRET_TYPE_URL, SNAPSHOTS_PATH, type BridgeView, type NodeClass, type SnapshotsAnswer, type SnapshotsRequest } from '../../xds';
+import { applyViewChanges, checkSnapshotsAnswer, MAX_NODE_CLASSES, SECRET_TYPE_URL, SNAPSHOTS_PATH, type BridgeView, type NodeClass, type SnapshotsAnswer, type SnapshotsRequest } from '../../xds';
 import type { SnapshotEncoder } from '../snapshot/encoder';
 import type { SnapshotStore } from '../snapshot/store';
 import type { ViewSnapshot } from '../snapshot/types';
@@ -44,8 +44,10 @@ class UpstreamError extends Error {
 /**
  * Fetches config from the edge's bulk endpoint (POST /api/v1/snapshots): one request per interval
  * for every node class this bridge serves, naming the views it already has so only changed views
- * come back, and its revision so an unchanged edge answers 304. Anything wrong with the answer
- * (network, status, shape, a resource Envoy's protos reject) leaves the last good snapshot serving.
+ * come back, the edge's index of each (`since`) so they come as their changes, and its revision so an
+ * unchanged edge answers 304. Anything wrong with the answer (network, status, shape, changes that do
+ * not apply, a resource Envoy's protos reject) leaves the last good snapshot serving; a view whose
+ * changes did not apply is asked for whole next time.
  */
 export class EdgeClient {
   private timer?: NodeJS.Timeout;
@@ -53,6 +55,10 @@ export class EdgeClient {
   private running?: Promise<void>;
   private stopped = false;
   private askedClasses = '';
+  /** Views to ask for whole next time (their changes did not apply to what we hold). */
+  private wholeNext = new Set<string>();
+  /** An edge from before `since` refuses it (its schema is strict): then every view comes whole. */
+  private edgeTakesSince = true;
   lastSuccessAt = 0;
   lastError?: string;
 
@@ -108,7 +114,8 @@ export class EdgeClient {
     // Naming our revision lets an unchanged edge answer 304, unless we need a class mapped.
     const known = store.revision !== undefined && !unresolved && classKeys === this.askedClasses;
     try {
-      const answer = await this.request({ ...(known ? { revision: store.revision } : {}), nodes: classes.map((c) => c.node), have: store.haveVersions() });
+      const since = this.edgeTakesSince ? Object.fromEntries([...store.views].flatMap(([k, s]) => (s.source.index && !this.wholeNext.has(k) ? [[k, s.source.index]] : []))) : {};
+      const answer = await this.request({ ...(known ? { revision: store.revision } : {}), nodes: classes.map((c) => c.node), have: store.haveVersions(), ...(Object.keys(since).length ? { since } : {}) });
       this.failures = 0;
       this.lastSuccessAt = Date.now();
       this.lastError = undefined;
@@ -141,6 +148,12 @@ export class EdgeClient {
     }
     if (res.status === 304) return undefined;
     const text = await res.text().catch(() => '');
+    if (res.status === 400 && body.since && /\bsince\b/.test(text)) {
+      this.edgeTakesSince = false;
+      this.o.log?.('info', 'the edge does not take since: views come whole', { error: text.slice(0, 300) });
+      const { since: _since, ...whole } = body;
+      return this.request(whole);
+    }
     if (!res.ok) throw new UpstreamError(`http_${res.status}`, `the edge answered ${res.status}: ${text.slice(0, 300)}`);
     let json: unknown;
     try {
@@ -156,13 +169,23 @@ export class EdgeClient {
   /** Encodes everything first: one bad resource rejects the whole answer, and the store is untouched. */
   private apply(answer: SnapshotsAnswer, classes: NodeClass[], now: number): void {
     const snapshots = new Map<string, ViewSnapshot>();
-    for (const [view, source] of Object.entries(answer.snapshots)) {
+    for (const [view, incoming] of Object.entries(answer.snapshots)) {
+      const held = this.o.store.views.get(view);
+      let source: BridgeView;
       try {
-        snapshots.set(view, this.o.encoder.encodeView(view, source, answer.revision, now));
+        source = applyViewChanges(view, held?.source, incoming);
       } catch (err) {
+        this.wholeNext.add(view);
+        throw new UpstreamError('garbage', err instanceof Error ? err.message : String(err));
+      }
+      try {
+        snapshots.set(view, this.o.encoder.encodeView(view, source, answer.revision, now, held));
+      } catch (err) {
+        this.wholeNext.add(view);
         throw new UpstreamError('garbage', err instanceof Error ? err.message : String(err));
       }
     }
+    this.wholeNext.clear();
     for (const view of new Set(answer.views)) {
       if (!snapshots.has(view) && !this.o.store.views.has(view)) throw new UpstreamError('garbage', `the edge mapped a class to view ${view} but sent no snapshot of it`);
     }

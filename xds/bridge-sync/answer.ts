@@ -12,7 +12,7 @@ const at = (path: PropertyKey[]) =>
 
 /**
  * A bridge's check of the edge's 200 answer to a request naming `nodes` classes: the schema, a view
- * key per class, and every view sent whole (each resource type the bridge delivers). Anything else
+ * key per class, and every view complete (each resource type the bridge delivers, whole or as changes). Anything else
  * refuses the whole answer, so the bridge keeps serving what it had.
  */
 export function checkSnapshotsAnswer(body: unknown, nodes: number): { ok: true; answer: SnapshotsAnswer } | { ok: false; error: string } {
@@ -25,7 +25,12 @@ export function checkSnapshotsAnswer(body: unknown, nodes: number): { ok: true; 
   if (answer.revision < 0) return { ok: false, error: 'revision is negative' };
   if (answer.views.length !== nodes) return { ok: false, error: `views is not a list of ${nodes} view keys` };
   for (const [view, snap] of Object.entries(answer.snapshots)) {
-    for (const type of DELIVERY_ORDER) if (!snap.types[RESOURCE_TYPES[type]]) return { ok: false, error: `snapshots["${view}"] has no ${type}` };
+    if (snap.changes && snap.since === undefined) return { ok: false, error: `snapshots["${view}"] has changes but no since` };
+    for (const type of DELIVERY_ORDER) {
+      const url = RESOURCE_TYPES[type];
+      if (!snap.types[url] && !snap.changes?.[url]) return { ok: false, error: `snapshots["${view}"] has no ${type}` };
+      if (snap.types[url] && snap.changes?.[url]) return { ok: false, error: `snapshots["${view}"] has ${type} both whole and as changes` };
+    }
   }
   return { ok: true, answer };
 }

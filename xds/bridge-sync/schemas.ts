@@ -4,6 +4,10 @@ import { z } from 'zod';
  * The contract between the edge and a bridge: the bridge POSTs its node classes to SNAPSHOTS_PATH and
  * receives every view they need. The edge validates requests and the bridge validates answers with
  * these schemas; the OpenAPI document is made from them too.
+ *
+ * A view the bridge holds is sent as changes when the bridge names the edge's index of it (`since`):
+ * only resources that changed, RouteConfigurations of many virtual hosts by virtual host. A bridge that
+ * names none (an old one, one that lost its state, or an index the edge cannot read) gets views whole.
  */
 
 /** Relative to the edge's origin; POST only. */
@@ -12,6 +16,9 @@ export const SNAPSHOTS_PATH = '/api/v1/snapshots';
 export const REVISION_HEADER = 'x-xdsflare-revision';
 /** Present when the edge could not read its config store and answered from the last config it had. */
 export const STALE_HEADER = 'x-xdsflare-stale';
+
+/** An index of a published view, as the edge names it (a content hash: it never changes once written). */
+export const VIEW_INDEX = /^v\/[0-9a-f]{32}$/;
 
 /** A bridge serves many clients, but few classes of them: a thousand is far beyond any real one. */
 export const MAX_NODE_CLASSES = 1000;
@@ -33,6 +40,11 @@ export const SnapshotsRequestSchema = z.strictObject({
   nodes: z.array(BridgeNodeSchema).max(MAX_NODE_CLASSES).optional(),
   /** View versions the bridge already holds, by view key: those views are left out. */
   have: z.record(z.string(), z.string()).optional(),
+  /**
+   * The edge's index (BridgeView.index) of each view the bridge holds, by view key: changed views come
+   * back as changes since it. Absent, unknown or unreadable: the view comes whole.
+   */
+  since: z.record(z.string(), z.string().regex(VIEW_INDEX)).optional(),
 });
 export type SnapshotsRequest = z.infer<typeof SnapshotsRequestSchema>;
 
@@ -42,10 +54,38 @@ const resources = z.array(z.record(z.string(), z.unknown())).meta({ description:
 export const BridgeViewTypeSchema = z.object({ version: z.string(), resources });
 export type BridgeViewType = z.infer<typeof BridgeViewTypeSchema>;
 
-/** One view as POST /snapshots returns it to a bridge. */
+const names = z.array(z.string());
+
+/** The changed virtual hosts of one RouteConfiguration (applied by applyViewChanges). */
+export const BridgePartChangesSchema = z.object({
+  name: z.string(),
+  frame: z.record(z.string(), z.unknown()).meta({ description: 'The RouteConfiguration with `virtual_hosts` empty' }),
+  upsert: resources.meta({ description: 'Virtual hosts added or replaced, by name' }),
+  remove: names,
+});
+
+/** One resource type of a view as changes since the version the bridge holds. */
+export const BridgeTypeChangesSchema = z.object({
+  version: z.string(),
+  since: z.string().meta({ description: 'The type version these changes apply to' }),
+  upsert: resources.meta({ description: 'Resources added or replaced whole' }),
+  remove: names.meta({ description: 'Names of resources removed' }),
+  parts: z.array(BridgePartChangesSchema).optional().meta({ description: 'RouteConfigurations changed virtual host by virtual host' }),
+});
+export type BridgeTypeChanges = z.infer<typeof BridgeTypeChangesSchema>;
+
+/**
+ * One view as POST /snapshots returns it to a bridge: whole (every delivered type in `types`), or,
+ * with `since`, as changes: each type either whole in `types` or in `changes` (none left out).
+ */
 export const BridgeViewSchema = z.object({
   version: z.string().meta({ description: 'One version for the whole view (and its secrets)' }),
+  /** The edge's published index of this view, when it has one: name it in `since` next time. */
+  index: z.string().regex(VIEW_INDEX).optional(),
+  /** Present on a view sent as changes: the index they are changes from (the bridge's `since`). */
+  since: z.string().regex(VIEW_INDEX).optional(),
   types: z.record(z.string(), BridgeViewTypeSchema).meta({ description: 'By type URL' }),
+  changes: z.record(z.string(), BridgeTypeChangesSchema).optional().meta({ description: 'By type URL: types sent as changes (only with since)' }),
 });
 export type BridgeView = z.infer<typeof BridgeViewSchema>;
 

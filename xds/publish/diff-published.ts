@@ -22,7 +22,7 @@ export interface PublishedChange {
  * chunks are content-addressed, so a name found on one side only was added or removed, and a name on
  * both sides changed unless its hash is the same.
  */
-async function residue(store: BlobStore, col: Collection | undefined, other: Collection | undefined): Promise<Map<string, Item>> {
+export async function residue(store: BlobStore, col: Collection | undefined, other: Collection | undefined): Promise<Map<string, Item>> {
   const shared = new Set(other?.chunks.map((c) => c.key));
   const out = new Map<string, Item>();
   for (const ref of col?.chunks ?? []) {

@@ -12,4 +12,5 @@ export { fullCompileFeatures, refsOf, type ObjectRef, type RefRole } from './ref
 export { MemoryBlobStore } from './memory-store';
 export { MemoryConfigSource } from './memory-source';
 export { diffPublished, type PublishedChange } from './diff-published';
+export { viewChanges, type PartChanges, type TypeChanges } from './view-changes';
 export { answerTexts, decodePublishedView, fillIn, publishedAnswer, type PublishedAnswer, type RestValues } from './answer';

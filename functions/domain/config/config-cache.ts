@@ -147,12 +147,20 @@ export const restValuesOf = (subscriber: Subscriber): RestValues | undefined =>
   subscriber.mode === 'rest' ? { xdsCluster: subscriber.xdsCluster, refreshDelay: subscriber.refreshDelay } : undefined;
 const subscriberKey = (s: Subscriber) => (s.mode === 'ads' ? 'ads' : s.mode === 'file' ? `file|${s.dir}` : `rest|${s.xdsCluster}|${s.refreshDelay}`);
 
-/** The published index of a view as a subscriber receives it, or undefined when the write path did not publish it. */
-export function publishedViewOf(env: Env, config: CachedConfig, view: View, subscriber: Subscriber): Promise<PublishedView> | undefined {
+/** Where a view's published index is, for a subscriber: its slot in the root and its key (undefined when not published). */
+function publishedSlotOf(config: CachedConfig, view: View, subscriber: Subscriber): { slot?: string; key?: string } {
   const variant = variantOf(subscriber);
   const slot = variant && viewSlot(viewKey(renderedFormOf(config.selector, view)), variant);
-  const key = slot && config.root?.views[slot];
-  if (!key) return undefined;
+  return slot ? { slot, ...(config.root?.views[slot] ? { key: config.root.views[slot] } : {}) } : {};
+}
+
+/** The key of a view's published index (a content hash: a bridge names it to ask for changes since). */
+export const publishedViewKeyOf = (config: CachedConfig, view: View, subscriber: Subscriber) => publishedSlotOf(config, view, subscriber).key;
+
+/** The published index of a view as a subscriber receives it, or undefined when the write path did not publish it. */
+export function publishedViewOf(env: Env, config: CachedConfig, view: View, subscriber: Subscriber): Promise<PublishedView> | undefined {
+  const { slot, key } = publishedSlotOf(config, view, subscriber);
+  if (!slot || !key) return undefined;
   let published = config.views.get(slot);
   if (!published) {
     published = getView(blobStore(env), key);
