@@ -39,4 +39,6 @@ export interface Env {
   WEBHOOK_RETRY_BASE_MS?: string;
   /** Attempts per webhook delivery before it is marked failed; default 12. */
   WEBHOOK_MAX_ATTEMPTS?: string;
+  /** Objects per batch of a whole-mesh apply (staged, compiled and checked a batch at a time); default 2000. */
+  APPLY_BATCH_OBJECTS?: string;
 }

@@ -20,6 +20,8 @@ export interface Settings {
   webhookRetryBaseMs: number;
   /** WEBHOOK_MAX_ATTEMPTS: attempts per webhook delivery before it is marked failed. */
   webhookMaxAttempts: number;
+  /** APPLY_BATCH_OBJECTS: an apply of more objects than this is staged in D1 and compiled this many at a time (functions/domain/config/staged-apply.ts). */
+  applyBatchObjects: number;
   /** TOKEN_RECHECK_MS: how often an isolate re-reads the revocation counter (the bound on a revoked token still working). */
   tokenRecheckMs: number;
   /** WEBHOOK_ALLOW_PRIVATE_TARGETS: webhooks may target loopback, private and link-local addresses (local dev only). */
@@ -95,6 +97,7 @@ function parseSettings(env: Env): Settings {
     rolloutTickMs: milliseconds(env, 'ROLLOUT_TICK_MS', 1000, { zero: false }),
     webhookRetryBaseMs: milliseconds(env, 'WEBHOOK_RETRY_BASE_MS', 1000, { zero: false }),
     webhookMaxAttempts: count(env, 'WEBHOOK_MAX_ATTEMPTS', 12),
+    applyBatchObjects: count(env, 'APPLY_BATCH_OBJECTS', 2000),
     tokenRecheckMs: milliseconds(env, 'TOKEN_RECHECK_MS', 1000, { zero: true }),
     webhookAllowPrivateTargets: flag(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS'),
     allowAnonymousXds: flag(env, 'ALLOW_ANONYMOUS_XDS'),

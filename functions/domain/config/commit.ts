@@ -24,8 +24,11 @@ export interface CommitOptions {
 
 /** What one write cost: counted by tests and the bench (a write must cost what it changes). */
 export interface CommitCost {
-  mode: 'incremental' | 'full' | 'none';
+  /** batched: a whole-mesh apply staged and compiled in batches (staged-apply.ts). */
+  mode: 'incremental' | 'full' | 'none' | 'batched';
   reason?: string;
+  /** Batches compiled (batched mode). */
+  batches?: number;
   objectsTranslated: number;
   d1Queries: number;
   d1RowsRead: number;
@@ -44,23 +47,25 @@ export interface CommitOutcome {
   rows: Map<string, ObjectRow>;
   /** Dry run only: the Envoy resources the change adds or changes, per view and type. */
   rendered?: Record<string, Record<string, unknown[]>>;
-  /** Dry run only: every rendered resource the change adds, changes or removes. */
+  /** Dry run only: every rendered resource the change adds, changes or removes (a batched apply lists the first MAX_LISTED_RENDERED_CHANGES). */
   renderedChanges?: RenderedChange[];
+  /** Dry run of a batched apply: how many rendered changes there are, when renderedChanges lists fewer. */
+  renderedChangesTotal?: number;
   /** Dry run only: the rules of Envoy's protos the changed resources break (a real write is refused with 422). */
   violations?: PreflightError[];
   cost: CommitCost;
 }
 
 /** At most this many pre-flight errors in one answer; one bad rule can repeat across many resources. */
-const MAX_PREFLIGHT_ERRORS = 100;
+export const MAX_PREFLIGHT_ERRORS = 100;
 
-interface Head {
+export interface Head {
   id: number;
   root: string | null;
   configHash: string;
 }
 
-async function readHead(db: D1Database): Promise<Head> {
+export async function readHead(db: D1Database): Promise<Head> {
   const row = await db.prepare('SELECT id, root, config_hash FROM revisions ORDER BY id DESC LIMIT 1').first<{ id: number; root: string | null; config_hash: string }>();
   return row ? { id: row.id, root: row.root, configHash: row.config_hash } : { id: 0, root: null, configHash: '' };
 }
