@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BooleanQuery, CiHeadersSchema, problem, WRITE_PROBLEMS } from '../openapi/common';
+import { BooleanQuery, CiHeadersSchema, problem, RolloutOverrideQuery, WRITE_PROBLEMS } from '../openapi/common';
 import type { RouteDoc } from '../openapi/route-doc';
 import { ApiObjectSchema, ApplyResultSchema, DeleteResultSchema, DryRunResultSchema, IntentObjectSchema, ManifestSchema, ObjectListSchema, PluralSchema } from '../openapi/object-schemas';
 
@@ -18,7 +18,7 @@ const ListParams = z.object({ plural: PluralSchema });
 const NamespaceParams = z.object({ namespace: z.string().meta({ description: 'The namespace (a DNS-1123 label)' }), plural: PluralSchema });
 const ObjectParams = NamespaceParams.extend({ name: z.string().meta({ description: 'metadata.name' }) });
 const ListQuery = z.object({ labelSelector });
-const WriteQuery = z.object({ dryRun });
+const WriteQuery = z.object({ dryRun }).extend(RolloutOverrideQuery.shape);
 const IfMatch = z.object({ 'If-Match': z.string().optional() });
 
 /** RFC 7396: objects merge, `null` removes a field. */
@@ -133,7 +133,7 @@ export const objectRouteDocs: RouteDoc[] = [
       prune: BooleanQuery.optional().meta({ description: '`true`: delete what the selector matches and the manifest lacks (needs labelSelector)' }),
       labelSelector,
       namespace: z.string().optional().meta({ description: 'As `kubectl apply -n`: the namespace of objects without `metadata.namespace` (an object naming another one is refused), and the only namespace `prune` deletes from' }),
-    }),
+    }).extend(RolloutOverrideQuery.shape),
     headers: CiHeadersSchema,
     body: { schema: ManifestSchema, contentTypes: JSON_OR_YAML },
     responses: {

@@ -8,6 +8,7 @@ import type { Env } from '../env';
 import { limitBody, readTextBody, requestSource } from '../http/body';
 import { badRequest, notFound } from '../http/problem';
 import { setWarningHeaders } from '../http/warnings';
+import { rolloutOverride } from '../http/rollout-override';
 import { etagOf } from '../domain/config/object-key';
 import { toApiObject } from './api-object';
 import { parseLabelSelector } from './label-selector';
@@ -60,7 +61,7 @@ const isDryRun = (c: Context<App>) => c.req.query('dryRun') === 'true';
 
 async function write(c: Context<App>, kind: IntentKind, change: Change, intentWarnings: FieldError[]) {
   const dryRun = isDryRun(c);
-  const outcome = await commitChanges(c.env, [change], { dryRun, author: c.get('principal').name, source: requestSource(c) });
+  const outcome = await commitChanges(c.env, [change], { dryRun, author: c.get('principal').name, source: requestSource(c), ...rolloutOverride(c) });
   const { namespace, name } = c.req.param() as { namespace: string; name: string };
   const row = outcome.rows.get(`${kind}/${namespace}/${name}`);
   const warnings = [...intentWarnings, ...outcome.warnings];
@@ -123,7 +124,7 @@ app.delete('/namespaces/:namespace/:plural/:name', requireScope('config:write'),
   const { namespace, name } = c.req.param() as { namespace: string; name: string };
   const ifMatch = c.req.header('if-match');
   const dryRun = isDryRun(c);
-  const outcome = await commitChanges(c.env, [{ op: 'delete', key: { kind, namespace, name }, ...(ifMatch ? { ifMatch } : {}) }], { dryRun, author: c.get('principal').name, source: requestSource(c) });
+  const outcome = await commitChanges(c.env, [{ op: 'delete', key: { kind, namespace, name }, ...(ifMatch ? { ifMatch } : {}) }], { dryRun, author: c.get('principal').name, source: requestSource(c), ...rolloutOverride(c) });
   setWarningHeaders(c, outcome.warnings);
   if (dryRun) return c.json({ dryRun: true, committed: false, changes: outcome.changes, warnings: outcome.warnings, errors: outcome.violations ?? [] });
   return c.json({ revision: outcome.revision, changes: outcome.changes, warnings: outcome.warnings });

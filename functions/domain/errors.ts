@@ -27,7 +27,9 @@ export type DomainReason =
   /** A stored secret cannot be decrypted with the configured key. */
   | 'secret-unreadable'
   /** A Worker variable holds a value it cannot mean (functions/settings.ts). */
-  | 'bad-setting';
+  | 'bad-setting'
+  /** The write moves the weights of a route an active rollout drives, and did not say how (domain/config/route-owner.ts). */
+  | 'rollout-owns-route';
 
 /** One offending field: where, what is wrong, and in which stored object (`Kind/namespace/name`) when known. */
 export interface DomainField {
@@ -44,6 +46,8 @@ export class DomainError extends Error {
     readonly reason: DomainReason,
     message: string,
     readonly fields?: readonly DomainField[],
+    /** Further members of the problem document (RFC 9457 extensions), e.g. the rollouts a write collides with. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(message);
   }

@@ -12,6 +12,7 @@ import { requestSource } from '../http/body';
 import { badRequest, notFound } from '../http/problem';
 import { parseQuery } from '../http/query';
 import { setWarningHeaders } from '../http/warnings';
+import { rolloutOverride } from '../http/rollout-override';
 import { keyOf, type ObjectKey } from '../domain/config/object-key';
 import { commitChanges, type Change } from '../domain/config/commit';
 
@@ -61,7 +62,7 @@ app.post('/revisions/:n/rollback', requireScope('config:write'), async (c) => {
   const wanted = new Map<string, IntentObject>([...asOfN].map(([key, row]) => [key, rowToIntent(row)]));
   const changes: Change[] = [...wanted.values()].map((object) => ({ op: 'put', object }));
   for (const row of current) if (!wanted.has(keyOf(row as ObjectKey))) changes.push({ op: 'delete', key: row as ObjectKey });
-  const outcome = await commitChanges(c.env, changes, { author: c.get('principal').name, source: { ...requestSource(c), rollbackTo: String(n) } });
+  const outcome = await commitChanges(c.env, changes, { author: c.get('principal').name, source: { ...requestSource(c), rollbackTo: String(n) }, ...rolloutOverride(c) });
   setWarningHeaders(c, outcome.warnings);
   return c.json({ revision: outcome.revision, committed: outcome.committed, rolledBackTo: n, changes: outcome.changes.filter((ch) => ch.op !== 'unchanged'), warnings: outcome.warnings }, outcome.committed ? 201 : 200);
 });

@@ -1,4 +1,4 @@
-import { CiHeadersSchema, problem, WRITE_PROBLEMS } from '../openapi/common';
+import { CiHeadersSchema, problem, RolloutOverrideQuery, WRITE_PROBLEMS } from '../openapi/common';
 import type { RouteDoc } from '../openapi/route-doc';
 import { RevisionDetailSchema, RevisionEntryListSchema, RevisionListQuerySchema, RevisionQuerySchema } from './schemas';
 import { RevisionParamsSchema, RevisionStatusQuerySchema, RevisionStatusSchema, RollbackResultSchema } from './revision-schemas';
@@ -41,6 +41,7 @@ export const revisionRouteDocs: RouteDoc[] = [
     tags,
     scope: 'config:write',
     params: RevisionParamsSchema,
+    query: RolloutOverrideQuery,
     headers: CiHeadersSchema,
     responses: {
       201: { description: 'Committed as a new revision', schema: RollbackResultSchema, headers: ['Warning'] },

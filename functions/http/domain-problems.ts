@@ -26,11 +26,12 @@ const PROBLEMS: Record<DomainReason, ProblemShape> = {
   'secrets-key-malformed': { status: 500, title: 'Internal Server Error' },
   'secret-unreadable': { status: 503, title: 'Service Unavailable', headers: RETRY_SOON },
   'bad-setting': { status: 500, title: 'Internal Server Error', log: true },
+  'rollout-owns-route': { status: 409, title: 'Conflict' },
 };
 
 /** The problem document for a domain error, and whether the boundary should log it. */
 export function domainProblem(err: DomainError): { problem: ProblemOptions; log: boolean } {
   const { status, title, headers, log } = PROBLEMS[err.reason];
-  const problem: ProblemOptions = { status, title, detail: err.message, ...(err.fields ? { errors: [...err.fields] } : {}), ...(headers ? { headers: { ...headers } } : {}) };
+  const problem: ProblemOptions = { status, title, detail: err.message, ...(err.fields ? { errors: [...err.fields] } : {}), ...(err.extensions ? { extensions: err.extensions } : {}), ...(headers ? { headers: { ...headers } } : {}) };
   return { problem, log: log === true };
 }
