@@ -1,6 +1,9 @@
 import type { IntentObject } from '../intent/types';
 import { withQualifiedHosts } from '../intent/short-names';
+import type { SidecarIntent } from '../intent/kinds';
+import { hostSubsetOf } from '../ir/sidecar-hosts';
 import { hostMatches } from '../translate/hosts';
+import { sidecarToIR } from '../translate/sidecars';
 import { fullCompileFeatures, refsOf, type ObjectRef, type RefRole } from './refs';
 
 /** One object's change: its stored version (absent when created) and its new one (absent when deleted). */
@@ -42,6 +45,11 @@ export interface Closure {
   after: IntentObject[];
   /** Per port the change reaches, ServiceEntries declaring it after the change. */
   portUsage: Map<number, { http: number; other: number }>;
+  /**
+   * Hosts whose clusters may enter or leave a Sidecar view (a subset of `hosts` plus the destinations of
+   * reached routes): for each, every route sending to it is in the closure. Empty when the closure holds no Sidecar.
+   */
+  scopedClusterHosts: Set<string>;
 }
 
 type Json = Record<string, any>;
@@ -118,8 +126,21 @@ export async function closureOf(changes: ObjectChange[], source: ConfigSource): 
   }
   // Wildcard hosts claim every host they match: a changed wildcard VirtualService reaches those hosts.
   for (const p of patterns) for (const h of await source.hostsMatching(p)) hosts.add(h);
+  // A Sidecar's change reaches every host it imports, before and after: its views are rendered from them.
+  const sidecarVersions = versions.filter((o) => o.kind === 'Sidecar');
+  const seeds = await sidecarImports(sidecarVersions, source, fetch);
+  if ('full' in seeds) return seeds;
+  for (const o of seeds.entries) {
+    for (const r of refsOf(o)) {
+      if (r.role === 'host') hosts.add(r.ref);
+      else if (r.role === 'port') otherPorts.add(Number(r.ref)), ports.add(Number(r.ref));
+      else if (r.role === 'httpport') ports.add(Number(r.ref));
+    }
+  }
   // Non-HTTP ports: the listener is built from every ServiceEntry declaring the port.
   for (const o of await fetch(refs('port', [...otherPorts].map(String)))) for (const r of refsOf(o)) if (r.role === 'host') hosts.add(r.ref);
+  // Hosts every route to which is read below.
+  const routed = new Set(hosts);
   // Routes that send to a reached host change with it (cluster names follow its ports and subsets).
   for (const o of await fetch(refs('dest', hosts))) {
     for (const r of refsOf(o)) {
@@ -132,7 +153,20 @@ export async function closureOf(changes: ObjectChange[], source: ConfigSource): 
   keep((await source.wildcardVirtualServices()).filter(claims));
   const claiming = overlay([...stored.values()], (o) => o.kind === 'VirtualService' && refsOf(o).some((r) => r.role === 'vshost' && isWildcard(r.ref)) && claims(o));
 
-  const core = await fetch([...refs('host', hosts), ...refs('policy', hosts), ...refs('vshost', hosts), ...refs('binds', gateways), ...refs('gateway', gateways)]);
+  const coreRefs = () => [...refs('host', hosts), ...refs('policy', hosts), ...refs('vshost', hosts), ...refs('binds', gateways), ...refs('gateway', gateways)];
+  let core = await fetch(coreRefs());
+  // Sidecars whose views the change may reach: those importing a namespace of a reached ServiceEntry (or every one).
+  const scopedClusterHosts = new Set<string>();
+  const namespaces = () => new Set([...stored.values(), ...versions].filter((o) => o.kind === 'ServiceEntry' || o.kind === 'Sidecar').map((o) => o.metadata.namespace));
+  if ((await fetch(refs('sidecar', ['*', ...namespaces()]))).length || sidecarVersions.length) {
+    // A cluster is in a Sidecar view when its host is imported or a route there sends to it: the destinations of
+    // the reached routes may enter or leave, so every route to them is read, with what renders its virtual host.
+    for (const h of routed) scopedClusterHosts.add(h);
+    for (const vs of [...core, ...versions]) if (vs.kind === 'VirtualService') for (const r of refsOf(vs)) if (r.role === 'dest') scopedClusterHosts.add(r.ref);
+    for (const o of await fetch(refs('dest', [...scopedClusterHosts].filter((h) => !routed.has(h))))) for (const r of refsOf(o)) if (r.role === 'vshost' && !isWildcard(r.ref)) hosts.add(r.ref);
+    core = await fetch(coreRefs());
+    await fetch(refs('sidecar', [...namespaces()]));
+  }
   // Routes before and after the change: a host a route stopped sending to is needed to translate the before.
   const vsSpecs = [...core, ...claiming, ...stored.values(), ...versions].filter((o) => o.kind === 'VirtualService');
   // For translating: the hosts and Gateways those routes name, and the Secrets credentials name.
@@ -169,5 +203,29 @@ export async function closureOf(changes: ObjectChange[], source: ConfigSource): 
     if (c.after) after.set(k, c.after);
     else after.delete(k);
   }
-  return { hosts, gateways, ports, before: [...before.values()], after: [...after.values()], portUsage: usage };
+  return { hosts, gateways, ports, before: [...before.values()], after: [...after.values()], portUsage: usage, scopedClusterHosts };
+}
+
+/**
+ * The ServiceEntries a Sidecar's egress may import (before and after its change), read by namespace or
+ * host; an entry for every host of every namespace (`*` / `*`, or no egress) is the whole mesh.
+ */
+async function sidecarImports(sidecars: IntentObject[], source: ConfigSource, fetch: (wanted: ObjectRef[]) => Promise<IntentObject[]>): Promise<{ entries: IntentObject[] } | { full: string }> {
+  const entries = new Map<string, IntentObject>();
+  for (const sc of sidecars) {
+    for (const listener of sidecarToIR(sc as SidecarIntent).egress) {
+      for (const e of listener.hosts) {
+        if (e.exclude) continue;
+        let found: IntentObject[];
+        if (e.namespace !== '*') found = await fetch(refs('nshost', [e.namespace]));
+        else if (e.host === '*') return { full: `${objectKey(sc)} imports every host of every namespace ("*/*"): its view is the whole mesh` };
+        else found = await fetch(refs('host', e.host.startsWith('*') ? await source.hostsMatching(e.host) : [e.host]));
+        for (const o of found) {
+          const hosts = ((withQualifiedHosts(o).spec as Json).hosts ?? []) as string[];
+          if (o.kind === 'ServiceEntry' && (e.namespace === '*' || o.metadata.namespace === e.namespace) && hosts.some((h) => hostSubsetOf(h, e.host))) entries.set(objectKey(o), o);
+        }
+      }
+    }
+  }
+  return { entries: [...entries.values()] };
 }

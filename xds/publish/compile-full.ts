@@ -1,4 +1,5 @@
 import type { MeshIR } from '../ir/types';
+import { usesProxyNamespace } from '../ir/sidecar-select';
 import { defaultViews, viewKey } from '../ir/view';
 import { renderView } from '../render/render';
 import { isHttpProtocol } from '../translate/hosts';
@@ -16,12 +17,12 @@ export const subscriberOf = (variant: Variant): Subscriber => (variant === 'ads'
 export const variantsOf = (client: 'envoy' | 'grpc'): Variant[] => (client === 'grpc' ? ['ads'] : ['rest', 'ads']);
 
 /**
- * Config that only a full compile renders: EnvoyFilter patches, Sidecars (each scopes a view of its own), exportTo scopes, views with proxy-chosen
+ * Config that only a full compile renders: EnvoyFilter patches, the root namespace's Sidecar importing `./` (a view per namespace), exportTo scopes, views with proxy-chosen
  * dimensions, and a port number some services declare as HTTP and others as TCP or TLS (whose listener
  * depends on every service of the port).
  */
 export function needsFullCompile(ir: MeshIR): boolean {
-  if (ir.envoyFilters?.length || ir.sidecars?.length || ir.namespaceScopes || ir.sourceSelectors?.length || ir.localityDepth !== undefined || ir.priorityLabelKeys?.length) return true;
+  if (ir.envoyFilters?.length || ir.sidecars?.some(usesProxyNamespace) || ir.namespaceScopes || ir.sourceSelectors?.length || ir.localityDepth !== undefined || ir.priorityLabelKeys?.length) return true;
   const kinds = new Map<number, Set<boolean>>();
   for (const s of ir.services) for (const p of s.ports) (kinds.get(p.number) ?? kinds.set(p.number, new Set()).get(p.number)!).add(isHttpProtocol(p.protocol));
   return [...kinds.values()].some((k) => k.size > 1);

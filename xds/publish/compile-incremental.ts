@@ -14,21 +14,12 @@ import { needsFullCompile, subscriberOf, variantsOf, viewSelectorOf } from './co
 import { editComposite } from './composite-edit';
 import { flagsOf, getView, isCompositeItem, itemOf, publishedType, putView, type PublishedView, type Variant } from './published-view';
 import { putRoot, viewSlot, type PublishedRoot } from './root';
+import { spliceSidecarViews } from './sidecar-views';
 import type { BlobStore, Item } from './types';
 
-type Json = Record<string, unknown>;
-type Rendered = ReturnType<typeof renderView>;
+import { applyEdit, hostEdit, ownerHost, type ChangedResource, type Json, type Note, type PendingEdit, type Rendered } from './view-edits';
 
-/** A resource the change adds or changes, in one published view (what pre-flight validates and a dry run shows). */
-export interface ChangedResource {
-  view: string;
-  variant: Variant;
-  type: ResourceType;
-  name: string;
-  op: 'added' | 'changed';
-  /** The resource after the change; for a composite route configuration, its frame with the changed virtual hosts only. */
-  json: Json;
-}
+export { ownerHost, type ChangedResource } from './view-edits';
 
 /** The closure's renders after the change, per ADS view: what the caller checks (consistency, credentials). */
 export interface ClosureRender {
@@ -51,12 +42,6 @@ export type IncrementalResult =
       renders: ClosureRender[];
       ir: MeshIR;
     };
-
-/** The host a host-owned resource belongs to: `outbound|port|subset|host` clusters and assignments, `host[:port]` targets and virtual hosts. */
-export function ownerHost(type: ResourceType, name: string): string | undefined {
-  if (type === 'clusters' || type === 'endpoints') return hostOfClusterName(name);
-  return name.includes(':') ? name.slice(0, name.lastIndexOf(':')) : name;
-}
 
 const MESH_VIEWS: View[] = [
   { client: 'envoy', gateways: [] },
@@ -160,7 +145,16 @@ export async function compileIncremental(store: BlobStore, prev: PublishedRoot, 
   const selectorGateways = prev.selector.gateways.filter((g) => !closure.gateways.has(g.key));
   for (const gw of closure.gateways) if (gatewaysAfter.has(gw)) selectorGateways.push(viewSelectorOf({ ...next.ir, gateways: [gatewaysAfter.get(gw)!] }).gateways[0]!);
   selectorGateways.sort((a, b) => (a.key < b.key ? -1 : 1));
-  const root: PublishedRoot = { format: 1, revision, mode: 'incremental', selector: { ...prev.selector, gateways: selectorGateways }, views };
+
+  // Sidecar views: those of Sidecars the change writes rendered whole, the others the closure holds spliced.
+  const rewritten = new Set(changes.flatMap((c) => [c.before, c.after]).filter((o): o is IntentObject => o?.kind === 'Sidecar').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
+  const scoped = await spliceSidecarViews(store, { views, sidecars: prev.selector.sidecars }, old.ir, next.ir, closure, rewritten, changed, removed);
+  if (scoped.full) return { kind: 'full', reason: scoped.full };
+  renders.push(...scoped.renders);
+  const selector: PublishedRoot['selector'] = { ...prev.selector, gateways: selectorGateways };
+  if (scoped.sidecars) selector.sidecars = scoped.sidecars;
+  else delete selector.sidecars;
+  const root: PublishedRoot = { format: 1, revision, mode: 'incremental', selector, views: scoped.views };
   void prevKey;
   return { kind: 'published', root, key: await putRoot(store, root), warnings: next.warnings, changed, removed, closure: { before: closure.before.length, after: closure.after.length, objects: closure.after }, renders, ir: next.ir };
 }
@@ -171,32 +165,6 @@ async function allItems(store: BlobStore, type: { items: Parameters<typeof colle
   const out = new Map<string, Item>();
   for await (const item of collectionItems(store, type.items)) out.set(item.name, item);
   return out;
-}
-
-interface PendingEdit {
-  edit: CollectionEdit;
-  /** The items written (to update the type's flags). */
-  items: Item[];
-}
-
-/** Host-owned resources: what the reached hosts had before is replaced by what they have after. */
-type Note = (name: string, json?: Json, op?: ChangedResource['op']) => void;
-
-function hostEdit(type: ResourceType, before: Rendered, after: Rendered, hosts: Set<string>, note: Note): PendingEdit {
-  const owned = (r: Rendered) => [...r.types[type].resources.values()].filter((res) => hosts.has(ownerHost(type, res.name) ?? ''));
-  const was = new Map(owned(before).map((r) => [r.name, r]));
-  const remove: string[] = [];
-  const upsert: Item[] = [];
-  const now = owned(after);
-  const names = new Set(now.map((r) => r.name));
-  for (const name of was.keys()) if (!names.has(name)) remove.push(name), note(name);
-  for (const r of now) {
-    const text = JSON.stringify(r.json);
-    if (was.has(r.name) && JSON.stringify(was.get(r.name)!.json) === text) continue;
-    upsert.push({ name: r.name, text, hash: hashContent(text) });
-    note(r.name, r.json, was.has(r.name) ? 'changed' : 'added');
-  }
-  return { edit: { remove, upsert }, items: upsert };
 }
 
 /**
@@ -251,10 +219,3 @@ async function portEdit(store: BlobStore, type: 'listeners' | 'routes', before: 
   return { edit: { remove, upsert }, items: upsert };
 }
 
-async function applyEdit(store: BlobStore, type: PublishedView['types'][ResourceType], pending: PendingEdit): Promise<PublishedView['types'][ResourceType]> {
-  const items = await spliceCollection(store, type.items, pending.edit);
-  if (items === type.items) return type;
-  // Flags are sticky within a type: an item that stops needing them leaves them set, which only costs a slower path.
-  const flags = flagsOf(pending.items);
-  return publishedType(items, { templated: type.templated || flags.templated, composites: type.composites || pending.items.some(isCompositeItem) });
-}

@@ -1,4 +1,5 @@
 import type { ResourceType } from '../envoy/type-urls';
+import { BLOCK_ALL } from '../ir/sidecar-scope';
 import { hashContent } from '../render/hash';
 import { collectionItems, spliceCollection } from './collection';
 import { compositeFrame, COMPOSITE_MIN_PARTS, getComposite, isCompositeItem, itemOf, putComposite } from './published-view';
@@ -33,6 +34,8 @@ export async function editComposite(store: BlobStore, type: ResourceType, name: 
   for (const n of gone) vhosts.delete(n);
   for (const vh of fresh) vhosts.set(vh.name as string, vh);
   if (!vhosts.size) return undefined;
-  const sorted = [...vhosts.values()].sort((a, b) => ((a.name as string) < (b.name as string) ? -1 : 1));
+  // By name, as rendered; a REGISTRY_ONLY Sidecar's block_all comes last, as its scope appends it.
+  const rank = (vh: Json) => (vh.name === BLOCK_ALL ? '\uffff' : (vh.name as string));
+  const sorted = [...vhosts.values()].sort((a, b) => (rank(a) < rank(b) ? -1 : 1));
   return { item: await itemOf(store, type, name, { ...frame, virtual_hosts: sorted }), json };
 }

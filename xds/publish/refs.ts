@@ -2,12 +2,18 @@ import { PREVIEW_ANNOTATION } from '../intent/preview';
 import { withQualifiedHosts } from '../intent/short-names';
 import type { IntentObject } from '../intent/types';
 import { credentialReferences } from '../secrets/references';
+import type { SidecarIntent } from '../intent/kinds';
+import { usesProxyNamespace } from '../ir/sidecar-select';
 import { isHttpProtocol } from '../translate/hosts';
+import { sidecarToIR } from '../translate/sidecars';
 
 /**
  * What an object refers to, as rows the edge indexes (D1 `object_refs`), so a write can find the few
  * objects its change reaches without reading the mesh:
  * - `host` a ServiceEntry declares; `httpport` / `port` its HTTP and other (TCP, TLS) port numbers;
+ *   `nshost`: its namespace (what a Sidecar importing `ns/*` reads);
+ * - `sidecar`: a namespace whose hosts a Sidecar may import (`*` for every namespace), and its own (so a
+ *   change finds the Sidecars whose views it reaches, and a Sidecar the others of its namespace);
  * - `policy`: the host a DestinationRule is for;
  * - `vshost`: a mesh-bound VirtualService's host (a `*.suffix` pattern as written); `dest`: a host any
  *   of its routes or mirrors sends to; `binds`: a Gateway it is bound to (`namespace/name`);
@@ -19,7 +25,7 @@ import { isHttpProtocol } from '../translate/hosts';
  * - `feature`: something only a full compile renders (EnvoyFilter, exportTo, sourceLabels, locality
  *   load balancing, preview routes, a wildcard DestinationRule host, an AUTO_PASSTHROUGH Gateway).
  */
-export type RefRole = 'host' | 'httpport' | 'port' | 'policy' | 'vshost' | 'dest' | 'binds' | 'gateway' | 'credential' | 'credname' | 'secret' | 'feature';
+export type RefRole = 'host' | 'httpport' | 'port' | 'nshost' | 'policy' | 'vshost' | 'dest' | 'binds' | 'gateway' | 'sidecar' | 'credential' | 'credname' | 'secret' | 'feature';
 
 export interface ObjectRef {
   role: RefRole;
@@ -35,8 +41,8 @@ export function fullCompileFeatures(o: IntentObject): string[] {
   const spec = (o.spec ?? {}) as Json;
   const features: string[] = [];
   if (o.kind === 'EnvoyFilter') features.push('EnvoyFilter');
-  // Each Sidecar is a view of its own, narrowed by the whole config: the incremental path splices only the shared views.
-  if (o.kind === 'Sidecar') features.push('Sidecar');
+  // The mesh default's `.` is each proxy's namespace: it has a view per namespace the config knows, which any new namespace adds to.
+  if (o.kind === 'Sidecar' && usesProxyNamespace(sidecarToIR(o as SidecarIntent))) features.push('root-namespace Sidecar importing "./"');
   if (restrictsExport(spec)) features.push('exportTo');
   if (o.kind === 'VirtualService' && JSON.stringify(spec).includes('"sourceLabels"')) features.push('sourceLabels');
   if (o.kind === 'DestinationRule' && JSON.stringify(spec).includes('"localityLbSetting"')) features.push('localityLbSetting');
@@ -63,6 +69,12 @@ function destinationHosts(spec: Json): string[] {
   return [...hosts];
 }
 
+/** The namespaces whose hosts a Sidecar's egress imports (`*`: any), exclusions left out (they import nothing). */
+export function sidecarNamespaces(o: IntentObject): string[] {
+  const ir = sidecarToIR(o as SidecarIntent);
+  return [...new Set(ir.egress.flatMap((l) => l.hosts.filter((h) => !h.exclude).map((h) => (h.namespace === '.' ? '*' : h.namespace))))];
+}
+
 export function refsOf(written: IntentObject): ObjectRef[] {
   // Short host names indexed as what they mean, so a change finds what a short name reaches.
   const o = withQualifiedHosts(written);
@@ -73,6 +85,7 @@ export function refsOf(written: IntentObject): ObjectRef[] {
     case 'ServiceEntry':
       for (const h of spec.hosts ?? []) add('host', h);
       for (const p of spec.ports ?? []) add(isHttpProtocol(p.protocol) ? 'httpport' : 'port', String(p.number));
+      add('nshost', o.metadata.namespace);
       break;
     case 'DestinationRule':
       add('policy', spec.host);
@@ -84,6 +97,10 @@ export function refsOf(written: IntentObject): ObjectRef[] {
       break;
     case 'Gateway':
       add('gateway', `${o.metadata.namespace}/${o.metadata.name}`);
+      break;
+    case 'Sidecar':
+      add('sidecar', o.metadata.namespace);
+      for (const ns of sidecarNamespaces(o)) add('sidecar', ns);
       break;
     default:
       if ((o.kind as string) === 'Secret') {

@@ -28,7 +28,8 @@ function hostOf(entry: string, sidecar: SidecarIntent): SidecarHostIR {
   return { namespace, host: entry.slice(slash + 1), ...(exclude ? { exclude: true as const } : {}) };
 }
 
-function toIR(sc: SidecarIntent): SidecarIR {
+/** One Sidecar's IR, before the checks across objects (also what the reference index reads). */
+export function sidecarToIR(sc: SidecarIntent): SidecarIR {
   const { namespace, name } = sc.metadata;
   const egress: SidecarEgressIR[] = sc.spec.egress?.length
     ? sc.spec.egress.map((l) => ({ ...(l.port ? { port: l.port.number } : {}), hosts: l.hosts.map((h) => hostOf(h, sc)) }))
@@ -84,7 +85,7 @@ function checkVirtualServiceImports(sc: SidecarIntent, ir: SidecarIR, services: 
 export function translateSidecars(sidecars: SidecarIntent[], services: ServiceIR[], meshServices: VirtualServiceIntent[], meshPorts: MeshPortIR[], diag: Diagnostics): SidecarIR[] {
   const out: SidecarIR[] = [];
   for (const sc of sidecars) {
-    const ir = toIR(sc);
+    const ir = sidecarToIR(sc);
     const sameNamespace = out.filter((o) => o.namespace === ir.namespace);
     const wide = sameNamespace.find((o) => !o.selector);
     if (!ir.selector && wide) {
