@@ -7,6 +7,7 @@ import type { Env } from '../env';
 import { limitBody, MAX_MANIFEST_BYTES, readTextBody, requestSource } from '../http/body';
 import { badRequest } from '../http/problem';
 import { setWarningHeaders } from '../http/warnings';
+import { rolloutOverride } from '../http/rollout-override';
 import { keyOf, type ObjectKey } from '../domain/config/object-key';
 import { parseLabelSelector } from './label-selector';
 import { commitChanges, type Change } from '../domain/config/commit';
@@ -16,6 +17,7 @@ const app = new Hono<{ Bindings: Env; Variables: AuthVariables }>();
 
 app.post('/apply', requireScope('config:write'), limitBody(MAX_MANIFEST_BYTES), async (c) => {
   const dryRun = c.req.query('dryRun') === 'true';
+  const override = rolloutOverride(c);
   const prune = c.req.query('prune') === 'true';
   const selector = c.req.query('labelSelector');
   const selected = parseLabelSelector(selector);
@@ -52,7 +54,7 @@ app.post('/apply', requireScope('config:write'), limitBody(MAX_MANIFEST_BYTES), 
       if (row.kind !== 'Secret' && (namespace === undefined || row.namespace === namespace) && selected(row.labels) && !seen.has(keyOf(row as ObjectKey))) changes.push({ op: 'delete', key: row as ObjectKey });
     }
   }
-  const outcome = await commitChanges(c.env, changes, { dryRun, author: c.get('principal').name, source: requestSource(c) });
+  const outcome = await commitChanges(c.env, changes, { dryRun, author: c.get('principal').name, source: requestSource(c), ...override });
   const allWarnings = [...warnings, ...outcome.warnings];
   setWarningHeaders(c, allWarnings);
   return c.json(

@@ -10,7 +10,7 @@ import { readAllRows, readObjectRows } from './d1-config-source';
 import { keyOf } from './object-key';
 import { checkBatchSize, checkRowSizes } from './d1-limits';
 import { publishChange, type RenderedChange } from './publish-change';
-import { rolloutRouteWarnings } from './route-owner';
+import { rolloutRouteOwner, type RolloutOverride } from './route-owner';
 import { OverlayBlobStore, R2BlobStore } from './r2-blob-store';
 
 export type { Change, ChangeResult } from './apply-changes';
@@ -20,6 +20,8 @@ export interface CommitOptions {
   dryRun?: boolean;
   author: string;
   source: Record<string, string>;
+  /** A write that moves a route an active rollout drives: refused (409) unless `abort` or `force` (route-owner.ts). */
+  rolloutOverride?: RolloutOverride | undefined;
 }
 
 /** What one write cost: counted by tests and the bench (a write must cost what it changes). */
@@ -51,8 +53,8 @@ export interface CommitOutcome {
   renderedChanges?: RenderedChange[];
   /** Dry run of a batched apply: how many rendered changes there are, when renderedChanges lists fewer. */
   renderedChangesTotal?: number;
-  /** Dry run only: the rules of Envoy's protos the changed resources break (a real write is refused with 422). */
-  violations?: PreflightError[];
+  /** Dry run only: the rules of Envoy's protos the changed resources break (a real write is refused with 422), and a rollout's route it would move (409). */
+  violations?: (PreflightError | FieldError)[];
   cost: CommitCost;
 }
 
@@ -79,7 +81,7 @@ export async function readHead(db: D1Database): Promise<Head> {
  * instead of both committing against a stale read; published blobs are content-addressed, so a lost
  * race leaves only unreferenced blobs behind.
  */
-export async function commitChanges(env: Pick<Env, 'DB' | 'CONFIG'>, changes: Change[], opts: CommitOptions): Promise<CommitOutcome> {
+export async function commitChanges(env: Pick<Env, 'DB' | 'CONFIG'> & Partial<Pick<Env, 'EVENTS'>>, changes: Change[], opts: CommitOptions): Promise<CommitOutcome> {
   const head = await readHead(env.DB);
   const revision = head.id + 1;
   const current = await readObjectRows(env.DB, [...new Set(changes.map((c) => keyOf(keyOfChange(c))))]);
@@ -89,6 +91,8 @@ export async function commitChanges(env: Pick<Env, 'DB' | 'CONFIG'>, changes: Ch
   const none: CommitCost = { mode: 'none', objectsTranslated: 0, d1Queries: 2, d1RowsRead: current.size, d1RowsWritten: 0, blobsRead: 0, blobsWritten: 0 };
   if (!touched.length && !opts.dryRun) return { revision: head.id, committed: false, changes: results, warnings: [], rows, cost: none };
 
+  // Before rendering: a write that moves an active rollout's route is refused unless it says how (route-owner.ts).
+  const owner = await rolloutRouteOwner(env, touched, { ...opts, revision });
   const store = opts.dryRun ? new OverlayBlobStore(r2) : r2;
   const published = await publishChange(env.DB, store, head.root, touched, revision, opts.dryRun);
   const cost = (written: number): CommitCost => ({
@@ -101,11 +105,10 @@ export async function commitChanges(env: Pick<Env, 'DB' | 'CONFIG'>, changes: Ch
     blobsRead: r2.gets,
     blobsWritten: store instanceof OverlayBlobStore ? 0 : r2.puts,
   });
-  // A write that moves the weights of a route an active rollout drives stands, with a warning saying so.
-  const outcome = { changes: results, warnings: [...published.warnings, ...(await rolloutRouteWarnings(env.DB, touched, opts.source))], rows };
+  const outcome = { changes: results, warnings: [...published.warnings, ...owner.warnings], rows };
   const violations = published.violations;
   if (opts.dryRun) {
-    return { ...outcome, revision: head.id, committed: false, rendered: published.rendered, renderedChanges: published.changes, violations: violations.slice(0, MAX_PREFLIGHT_ERRORS), cost: cost(0) };
+    return { ...outcome, revision: head.id, committed: false, rendered: published.rendered, renderedChanges: published.changes, violations: [...owner.errors, ...violations.slice(0, MAX_PREFLIGHT_ERRORS)], cost: cost(0) };
   }
   if (violations.length) {
     const shown = violations.length > MAX_PREFLIGHT_ERRORS ? ` (the first ${MAX_PREFLIGHT_ERRORS} are listed)` : '';
@@ -117,7 +120,7 @@ export async function commitChanges(env: Pick<Env, 'DB' | 'CONFIG'>, changes: Ch
   const configHash = head.root ? nextConfigHash(head.configHash, touched.map((t) => ({ ...(t.before ? { before: t.before } : {}), after: t.row }))) : configHashOf(await allRowsAfter(env.DB, touched));
   const changeLog: RevisionChange[] = results.filter((r) => r.op !== 'unchanged').map(({ op, kind, namespace, name }) => ({ op: op as RevisionChange['op'], kind, namespace, name }));
   const rebuildRefs = head.root ? undefined : await allRowsAfter(env.DB, touched);
-  const statements = commitStatements(env.DB, { id: revision, author: opts.author, source: opts.source, changes: changeLog, configHash, root: published.rootKey }, touched, rebuildRefs ? { rebuildRefs } : {});
+  const statements = [...commitStatements(env.DB, { id: revision, author: opts.author, source: opts.source, changes: changeLog, configHash, root: published.rootKey }, touched, rebuildRefs ? { rebuildRefs } : {}), ...owner.statements];
   checkBatchSize(statements.length);
   try {
     await env.DB.batch(statements);
@@ -126,6 +129,7 @@ export async function commitChanges(env: Pick<Env, 'DB' | 'CONFIG'>, changes: Ch
     throw err;
   }
   primeConfigCache(revision, published.rootKey, published.root);
+  await owner.committed();
   const spent = cost(touched.length * 2 + 1);
   console.log(JSON.stringify({ level: 'info', msg: 'revision committed', revision, author: opts.author, changes: changeLog.length, source: opts.source, cost: spent }));
   return { ...outcome, revision, committed: true, cost: spent };
