@@ -6,8 +6,9 @@ import { objectHistory, objects, type ObjectRow } from '../domain/db/schema';
 import { openDatabase, rowToIntent, type Database } from '../domain/db/store';
 import type { Env } from '../env';
 import { DomainError, type DomainReason } from '../domain/errors';
-import { findRoute, foreignDestination, withCandidateWeight } from './route-weights';
+import { findRoute, foreignDestination } from './route-weights';
 import type { Rollout } from './schema';
+import { withoutAbRoute, withStep, type StepKind } from './step-kinds';
 
 /** Who a commit is recorded as: the rollout's author and source for its own steps, the caller for promote and abort. */
 export interface Actor {
@@ -49,21 +50,27 @@ async function readVirtualService(db: Database, r: Rollout): Promise<ObjectRow |
 type RouteChange = { ok: true; change: Change | null } | { ok: false; message: string };
 
 /**
- * The write that puts the rollout's route at `weight`, against the VirtualService as it is now (others
- * may have edited it). Strict (a step): a missing route or a foreign destination is a conflict.
- * Lenient (a rollback): whatever can still be put back on stable is.
+ * The write that puts the rollout's route as step `kind` wants it (a weight, a mirror, an A/B route),
+ * against the VirtualService as it is now (others may have edited it). Strict (a step): a missing
+ * route or a foreign destination is a conflict. Lenient (a rollback): whatever can still be put back
+ * on stable is, and the A/B route is taken away.
  */
-async function routeChange(db: Database, r: Rollout, weight: number, strict: boolean): Promise<RouteChange> {
+async function routeChange(db: Database, r: Rollout, kind: StepKind, strict: boolean): Promise<RouteChange> {
   const { namespace, name } = r.virtualService;
   const row = await readVirtualService(db, r);
   if (!row) return strict ? { ok: false, message: `VirtualService ${namespace}/${name} no longer exists` } : { ok: true, change: null };
   const object = rowToIntent(row);
   const spec = object.spec as VirtualServiceSpec;
-  const found = findRoute(spec, r.route);
-  if (!found.ok) return strict ? { ok: false, message: `VirtualService ${namespace}/${name}: ${found.message}` } : { ok: true, change: null };
-  const foreign = strict && foreignDestination(spec.http![found.index]!, r.stable, r.candidate);
+  // The rollout's route is named (or indexed) in the spec without the A/B route a match step inserted.
+  const own = withoutAbRoute(spec, r.id);
+  const found = findRoute(own, r.route);
+  if (!found.ok) {
+    if (strict) return { ok: false, message: `VirtualService ${namespace}/${name}: ${found.message}` };
+    return { ok: true, change: own === spec ? null : { op: 'put', object: { ...object, spec: own as Record<string, unknown> }, ifMatch: etagOf(row) } };
+  }
+  const foreign = strict && foreignDestination(own.http![found.index]!, r.stable, r.candidate);
   if (foreign) return { ok: false, message: `VirtualService ${namespace}/${name} route ${r.route} was changed: ${foreign}` };
-  const next = withCandidateWeight(spec, found.index, r.stable, r.candidate, weight);
+  const next = withStep(spec, found.index, r, kind);
   // If-Match: a concurrent edit of the VirtualService makes this a 412 and a fresh read, never a lost update.
   return { ok: true, change: { op: 'put', object: { ...object, spec: next as Record<string, unknown> }, ifMatch: etagOf(row) } };
 }
@@ -71,14 +78,14 @@ async function routeChange(db: Database, r: Rollout, weight: number, strict: boo
 const stepSource = (actor: Actor, id: number, step: string) => ({ ...actor.source, rollout: String(id), step });
 
 /**
- * Commits one step: the route at `weight` (plus `opts.extra`, the manifest with step 0) as one
- * revision through the normal commit path. A refusal (the route gone or changed, the config no longer
- * consistent) comes back as a message, for the caller to abort with; other errors are thrown.
+ * Commits one step: the route as step `kind` wants it (plus `opts.extra`, the manifest with step 0)
+ * as one revision through the normal commit path. A refusal (the route gone or changed, the config no
+ * longer consistent) comes back as a message, for the caller to abort with; other errors are thrown.
  */
-export async function commitStep(env: Env, r: Rollout, step: number, weight: number, actor: Actor, opts: CommitStepOptions = {}): Promise<StepCommit> {
+export async function commitStep(env: Env, r: Rollout, step: number, kind: StepKind, actor: Actor, opts: CommitStepOptions = {}): Promise<StepCommit> {
   const db = openDatabase(env.DB);
   for (let attempt = 1; ; attempt++) {
-    const route = await routeChange(db, r, weight, true);
+    const route = await routeChange(db, r, kind, true);
     if (!route.ok) return route;
     try {
       const outcome = await commitChanges(env, [...(opts.extra ?? []), route.change!], { author: actor.author, source: stepSource(actor, r.id, String(step)) });
@@ -127,7 +134,7 @@ export async function commitRollback(env: Env, r: Rollout, actor: Actor): Promis
   for (const withManifest of [true, false]) {
     for (let attempt = 1; ; attempt++) {
       const restore = withManifest && r.baseRevision !== null ? await restoreChanges(db, r.manifest, r.baseRevision) : [];
-      const route = await routeChange(db, r, 0, false);
+      const route = await routeChange(db, r, { kind: 'weight', weight: 0 }, false);
       const changes = [...restore, ...(route.ok && route.change ? [route.change] : [])];
       try {
         const outcome: CommitOutcome = await commitChanges(env, changes, { author: actor.author, source });

@@ -20,6 +20,8 @@ import { activeRolloutOn, claimRollout, deleteRollout, saveRollout } from './sto
 import { checkAnalysis, unknownGateWebhooks } from './analysis/check';
 import { storedProvider } from './analysis/credentials';
 import { gatesBefore } from './analysis/gates';
+import { checkStepsAgainstRoute, mirrorWarnings, plannedSteps } from './step-checks';
+import { kindsOf, stepUnionIssues } from './step-kinds';
 
 type Ctx = Context<{ Bindings: Env; Variables: AuthVariables }>;
 
@@ -28,7 +30,7 @@ async function parseRequest(c: Ctx): Promise<RolloutRequest> {
   const body = parseObjectBody(text, mediaType);
   if (!body.ok) throw badRequest('the rollout is not valid JSON or YAML; nothing was stored', body.errors);
   const parsed = RolloutRequestSchema.safeParse(body.object, { error: errorMap, reportInput: true });
-  if (!parsed.success) throw badRequest('the rollout is invalid; nothing was stored', toFieldErrors(parsed.error.issues));
+  if (!parsed.success) throw badRequest('the rollout is invalid; nothing was stored', toFieldErrors(stepUnionIssues(parsed.error.issues)));
   return parsed.data;
 }
 
@@ -66,6 +68,8 @@ export async function createRollout(c: Ctx): Promise<{ rollout: Rollout; warning
   const manifest = checkManifest(req);
   if (sameDestination(req.stable, req.candidate)) manifest.errors.push({ path: 'candidate', message: `must differ from the stable destination (${describeDestination(req.stable)})` });
   manifest.errors.push(...checkAnalysis(req));
+  const plan = plannedSteps(req);
+  manifest.errors.push(...plan.errors);
   if (manifest.errors.length) throw badRequest('the rollout is invalid; nothing was stored', manifest.errors);
 
   const db = openDatabase(c.env.DB);
@@ -81,6 +85,9 @@ export async function createRollout(c: Ctx): Promise<{ rollout: Rollout; warning
   if (!found.ok) throw conflict('the rollout does not match the current configuration; nothing was stored', [{ path: 'route', message: found.message }]);
   const mismatch = checkRouteDestinations(spec.http![found.index]!, req.stable, req.candidate);
   if (mismatch) throw conflict('the route does not route to the stable destination (alone, or with the candidate); nothing was stored', [mismatch]);
+  const unfit = plan.stepKinds ? checkStepsAgainstRoute(rowToIntent(vs), found.index, req, plan.stepKinds) : [];
+  if (unfit.length) throw conflict("the route cannot take the rollout's mirror or A/B steps; nothing was stored", unfit);
+  manifest.warnings.push(...(await mirrorWarnings(db, req, plan.stepKinds)));
   const noWebhook = await unknownGateWebhooks(db, req);
   if (noWebhook.length) throw conflict('a gate names a webhook that is not registered; nothing was stored', noWebhook);
 
@@ -92,7 +99,9 @@ export async function createRollout(c: Ctx): Promise<{ rollout: Rollout; warning
     route: found.ref,
     stable: req.stable,
     candidate: req.candidate,
-    steps: req.steps,
+    steps: plan.steps,
+    ...(plan.stepKinds ? { stepKinds: plan.stepKinds } : {}),
+    ...(req.blueGreen ? { blueGreen: req.blueGreen } : {}),
     pauseSeconds: req.pauseSeconds,
     timeoutSeconds: req.timeoutSeconds,
     manifest: manifest.keys,
@@ -131,7 +140,7 @@ export async function createRollout(c: Ctx): Promise<{ rollout: Rollout; warning
 
   let step;
   try {
-    step = await commitStep(c.env, claimed, 0, req.steps[0]!, actor, { extra: manifest.changes, throwRefusals: true });
+    step = await commitStep(c.env, claimed, 0, kindsOf(claimed)[0]!, actor, { extra: manifest.changes, throwRefusals: true });
   } catch (err) {
     await deleteRollout(db, id);
     throw err;
@@ -140,7 +149,7 @@ export async function createRollout(c: Ctx): Promise<{ rollout: Rollout; warning
     await deleteRollout(db, id);
     throw conflict(`${step.message}; nothing was stored`, [{ path: 'route', message: step.message }]);
   }
-  const entry: StepRecord = { step: 0, weight: req.steps[0]!, revision: step.revision, startedAt: createdAt, convergedAt: null, deadline: new Date(now + req.timeoutSeconds * 1000).toISOString(), outcome: 'pending' };
+  const entry: StepRecord = { step: 0, weight: plan.steps[0]!, revision: step.revision, startedAt: createdAt, convergedAt: null, deadline: new Date(now + req.timeoutSeconds * 1000).toISOString(), outcome: 'pending' };
   const started: Rollout = { ...claimed, baseRevision: step.committed ? step.revision - 1 : step.revision, weight: entry.weight, history: [entry] };
   const nextAt = now + settings(c.env).rolloutTickMs;
   const rollout = await saveRollout(db, started, nextAt);

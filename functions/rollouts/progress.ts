@@ -6,7 +6,8 @@ import { commitRollback, commitStep, type Actor, type RollbackResult } from './c
 import { emitAborted, emitStep, emitSucceeded } from './events';
 import type { AbortReason, AbortRecord, Rollout, StepRecord } from './schema';
 import { findCommittedRevision, loadRollout, saveRollout } from './store';
-import { afterConverged, beforeStart, isJudged, runBackground, type Driver } from './analysis/run';
+import { afterConverged, beforeStart, isJudged, runBackground, runWindow, type Driver } from './analysis/run';
+import { describeStep, kindsOf } from './step-kinds';
 
 /** A rollout whose creating request never recorded its first step is given up after this. */
 const START_GRACE_MS = 60_000;
@@ -48,6 +49,7 @@ export async function tickRollout(env: Env, id: number, now = Date.now()): Promi
 async function stepTick(env: Env, r: Rollout, entry: StepRecord, now: number): Promise<number | null> {
   if (entry.outcome === 'pending') return judgeStep(env, r, entry, now);
   if (entry.outcome !== 'converged') return null;
+  if (entry.windowEndsAt) return watchWindow(env, r, entry, now);
   if (isJudged(r)) return afterConverged(env, r, entry, driver, now);
   const until = Date.parse(entry.convergedAt!) + r.pauseSeconds * 1000;
   return now < until ? until : advance(env, r, r.currentStep + 1, ownActor(r), now);
@@ -56,13 +58,9 @@ async function stepTick(env: Env, r: Rollout, entry: StepRecord, now: number): P
 async function judgeStep(env: Env, r: Rollout, entry: StepRecord, now: number): Promise<number | null> {
   const db = openDatabase(env.DB);
   const status = await statusOf(db, entry.revision!, settings(env));
-  const what = `revision ${entry.revision} (${stepName(r, entry.step)}, ${entry.weight}% to the candidate)`;
+  const what = describeRevision(r, entry);
   if (status.phase === 'rejected') {
-    const rejections = status.proxies.flatMap((p) => p.rejections.map((x) => ({ node_id: p.node_id, type: x.type, message: clip(x.message), inferred: x.inferred }))).slice(0, MAX_REJECTIONS);
-    const n = status.counts.rejected;
-    const first = rejections[0];
-    const message = `${what} was rejected by ${n} prox${n === 1 ? 'y' : 'ies'}${first ? `: ${first.node_id} ${first.inferred ? '(inferred) ' : ''}${first.message}` : ''}`;
-    await abortRollout(env, r, { reason: 'rejected', message, rejections }, ownActor(r), now);
+    await abortRollout(env, r, rejectedCause(status, what), ownActor(r), now);
     return null;
   }
   // Judged as revision status judges it (one rule: stale proxies are waited for by nobody). No live
@@ -72,14 +70,17 @@ async function judgeStep(env: Env, r: Rollout, entry: StepRecord, now: number): 
     entry.convergedAt = iso(now);
     if (status.phase === 'no-proxies') entry.noProxies = true;
     if (status.note) entry.note = status.note;
-    // A judged step (metrics, gates) is not done at 100% until its analysis passed.
-    const judged = isJudged(r);
+    // A judged step (metrics, gates) is not done at 100% until its analysis passed; blue-green's switch not before its rollback window ended.
+    const windowed = r.blueGreen !== undefined && entry.step === r.steps.length - 1;
+    if (windowed) entry.windowEndsAt = iso(now + r.blueGreen!.rollbackWindowSeconds * 1000);
+    const judged = isJudged(r) || windowed;
     const done = entry.weight === 100 && !judged;
     if (done) Object.assign(r, { state: 'succeeded', finishedAt: iso(now) });
     const next = done ? null : r.pauseSeconds > 0 && !judged ? now + r.pauseSeconds * 1000 : now;
     const saved = await saveRollout(db, r, next);
     await emitStep(env, saved, entry, 'converged');
     if (done) await emitSucceeded(env, saved);
+    if (windowed) return watchWindow(env, saved, entry, now);
     if (judged) return afterConverged(env, saved, entry, driver, now);
     return next !== null && next <= now ? advance(env, saved, saved.currentStep + 1, ownActor(saved), now) : next;
   }
@@ -93,14 +94,53 @@ async function judgeStep(env: Env, r: Rollout, entry: StepRecord, now: number): 
   return Math.min(now + settings(env).rolloutTickMs, deadline);
 }
 
+const describeRevision = (r: Rollout, entry: StepRecord) => `revision ${entry.revision} (${stepName(r, entry.step)}, ${describeStep(kindsOf(r)[entry.step]!)})`;
+
+/** A NACKed step's abort: the first rejections, clipped, and who sent the first. */
+function rejectedCause(status: Awaited<ReturnType<typeof statusOf>>, what: string): AbortCause {
+  const rejections = status.proxies.flatMap((p) => p.rejections.map((x) => ({ node_id: p.node_id, type: x.type, message: clip(x.message), inferred: x.inferred }))).slice(0, MAX_REJECTIONS);
+  const n = status.counts.rejected;
+  const first = rejections[0];
+  const message = `${what} was rejected by ${n} prox${n === 1 ? 'y' : 'ies'}${first ? `: ${first.node_id} ${first.inferred ? '(inferred) ' : ''}${first.message}` : ''}`;
+  return { reason: 'rejected', message, rejections };
+}
+
+/**
+ * Blue-green's rollback window, after the switch converged: a proxy NACKing the switch (one that
+ * connected since, say) or a failing metric rolls the rollout back; the rollout has succeeded once
+ * the window ended and each step metric has its `count` passing measurements (never a silent pass).
+ */
+async function watchWindow(env: Env, r: Rollout, entry: StepRecord, now: number): Promise<number | null> {
+  const db = openDatabase(env.DB);
+  const status = await statusOf(db, entry.revision!, settings(env));
+  if (status.phase === 'rejected') {
+    await abortRollout(env, r, rejectedCause(status, `${describeRevision(r, entry)}, within its rollback window,`), ownActor(r), now);
+    return null;
+  }
+  const metrics = await runWindow(env, r, entry, driver, now);
+  if (metrics.kind === 'stopped') return null;
+  const ends = Date.parse(entry.windowEndsAt!);
+  if (now >= ends && metrics.passed) {
+    Object.assign(r, { state: 'succeeded', finishedAt: iso(now), hold: null });
+    const saved = await saveRollout(db, r, null);
+    await emitSucceeded(env, saved);
+    return null;
+  }
+  // Looked at every tick: a NACK in the window must roll back as soon as it is reported.
+  const next = Math.min(now + settings(env).rolloutTickMs, ...(now < ends ? [ends] : []), ...(metrics.at === null ? [] : [metrics.at]));
+  await saveRollout(db, r, next);
+  return next;
+}
+
 /** Commits step `step` (after checking it was not already) and starts waiting for it. */
 export async function advance(env: Env, r: Rollout, step: number, actor: Actor, now: number): Promise<number | null> {
   const db = openDatabase(env.DB);
   const weight = r.steps[step]!;
+  const kind = kindsOf(r)[step]!;
   const existing = await findCommittedRevision(db, r.id, String(step), lastRevision(r));
-  const committed = existing !== undefined ? { ok: true as const, revision: existing, committed: true } : await commitStep(env, r, step, weight, actor);
+  const committed = existing !== undefined ? { ok: true as const, revision: existing, committed: true } : await commitStep(env, r, step, kind, actor);
   if (!committed.ok) {
-    await abortRollout(env, r, { reason: 'conflict', message: `${stepName(r, step)} (${weight}% to the candidate) could not be committed: ${committed.message}`, rejections: [] }, actor, now);
+    await abortRollout(env, r, { reason: 'conflict', message: `${stepName(r, step)} (${describeStep(kind)}) could not be committed: ${committed.message}`, rejections: [] }, actor, now);
     return null;
   }
   const entry: StepRecord = { step, weight, revision: committed.revision, startedAt: iso(now), convergedAt: null, deadline: iso(now + r.timeoutSeconds * 1000), outcome: 'pending' };

@@ -5,6 +5,7 @@ import { objects } from '../domain/db/schema';
 import type { Database } from '../domain/db/store';
 import type { Rollout, RouteNow } from './schema';
 import { isFinished } from './store';
+import { withoutAbRoute } from './step-kinds';
 
 /**
  * An active rollout with the candidate's share of its route as the VirtualService holds it now: a
@@ -19,6 +20,6 @@ export async function withRouteNow(db: Database, r: Rollout): Promise<Rollout & 
     .from(objects)
     .where(and(eq(objects.kind, 'VirtualService'), eq(objects.namespace, namespace), eq(objects.name, name)))
     .get();
-  const weight = row ? (candidateShare(row.spec as VirtualServiceSpec, r.route, r.candidate) ?? null) : null;
+  const weight = row ? (candidateShare(withoutAbRoute(row.spec as VirtualServiceSpec, r.id), r.route, r.candidate) ?? null) : null;
   return { ...r, routeNow: { candidateWeight: weight, revision: row?.resourceVersion ?? null, matches: weight === r.weight } };
 }

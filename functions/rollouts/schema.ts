@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DestinationSchema, Dns1123LabelSchema, isDns1123Subdomain, KINDS } from '../../xds';
+import { StepKindSchema, StepRequestSchema, type StepKind } from './step-kinds';
 import { AnalysisRequestSchema, AnalysisSchema, GateCallSchema, GateSchema, HoldSchema, MeasurementSchema, type Analysis } from './analysis/schema';
 
 /** Candidate weights per step when the request gives none. */
@@ -7,16 +8,16 @@ export const DEFAULT_STEPS = [10, 25, 50, 100];
 export const MAX_MANIFEST_OBJECTS = 500;
 const DAY_SECONDS = 86_400;
 
-const StepsSchema = z
-  .array(z.int().min(1, 'must be at least 1 (a weight in percent)').max(100, 'must be at most 100 (a weight in percent)'))
-  .min(1)
-  .max(100)
-  .superRefine((steps, ctx) => {
-    steps.forEach((w, i) => {
-      if (i > 0 && w <= steps[i - 1]!) ctx.addIssue({ code: 'custom', path: [i], message: `must be greater than the step before (${steps[i - 1]}): steps increase strictly` });
-    });
-    if (steps.at(-1) !== 100) ctx.addIssue({ code: 'custom', path: [steps.length - 1], message: 'the last step must be 100: a rollout ends with all traffic on the candidate' });
-  });
+// The ordering rules (weights increasing, ending at 100, mirror and A/B steps first) are checked by create.ts (stepOrderProblems).
+const StepsSchema = z.array(StepRequestSchema).min(1).max(100);
+
+export const BlueGreenSchema = z.strictObject({
+  rollbackWindowSeconds: z
+    .int()
+    .min(1)
+    .max(DAY_SECONDS)
+    .describe('After the switch converged: a failing metric or a NACK within this window rolls the rollout back; once it passed, the rollout has succeeded'),
+});
 
 export const VirtualServiceRefSchema = z.strictObject({
   namespace: Dns1123LabelSchema.default('default'),
@@ -35,7 +36,10 @@ export const RolloutRequestSchema = z.strictObject({
     .describe('The http route: its `name`, or `#<index>`; may be omitted when the VirtualService has one http route'),
   stable: DestinationSchema,
   candidate: DestinationSchema,
-  steps: StepsSchema.default(DEFAULT_STEPS).describe('The candidate weight per step, strictly increasing, ending at 100'),
+  steps: StepsSchema.optional().describe(
+    'Each step: a candidate weight (strictly increasing, the last 100), `{mirror: percent}` (a copy of that share of the requests to the candidate, answers discarded) or `{match: [...]}` (A/B: only matching requests to the candidate); mirror and A/B steps come before the first weight. Default 10, 25, 50, 100 (a blue-green rollout: 100)',
+  ),
+  blueGreen: BlueGreenSchema.optional().describe('Blue-green: all traffic switches at once (the only weight step is 100), then the rollback window watches it'),
   pauseSeconds: z.int().min(0).max(DAY_SECONDS).default(30).describe('Minimum pause after a step converged before the next'),
   timeoutSeconds: z.int().min(1).max(DAY_SECONDS).default(300).describe('A step not converged within this aborts the rollout'),
   manifest: z
@@ -73,6 +77,8 @@ export const StepRecordSchema = z.object({
   note: z.string().optional(),
   /** The step's metric analysis after it converged: running, passed (it may advance) or failed (it aborted). */
   analysis: z.enum(['running', 'passed', 'failed']).optional(),
+  /** Blue-green's switch: when its rollback window ends (a failure before then rolls back). */
+  windowEndsAt: iso.optional(),
 });
 export type StepRecord = z.infer<typeof StepRecordSchema>;
 
@@ -105,7 +111,10 @@ export const RolloutSchema = z.object({
   route: z.string(),
   stable: DestinationSchema,
   candidate: DestinationSchema,
-  steps: z.array(z.int()),
+  steps: z.array(z.int()).describe("The candidate's weight of the route per step (0 in mirror and A/B steps)"),
+  /** Set when the request had mirror or A/B steps, or was blue-green: what each step does. */
+  stepKinds: z.array(StepKindSchema).optional(),
+  blueGreen: BlueGreenSchema.optional(),
   pauseSeconds: z.int(),
   timeoutSeconds: z.int(),
   /** The objects of the request's manifest (their keys). */
@@ -129,7 +138,8 @@ export const RolloutSchema = z.object({
   finishedAt: iso.nullable(),
 });
 /** The API's view plus what it never shows: the provider's encrypted credential, a held-back manifest. */
-export type Rollout = Omit<z.infer<typeof RolloutSchema>, 'analysis'> & {
+export type Rollout = Omit<z.infer<typeof RolloutSchema>, 'analysis' | 'stepKinds'> & {
+  stepKinds?: StepKind[];
   analysis?: Analysis | null;
   /** The manifest's objects, kept only while a pre-rollout gate holds step 0 back. */
   pendingManifest?: Record<string, unknown>[];

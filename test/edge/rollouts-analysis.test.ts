@@ -51,6 +51,7 @@ async function driveUntil(id: number, done: (r: Json) => boolean, ms = 10_000): 
 }
 
 describe('metric analysis per step', () => {
+  // Each case drives real time (measurements are due an interval after a step converged) for up to 10 s: a 30 s timeout, not the default 5 s a loaded machine overruns.
   it('a healthy candidate: each step measured after it converged, then promoted; the measurements are on the rollout, the credential is not', async () => {
     const ns = await setUp('an-ok');
     answer = () => vector('99.8');
@@ -72,7 +73,7 @@ describe('metric analysis per step', () => {
     const row = await env.DB.prepare('select body from rollouts where id = ?').bind(r.id).first<{ body: string }>();
     expect(row!.body).not.toContain('prom-token');
     expect(JSON.parse(row!.body).analysis.provider.credential).toMatch(/AES-256-GCM/);
-  });
+  }, 30_000);
 
   it('a failing candidate aborts at its first analysed step and rolls back, as a NACK does, with the failing measurement', async () => {
     const ns = await setUp('an-bad');
@@ -85,7 +86,7 @@ describe('metric analysis per step', () => {
     expect(r.history[0]).toMatchObject({ outcome: 'converged', analysis: 'failed' });
     expect(await weightsAt(ns, r.abort.rollbackRevision)).toEqual({ v1: 100 });
     expect((await revisionsOf(r.id)).map((x) => x.step)).toEqual(['0', 'rollback']);
-  });
+  }, 30_000);
 
   it('failureLimit tolerates failures; count asks for several measurements per step', async () => {
     const ns = await setUp('an-limit');
@@ -95,7 +96,7 @@ describe('metric analysis per step', () => {
     const r = await driveUntil(created.body.id, (x) => x.state !== 'progressing');
     expect(r.state).toBe('succeeded');
     expect(r.analysis.measurements.map((m: Json) => m.verdict)).toEqual(['failed', 'passed']);
-  });
+  }, 30_000);
 
   it('inconclusive (no data, NaN, Prometheus refusing) pauses by default and never passes silently; resume measures again', async () => {
     const ns = await setUp('an-nodata');
@@ -120,7 +121,7 @@ describe('metric analysis per step', () => {
     r = await driveUntil(r.id, (x) => x.state !== 'progressing');
     expect(r.state).toBe('succeeded');
     expect(r.hold).toBeNull();
-  });
+  }, 30_000);
 
   it('inconclusive: abort, as configured; a query Prometheus refuses is inconclusive and says why', async () => {
     const ns = await setUp('an-incabort');
@@ -129,7 +130,7 @@ describe('metric analysis per step', () => {
     const r = await driveUntil(created.body.id, (x) => x.state !== 'progressing');
     expect(r).toMatchObject({ state: 'aborted', abort: { reason: 'analysis', message: expect.stringContaining('bad_data: parse error') } });
     expect(queries[0]).toBe(`sum(rate(foo{a="${host(ns)}"}[1s]))`);
-  });
+  }, 30_000);
 
   it('background analysis aborts whatever step the rollout is at', async () => {
     const ns = await setUp('an-bg');
@@ -140,7 +141,7 @@ describe('metric analysis per step', () => {
     const r = await driveUntil(created.body.id, (x) => x.state !== 'progressing');
     expect(r).toMatchObject({ state: 'aborted', currentStep: 0, abort: { reason: 'analysis', message: expect.stringContaining('metric latency failed') } });
     expect(r.analysis.measurements[0]).toMatchObject({ metric: 'latency', step: null, value: 900, verdict: 'failed' });
-  });
+  }, 30_000);
 });
 
 describe('bad analysis input: a 400 naming the field, nothing stored', () => {

@@ -6,6 +6,7 @@ import { commitStep, type Actor } from '../commit-step';
 import { emitAborted, emitStep, emitSucceeded } from '../events';
 import type { AbortRecord, Rollout, StepRecord } from '../schema';
 import { saveRollout } from '../store';
+import { describeStep, kindsOf } from '../step-kinds';
 import { checkGates } from './gates';
 import { judgeMetric, type MetricState } from './judge';
 import { measure, record } from './measure';
@@ -24,16 +25,17 @@ const earliest = (...at: (number | null)[]) => at.reduce<number | null>((a, b) =
 /** Whether a converged step waits for more than its pause (metrics to measure, gates to ask). */
 export const isJudged = (r: Rollout) => Boolean(r.analysis?.metrics.length) || (r.gates ?? []).some((g) => g.type !== 'pre-rollout');
 
-/** Measures a metric if it is due, then judges it (so a due measurement decides at once). */
-async function step(env: Env, r: Rollout, m: MetricSpec, scope: number | null, since: number, now: number): Promise<{ state: MetricState; fresh?: Measurement }> {
-  const a = r.analysis!;
-  const resumedAt = a.resumedAt ? Date.parse(a.resumedAt) : null;
-  const mine = () => a.measurements.filter((x) => x.metric === m.name && x.step === scope);
-  let state = judgeMetric(m, mine(), since, resumedAt, scope === null);
+const resumedAtOf = (r: Rollout) => (r.analysis?.resumedAt ? Date.parse(r.analysis.resumedAt) : null);
+const measurementsOf = (r: Rollout, m: MetricSpec, scope: number | null) => r.analysis!.measurements.filter((x) => x.metric === m.name && x.step === scope);
+
+/** Measures a metric if it is due, then judges it (so a due measurement decides at once). `untilStopped`: measured every interval, as background metrics are. */
+async function step(env: Env, r: Rollout, m: MetricSpec, scope: number | null, since: number, now: number, untilStopped = scope === null): Promise<{ state: MetricState; fresh?: Measurement }> {
+  const resumedAt = resumedAtOf(r);
+  let state = judgeMetric(m, measurementsOf(r, m, scope), since, resumedAt, untilStopped);
   if (state.kind !== 'due' || state.at > now) return { state };
   const fresh = await measure(env, r, m, scope, now);
   record(r, [fresh]);
-  state = judgeMetric(m, mine(), since, resumedAt, scope === null);
+  state = judgeMetric(m, measurementsOf(r, m, scope), since, resumedAt, untilStopped);
   return { state, fresh };
 }
 
@@ -133,6 +135,24 @@ export async function afterConverged(env: Env, r: Rollout, entry: StepRecord, d:
   return next;
 }
 
+/**
+ * Blue-green's rollback window: the switch's metrics measured every interval while it lasts, a
+ * failure (or an inconclusive run, as configured) deciding at once. `passed` once each metric has
+ * its `count` conclusive passing measurements since the switch converged.
+ */
+export async function runWindow(env: Env, r: Rollout, entry: StepRecord, d: Driver, now: number): Promise<{ kind: 'stopped' } | { kind: 'wait'; at: number | null; passed: boolean }> {
+  const metrics = r.analysis?.metrics ?? [];
+  noteResume(r, now);
+  if (!metrics.length) return { kind: 'wait', at: null, passed: true };
+  const since = Date.parse(entry.convergedAt!);
+  const states: MetricState[] = [];
+  for (const m of metrics) states.push((await step(env, r, m, entry.step, since, now, true)).state);
+  if (await decide(env, r, d, states, entry, now)) return { kind: 'stopped' };
+  const passed = metrics.every((m) => judgeMetric(m, measurementsOf(r, m, entry.step), since, resumedAtOf(r), false).kind === 'passed');
+  entry.analysis = passed ? 'passed' : 'running';
+  return { kind: 'wait', at: earliest(...states.map((s) => (s.kind === 'due' ? s.at : null))), passed };
+}
+
 /** Aborted before anything was committed (a pre-rollout gate, step 0 refused): nothing to roll back. */
 export async function abortUnstarted(env: Env, r: Rollout, reason: 'gate' | 'conflict' | 'manual', message: string, now: number): Promise<null> {
   Object.assign(r, { state: 'aborted', finishedAt: iso(now), hold: null, pendingManifest: undefined, abort: { reason, message, revision: null, rejections: [], rollbackRevision: null, at: iso(now) } });
@@ -144,8 +164,8 @@ export async function abortUnstarted(env: Env, r: Rollout, reason: 'gate' | 'con
 /** Step 0 and the held-back manifest as one revision, once the pre-rollout gates let it in (create does this itself when there are none). */
 async function startSteps(env: Env, r: Rollout, actor: Actor, now: number): Promise<number | null> {
   const extra = (r.pendingManifest ?? []).map((object) => ({ op: 'put', object }) as unknown as Change);
-  const step = await commitStep(env, r, 0, r.steps[0]!, actor, { extra });
-  if (!step.ok) return abortUnstarted(env, r, 'conflict', `step 1 of ${r.steps.length} (${r.steps[0]}% to the candidate) could not be committed: ${step.message}`, now);
+  const step = await commitStep(env, r, 0, kindsOf(r)[0]!, actor, { extra });
+  if (!step.ok) return abortUnstarted(env, r, 'conflict', `step 1 of ${r.steps.length} (${describeStep(kindsOf(r)[0]!)}) could not be committed: ${step.message}`, now);
   const entry: StepRecord = { step: 0, weight: r.steps[0]!, revision: step.revision, startedAt: iso(now), convergedAt: null, deadline: iso(now + r.timeoutSeconds * 1000), outcome: 'pending' };
   Object.assign(r, { hold: null, pendingManifest: undefined, baseRevision: step.committed ? step.revision - 1 : step.revision, weight: entry.weight, currentStep: 0, history: [entry] });
   const next = now + settings(env).rolloutTickMs;
