@@ -72,7 +72,8 @@ export async function closureOf(changes: ObjectChange[], source: ConfigSource): 
     const features = fullCompileFeatures(o);
     if (features.length) return { full: `${objectKey(o)} uses ${features.join(', ')}` };
   }
-  const stillFull = (await source.fullCompileObjects()).filter((o) => !changed.has(objectKey(o)));
+  // Rows indexed by an older refs.ts may name a feature that no longer keeps writes whole: judged as the object is now.
+  const stillFull = (await source.fullCompileObjects()).filter((o) => !changed.has(objectKey(o)) && fullCompileFeatures(o).length);
   if (stillFull.length) return { full: `${objectKey(stillFull[0]!)} uses ${fullCompileFeatures(stillFull[0]!).join(', ')}` };
 
   const hosts = new Set<string>();
@@ -126,6 +127,15 @@ export async function closureOf(changes: ObjectChange[], source: ConfigSource): 
   }
   // Wildcard hosts claim every host they match: a changed wildcard VirtualService reaches those hosts.
   for (const p of patterns) for (const h of await source.hostsMatching(p)) hosts.add(h);
+  // A wildcard DestinationRule is the policy of every host it matches without a more specific rule: a change to one reaches them.
+  for (const o of versions) {
+    if (o.kind !== 'DestinationRule') continue;
+    for (const r of refsOf(o)) {
+      if (r.role !== 'policy' || !isWildcard(r.ref)) continue;
+      if (r.ref === '*') return { full: `${objectKey(o)} is a DestinationRule for every host ("*"): it reaches the whole mesh` };
+      for (const h of await source.hostsMatching(r.ref)) hosts.add(h);
+    }
+  }
   // A Sidecar's change reaches every host it imports, before and after: its views are rendered from them.
   const sidecarVersions = versions.filter((o) => o.kind === 'Sidecar');
   const seeds = await sidecarImports(sidecarVersions, source, fetch);
@@ -174,11 +184,13 @@ export async function closureOf(changes: ObjectChange[], source: ConfigSource): 
   const supportGateways = new Set<string>();
   for (const vs of vsSpecs) for (const r of refsOf(vs)) if (r.role === 'dest' && !hosts.has(r.ref)) support.add(r.ref); else if (r.role === 'binds' && !gateways.has(r.ref)) supportGateways.add(r.ref);
   const supportObjects = await fetch([...refs('host', support), ...refs('policy', support), ...refs('gateway', supportGateways)]);
+  // Wildcard DestinationRules that may be the policy of a host translated here (and any twin of a changed one).
+  const policies = await fetch(refs('policy', policyPatterns([...hosts, ...support])));
   const names = new Set<string>();
-  for (const o of [...core, ...claiming, ...supportObjects]) for (const r of refsOf(o)) if (r.role === 'credname') names.add(r.ref);
+  for (const o of [...core, ...claiming, ...supportObjects, ...policies]) for (const r of refsOf(o)) if (r.role === 'credname') names.add(r.ref);
   const namers = await fetch(refs('credname', names));
   const secretRefs = new Set<string>();
-  for (const o of [...core, ...claiming, ...supportObjects, ...namers]) for (const r of refsOf(o)) if (r.role === 'credential') secretRefs.add(r.ref);
+  for (const o of [...core, ...claiming, ...supportObjects, ...policies, ...namers]) for (const r of refsOf(o)) if (r.role === 'credential') secretRefs.add(r.ref);
   await fetch(refs('secret', secretRefs));
 
   // A port numbered both HTTP and not would need every service on it translated together.
@@ -204,6 +216,16 @@ export async function closureOf(changes: ObjectChange[], source: ConfigSource): 
     else after.delete(k);
   }
   return { hosts, gateways, ports, before: [...before.values()], after: [...after.values()], portUsage: usage, scopedClusterHosts };
+}
+
+/** Every DestinationRule host pattern that can match one of `hosts` (`*` and `*.suffix` for each dot-suffix, as translate/hosts.ts hostMatches). */
+export function policyPatterns(hosts: Iterable<string>): string[] {
+  const out = new Set<string>(['*']);
+  for (const h of hosts) {
+    const name = isWildcard(h) ? h.slice(1) : h;
+    for (let i = name.indexOf('.'); i >= 0; i = name.indexOf('.', i + 1)) out.add(`*${name.slice(i)}`);
+  }
+  return [...out];
 }
 
 /**

@@ -217,7 +217,7 @@ describe('incremental publishing', () => {
   });
 });
 
-describe('incremental publishing with Sidecars', () => {
+describe('incremental publishing with Sidecars and wildcard DestinationRules', () => {
   const NAMESPACES = ['ns-a', 'ns-b', 'ns-c'];
   const nsOf = (i: number) => NAMESPACES[i % NAMESPACES.length]!;
   const shost = (i: number) => `svc-${i}.${nsOf(i)}.svc.cluster.local`;
@@ -241,6 +241,13 @@ describe('incremental publishing with Sidecars', () => {
     (n) => sidecar('default', 'ns-c', { egress: [{ port: { number: 8080, protocol: 'HTTP', name: 'http' }, hosts: ['ns-a/*', ...(n % 2 ? ['~ns-a/' + shost(n % 3 === 0 ? 0 : 3)] : [])] }, { hosts: ['./*'] }] }),
     (n) => sidecar('default', 'istio-system', { egress: [{ hosts: n % 2 ? ['ns-a/*'] : ['istio-system/*', 'ns-c/*'] }] }),
   ];
+  const wildcardRule = (name: string, namespace: string, host: string, spec: Record<string, unknown>): IntentObject =>
+    ({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name, namespace }, spec: { host, ...spec } }) as IntentObject;
+  const WILDCARD_RULES: ((n: number) => IntentObject)[] = [
+    (n) => wildcardRule('mesh-policy', 'istio-system', n % 2 ? '*.ns-b.svc.cluster.local' : '*.svc.cluster.local', { trafficPolicy: { loadBalancer: { simple: n % 4 < 2 ? 'LEAST_REQUEST' : 'RANDOM' } } }),
+    // A namespace's rule for its own hosts (one for other namespaces' hosts would set views apart by namespace: a full compile).
+    (n) => wildcardRule('local', 'ns-a', '*.ns-a.svc.cluster.local', { trafficPolicy: { connectionPool: { tcp: { maxConnections: 10 + n } } } }),
+  ];
   function sidecar(name: string, namespace: string, spec: Record<string, unknown>): IntentObject {
     return { apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name, namespace }, spec } as IntentObject;
   }
@@ -253,7 +260,7 @@ describe('incremental publishing with Sidecars', () => {
       objects.push(se(i, i % 6 === 5 ? 2 : i % 3 === 1 ? 1 : 0));
       if (i % 2 === 0) objects.push(dr(i), vs(i, 90, i % 4 === 0 ? (i + 1) % N : undefined));
     }
-    objects.push(SIDECARS[0]!(1), SIDECARS[1]!(2), SIDECARS[2]!(3));
+    objects.push(SIDECARS[0]!(1), SIDECARS[1]!(2), SIDECARS[2]!(3), WILDCARD_RULES[0]!(1));
     const source = new MemoryConfigSource(objects);
     const store = new MemoryBlobStore();
     expect(translateIntents(objects).errors).toEqual([]);
@@ -261,10 +268,12 @@ describe('incremental publishing with Sidecars', () => {
     expect(root.mode).toBe('incremental');
     let applied = 0;
     let sidecarWrites = 0;
+    let wildcardWrites = 0;
     for (let step = 0; step < 50; step++) {
       const i = Math.floor(rand() * N);
       const current = (kind: string) => source.objects.get(`${kind}/${nsOf(i)}/svc-${i}`);
-      const roll = rand();
+      // Every tenth change writes a wildcard DestinationRule, so each sequence has some.
+      const roll = step % 10 === 5 ? 0.65 : rand();
       let change: ObjectChange[];
       if (roll < 0.25) {
         const next = vs(i, Math.floor(rand() * 101), rand() < 0.4 ? Math.floor(rand() * N) : undefined);
@@ -275,6 +284,12 @@ describe('incremental publishing with Sidecars', () => {
         change = [{ before: current('DestinationRule'), after: dr(i, rand() < 0.5 ? ['v1', 'v2'] : ['v1', 'v2', 'v3']) }];
       } else if (roll < 0.6) {
         change = current('VirtualService') ? [{ before: current('VirtualService') }] : [{ before: current('ServiceEntry') }, ...(current('DestinationRule') ? [{ before: current('DestinationRule') }] : [])];
+      } else if (roll < 0.7) {
+        // A wildcard DestinationRule (the root namespace's for a namespace, or a namespace's own) created, changed or deleted.
+        const made = WILDCARD_RULES[Math.floor(rand() * WILDCARD_RULES.length)]!(Math.floor(rand() * 4));
+        const stored = source.objects.get(objectKey(made));
+        change = [stored && rand() < 0.3 ? { before: stored } : { before: stored, after: made }];
+        wildcardWrites++;
       } else {
         // A Sidecar created, changed or deleted.
         const made = SIDECARS[Math.floor(rand() * SIDECARS.length)]!(Math.floor(rand() * 12));
@@ -307,5 +322,6 @@ describe('incremental publishing with Sidecars', () => {
     }
     expect(applied).toBeGreaterThan(25);
     expect(sidecarWrites).toBeGreaterThan(5);
+    expect(wildcardWrites).toBeGreaterThan(4);
   });
 });

@@ -14,7 +14,8 @@ import { sidecarToIR } from '../translate/sidecars';
  *   `nshost`: its namespace (what a Sidecar importing `ns/*` reads);
  * - `sidecar`: a namespace whose hosts a Sidecar may import (`*` for every namespace), and its own (so a
  *   change finds the Sidecars whose views it reaches, and a Sidecar the others of its namespace);
- * - `policy`: the host a DestinationRule is for;
+ * - `policy`: the host a DestinationRule is for (a `*.suffix` pattern as written: a write reads those that may
+ *   match its hosts, see closure.ts policyPatterns);
  * - `vshost`: a mesh-bound VirtualService's host (a `*.suffix` pattern as written); `dest`: a host any
  *   of its routes or mirrors sends to; `binds`: a Gateway it is bound to (`namespace/name`);
  * - `gateway` of a Gateway: itself;
@@ -23,7 +24,7 @@ import { sidecarToIR } from '../translate/sidecars';
  *   any namespace; two namespaces' Secrets of one name would collide in a view), also of a Secret
  *   (so a name finds its Secrets); `secret` of a Secret: itself;
  * - `feature`: something only a full compile renders (EnvoyFilter, exportTo, sourceLabels, locality
- *   load balancing, preview routes, a wildcard DestinationRule host, an AUTO_PASSTHROUGH Gateway).
+ *   load balancing, preview routes, an AUTO_PASSTHROUGH Gateway).
  */
 export type RefRole = 'host' | 'httpport' | 'port' | 'nshost' | 'policy' | 'vshost' | 'dest' | 'binds' | 'gateway' | 'sidecar' | 'credential' | 'credname' | 'secret' | 'feature';
 
@@ -46,8 +47,6 @@ export function fullCompileFeatures(o: IntentObject): string[] {
   if (restrictsExport(spec)) features.push('exportTo');
   if (o.kind === 'VirtualService' && JSON.stringify(spec).includes('"sourceLabels"')) features.push('sourceLabels');
   if (o.kind === 'DestinationRule' && JSON.stringify(spec).includes('"localityLbSetting"')) features.push('localityLbSetting');
-  // A wildcard rule's policy reaches every host it matches: which ones a change reaches needs the whole config.
-  if (o.kind === 'DestinationRule' && typeof spec.host === 'string' && spec.host.startsWith('*')) features.push('wildcard DestinationRule host');
   // Its chains follow every mesh-internal service the server's hosts admit: which ones a change reaches needs the whole config.
   if (o.kind === 'Gateway' && (spec.servers ?? []).some((s: Json) => s?.tls?.mode === 'AUTO_PASSTHROUGH')) features.push('AUTO_PASSTHROUGH Gateway');
   if (o.metadata.annotations?.[PREVIEW_ANNOTATION] !== undefined) features.push('preview');
