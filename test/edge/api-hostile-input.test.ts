@@ -90,6 +90,29 @@ describe('hostile input is a 4xx naming the field, never a 500', () => {
     expect((await callJson('PUT', `/api/v1/namespaces/${NS}/secrets/labelled`, { body: secret('team: payments') })).status).toBe(201);
   });
 
+  it.each(['\\Z', '\\e', '\\G', '\\K', '\\R', '\\X', '\\h', '\\N{DIGIT ONE}', 'a{1001}', '[[:foo:]]', '\\g1', '((a{10}){10}){10}'])(
+    'refuses the regex %s, which Envoy would NACK, where a VirtualService matches a URI, a header or a query parameter',
+    async (regex) => {
+      const vs = (match: Record<string, unknown>) => ({
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'regex', namespace: NS },
+        spec: { hosts: [`regex.${NS}.svc.cluster.local`], http: [{ match: [match], route: [{ destination: { host: `regex.${NS}.svc.cluster.local` } }] }] },
+      });
+      const put = (match: Record<string, unknown>) => () => callJson('PUT', `/api/v1/namespaces/${NS}/virtualservices/regex`, { body: vs(match) });
+      await refused(put({ uri: { regex } }), 400, 'spec.http[0].match[0].uri.regex');
+      await refused(put({ headers: { 'x-user': { regex } } }), 400, 'spec.http[0].match[0].headers["x-user"].regex');
+      await refused(put({ queryParams: { q: { regex } } }), 400, 'spec.http[0].match[0].queryParams.q.regex');
+    },
+  );
+
+  it('takes \\Q…\\E, which RE2 parses (and JavaScript does not)', async () => {
+    expect((await callJson('PUT', sePath('quoted'), { body: SE('quoted') })).status).toBe(201);
+    const vs = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'quoted', namespace: NS }, spec: { hosts: [`quoted.${NS}.svc.cluster.local`], http: [{ match: [{ uri: { regex: '\\Q/a.b*c\\E.*' } }], route: [{ destination: { host: `quoted.${NS}.svc.cluster.local` } }] }] } };
+    const res = await callJson('PUT', `/api/v1/namespaces/${NS}/virtualservices/quoted`, { body: vs });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+  });
+
   it('refuses YAML whose aliases expand past 1 MiB (one 100 KB anchor aliased 90 times)', async () => {
     const anchor = 'x'.repeat(100 * 1024);
     const yaml = `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: aliased\n  namespace: ${NS}\n  annotations:\n    a: &big "${anchor}"\n${Array.from({ length: 90 }, (_, i) => `    b${i}: *big`).join('\n')}\nspec:\n  hosts: [aliased.${NS}.svc.cluster.local]\n  resolution: STATIC\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  endpoints: [{address: 10.0.0.1}]\n`;
