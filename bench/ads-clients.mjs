@@ -1,5 +1,6 @@
 // The client side of the fan-out benchmark: many ADS streams in one process (forked by bench/fanout.mjs,
-// driven over IPC). Each stream is its own gRPC channel and TCP connection, with its own node id, and
+// driven over IPC; the worst case runs several such processes). Stream j is of node class j % classes
+// (label class=c<k>, also named in x-bench-class metadata for the floor, which reads no node). Each stream is its own gRPC channel and TCP connection, with its own node id, and
 // behaves like Envoy with `set_node_on_first_message_only: true` (deploy/README.md): CDS by wildcard;
 // the EDS names of the clusters it gets (requested before the CDS ACK, as Envoy's paused EDS does);
 // LDS by wildcard once the first endpoints are ACKed; the RDS names of its listeners. It ACKs every
@@ -101,9 +102,9 @@ function request({ version = '', node, names = [], typeUrl, nonce = '' }) {
 }
 
 /** An Envoy node as big as a real one (it lists every compiled-in extension), sent once per stream. */
-function nodeBytes(id) {
+function nodeBytes(id, labels) {
   const extensions = Array.from({ length: 200 }, (_, i) => ({ name: `envoy.extension.number_${i}`, category: `envoy.category_${i % 20}`, type_urls: [`type.googleapis.com/envoy.extensions.sample.v3.Config${i}`] }));
-  const json = { id, cluster: 'bench', user_agent_name: 'envoy', user_agent_build_version: { version: { major_number: 1, minor_number: 36 } }, metadata: { labels: { app: 'bench' } }, extensions };
+  const json = { id, cluster: 'bench', user_agent_name: 'envoy', user_agent_build_version: { version: { major_number: 1, minor_number: 36 } }, metadata: { labels }, extensions };
   return toBinary(protos.node, fromJson(protos.node, json, { registry: protos.registry }));
 }
 
@@ -116,16 +117,19 @@ class AdsClient {
   bytes = 0;
   ldsStarted = false;
 
-  constructor(group, id, port, onFirst) {
+  constructor(group, id, port, k, classes, onFirst) {
     this.group = group;
     this.id = id;
+    this.k = k;
     this.onFirst = onFirst;
     this.client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
     const raw = (b) => b;
-    this.call = this.client.makeBidiStreamRequest(ADS_PATH, raw, raw, new grpc.Metadata());
+    const metadata = new grpc.Metadata();
+    metadata.set('x-bench-class', String(k));
+    this.call = this.client.makeBidiStreamRequest(ADS_PATH, raw, raw, metadata);
     this.call.on('data', (buf) => this.onResponse(buf));
     this.call.on('error', (err) => group.errors.push(`${id}: ${err.code} ${err.details ?? err.message}`));
-    this.call.write(request({ node: nodeBytes(id), typeUrl: TYPE.clusters }));
+    this.call.write(request({ node: nodeBytes(id, classes > 1 ? { app: 'bench', class: `c${k}` } : { app: 'bench' }), typeUrl: TYPE.clusters }));
   }
 
   send(typeUrl, ack) {
@@ -169,14 +173,15 @@ class AdsClient {
 const groups = new Map();
 const reply = (m) => process.send(m);
 
-async function open({ group: name, port, streams, descriptors }) {
+async function open({ group: name, port, streams, descriptors, classes = 1, offset = 0 }) {
   protos ??= load(descriptors);
   const group = { clients: [], errors: [] };
   groups.set(name, group);
   for (let i = 0; i < streams; i += BATCH) {
     const firsts = [];
     for (let j = i; j < Math.min(streams, i + BATCH); j++) {
-      firsts.push(new Promise((resolve) => group.clients.push(new AdsClient(group, `bench-${name}-${String(j).padStart(5, '0')}`, port, resolve))));
+      const n = offset + j;
+      firsts.push(new Promise((resolve) => group.clients.push(new AdsClient(group, `bench-${name}-${String(n).padStart(5, '0')}`, port, n % classes, classes, resolve))));
     }
     await Promise.race([Promise.all(firsts), new Promise((r) => setTimeout(r, 10_000))]);
     if (group.errors.length) throw new Error(`streams failed while opening: ${group.errors.slice(0, 3).join('; ')}`);
@@ -192,7 +197,7 @@ process.on('message', async (m) => {
       const g = groups.get(m.group);
       const bytes = g.clients.map((c) => c.bytes);
       for (const c of g.clients) c.bytes = 0;
-      reply({ event: 'lastAcks', group: m.group, times: g.clients.map((c) => c.lastAckAt), bytes, errors: g.errors });
+      reply({ event: 'lastAcks', group: m.group, times: g.clients.map((c) => c.lastAckAt), bytes, classes: g.clients.map((c) => c.k), errors: g.errors });
     } else if (m.cmd === 'close') {
       for (const c of groups.get(m.group)?.clients ?? []) c.close();
       groups.delete(m.group);

@@ -10,7 +10,7 @@ import { loadEnvoyProtos } from '../gateway/protos/envoy-protos';
 import { SnapshotEncoder } from '../gateway/snapshot/encoder';
 import type { ViewSnapshot } from '../gateway/snapshot/types';
 import { viewSource } from '../test/support/bridge-fixtures';
-import { ADS_PATH, changedTypes, Convergence, MeshConfig, Round, VIEW, withTimeout, type ServerMode, type ToServer } from './fanout-shared';
+import { ADS_PATH, changedBytes, changedTypes, CLASS_HEADER, CLIENT_TYPES, Convergence, MeshConfig, Round, sharedServices, sliceSource, VIEW, viewOf, withTimeout, type ServerMode, type ToServer } from './fanout-shared';
 
 /** Reads response_nonce (field 5) of a DiscoveryRequest, skipping everything else: all the floor knows of xDS. */
 function nonceOf(bytes: Uint8Array): string {
@@ -26,6 +26,8 @@ function nonceOf(bytes: Uint8Array): string {
 
 interface FloorStream {
   key: string;
+  /** Its node class (from the client's metadata: the floor reads no node). */
+  k: number;
   call: grpc.ServerDuplexStream<Buffer, Buffer>;
   queue: { nonce: string; type: ResourceType; bytes: Buffer }[];
   inFlight?: { nonce: string; type: ResourceType };
@@ -38,24 +40,30 @@ export async function startFloorMode(opts: Extract<ToServer, { cmd: 'start' }>):
   const encoder = new SnapshotEncoder(protos);
   const config = new MeshConfig(opts.services);
   let revision = 0;
-  let snapshot: ViewSnapshot | undefined;
+  const snapshots: (ViewSnapshot | undefined)[] = [];
 
-  async function responses(): Promise<{ types: ResourceType[]; messages: FloorStream['queue'] }> {
-    const next = encoder.encodeView(VIEW, await viewSource(config.yaml(), VIEW), ++revision, Date.now());
-    const types = changedTypes(snapshot, next);
-    const prev = snapshot;
-    snapshot = next;
+  /** Per class: the types this version changes, the bytes of its changed resources, and its messages. */
+  async function responses(): Promise<{ types: ResourceType[]; changedBytes: number; messages: FloorStream['queue'] }[]> {
+    const whole = await viewSource(config.yaml(), VIEW);
+    revision++;
+    return Array.from({ length: opts.classes }, (_, k) => classResponses(k, encoder.encodeView(viewOf(k, opts.classes), sliceSource(whole, k, opts.classes, opts.services), revision, Date.now())));
+  }
+
+  function classResponses(k: number, next: ViewSnapshot): { types: ResourceType[]; changedBytes: number; messages: FloorStream['queue'] } {
+    const prev = snapshots[k];
+    const types = changedTypes(prev, next);
+    snapshots[k] = next;
     // What the protocol requires a stream subscribed to everything to get, one nonce per message: CDS and LDS
     // whole (SotW full state), and of EDS and RDS only what changed (the floor for bytes, xds-protocol.md §2.5).
     const messages = types.map((type) => {
       const t = next.types[type];
       const changed = (name: string) => type === 'clusters' || type === 'listeners' || prev?.types[type].resources.get(name)?.hash !== t.resources.get(name)!.hash;
       const sorted = [...t.resources.keys()].sort().filter(changed).map((name) => t.resources.get(name)!.any);
-      const nonce = `${revision}-${type}`;
+      const nonce = `${revision}-${k}-${type}`;
       const bytes = encodeSotwResponse(fields, { versionInfo: t.version, typeUrl: t.typeUrl, nonce, resources: frameResources(fields, sorted), controlPlane: 'bench-floor' });
       return { nonce, type, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
     });
-    return { types, messages };
+    return { types, changedBytes: changedBytes(prev, next), messages };
   }
 
   let current = await responses();
@@ -75,14 +83,14 @@ export async function startFloorMode(opts: Extract<ToServer, { cmd: 'start' }>):
   const server = new grpc.Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_timeout_ms': 10_000, 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
   server.addService({ StreamAggregatedResources: { path: ADS_PATH, requestStream: true, responseStream: true, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw } } as unknown as grpc.ServiceDefinition, {
     StreamAggregatedResources(call: grpc.ServerDuplexStream<Buffer, Buffer>) {
-      const s: FloorStream = { key: String(next++), call, queue: [] };
+      const s: FloorStream = { key: String(next++), k: Number(call.metadata.get(CLASS_HEADER)[0] ?? 0), call, queue: [] };
       let started = false;
       call.on('data', (buf: Buffer) => {
         if (!started) {
           // The stream's first request: deliver the current version, all types, in order.
           started = true;
           streams.add(s);
-          s.queue = [...current.messages];
+          s.queue = [...current[s.k]!.messages];
           return send(s);
         }
         if (!s.inFlight || nonceOf(buf) !== s.inFlight.nonce) return;
@@ -106,18 +114,21 @@ export async function startFloorMode(opts: Extract<ToServer, { cmd: 'start' }>):
   return {
     port,
     converged: convergence.done,
-    async change(step) {
-      config.change(step);
+    async change(step, kind) {
+      config.change(step, kind, sharedServices(opts.services, opts.classes));
       const started = performance.now();
       current = await responses();
       const prepareMs = performance.now() - started;
-      const r = (round = new Round([...streams].map((s) => s.key), current.types));
+      const union = CLIENT_TYPES.filter((t) => current.some((c) => c.types.includes(t)));
+      const r = (round = new Round(new Map([...streams].map((s) => [s.key, current[s.k]!.types])), union));
+      let pushes = 0;
       for (const s of streams) {
-        s.queue = [...current.messages];
+        s.queue = [...current[s.k]!.messages];
+        pushes += s.queue.length;
         send(s);
       }
       await withTimeout(r, `floor step ${step}`);
-      return { ...r.result(), changedTypes: current.types, encodes: 0, changedResources: 0, pushes: streams.size * current.messages.length, nacks: 0, prepareMs };
+      return { ...r.result(), changedTypes: union, encodes: 0, changedResources: 0, pushes, nacks: 0, prepareMs, changedBytes: current.map((c) => c.changedBytes) };
     },
   };
 }

@@ -19,35 +19,44 @@ import { createLogger } from '../gateway/ops/logger';
 import type { ViewSnapshot } from '../gateway/snapshot/types';
 import { viewSource } from '../test/support/bridge-fixtures';
 import { startFloorMode } from './fanout-floor';
-import { changedResources, changedTypes, CLIENT_TYPES, Convergence, LABELS, memory, MeshConfig, Round, VIEW, withTimeout, type FromServer, type RoundResult, type ServerMode, type ToServer } from './fanout-shared';
+import { changedBytes, changedResources, changedTypes, CLIENT_TYPES, Convergence, labelsOf, memory, MeshConfig, Round, sharedServices, sliceSource, VIEW, viewOf, withTimeout, type FromServer, type RoundResult, type ServerMode, type ToServer } from './fanout-shared';
 
 export type { FromServer, MemoryReading, Mode, RoundResult, ToServer } from './fanout-shared';
 
 /**
  * The edge, as far as the bridge's edge client sees it: POST /api/v1/snapshots answers the current
- * revision of the one view (304 when the bridge names it), POST /api/v1/proxies/status takes the
+ * revision of each class's view (304 when the bridge names it), POST /api/v1/proxies/status takes the
  * reports. Rendering happens in `publish`, ahead of the bridge's poll, as the edge does it on a write.
+ * With several classes, the node label `class` picks the view (sliceSource: a Sidecar per class).
  */
 class FakeEdge {
   revision = 0;
   source?: ViewSnapshot['source'];
-  private answer = '';
+  private answers = new Map<string, { version: string; json: string }>();
+
+  constructor(
+    private readonly classes: number,
+    private readonly services: number,
+  ) {}
 
   async publish(config: MeshConfig): Promise<void> {
     this.source = await viewSource(config.yaml(), VIEW);
     this.revision++;
-    this.answer = JSON.stringify(this.source);
+    for (let k = 0; k < this.classes; k++) {
+      const slice = sliceSource(this.source, k, this.classes, this.services);
+      this.answers.set(viewOf(k, this.classes), { version: slice.version, json: JSON.stringify(slice) });
+    }
   }
 
   readonly fetch = (async (input: string | URL | Request, init?: RequestInit) => {
     const path = new URL(String(input)).pathname;
     if (path === '/api/v1/proxies/status') return new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
     if (path !== '/api/v1/snapshots') return new Response('not found', { status: 404 });
-    const body = JSON.parse(String(init?.body)) as { revision?: number; nodes: unknown[]; have?: Record<string, string> };
+    const body = JSON.parse(String(init?.body)) as { revision?: number; nodes: { labels?: Record<string, string> }[]; have?: Record<string, string> };
     if (body.revision === this.revision) return new Response(null, { status: 304 });
-    const snapshots = body.nodes.length && body.have?.[VIEW] !== this.source!.version ? `{"${VIEW}":${this.answer}}` : '{}';
-    const views = JSON.stringify(body.nodes.map(() => VIEW));
-    return new Response(`{"revision":${this.revision},"views":${views},"snapshots":${snapshots}}`, { status: 200, headers: { 'content-type': 'application/json' } });
+    const views = body.nodes.map((n) => (this.classes > 1 ? viewOf(Number(n.labels?.class?.slice(1) ?? 0), this.classes) : VIEW));
+    const snapshots = [...new Set(views)].filter((v) => body.have?.[v] !== this.answers.get(v)!.version).map((v) => `${JSON.stringify(v)}:${this.answers.get(v)!.json}`);
+    return new Response(`{"revision":${this.revision},"views":${JSON.stringify(views)},"snapshots":{${snapshots.join(',')}}}`, { status: 200, headers: { 'content-type': 'application/json' } });
   }) as typeof fetch;
 }
 
@@ -55,7 +64,9 @@ const counted = async (metric: { get(): Promise<{ values: { value: number }[] }>
 
 async function startBridgeMode(opts: Extract<ToServer, { cmd: 'start' }>): Promise<ServerMode> {
   const config = new MeshConfig(opts.services);
-  const edge = new FakeEdge();
+  const edge = new FakeEdge(opts.classes, opts.services);
+  const views = Array.from({ length: opts.classes }, (_, k) => viewOf(k, opts.classes));
+  const current = () => views.every((v) => store.views.get(v)?.revision === edge.revision);
   await edge.publish(config);
   // The production default level; info lines are rendered as in production, then dropped here.
   const logger = createLogger({ level: 'info', stream: { write: (line: string) => !line.includes('"level":"info"') && process.stderr.write(line) } });
@@ -67,21 +78,23 @@ async function startBridgeMode(opts: Extract<ToServer, { cmd: 'start' }>): Promi
   });
   const { store, metrics, reporter } = bridge;
 
-  // The class every stream will be in, known before any connects (as after a restart with a state
-  // file), so the snapshot is fetched and encoded before the zero-stream memory reading.
-  const nodeClass = nodeClassOf({ id: '', userAgentName: 'envoy', labels: LABELS });
-  store.restoreClasses([{ nodeClass, view: VIEW }]);
-  while (store.views.get(VIEW)?.revision !== edge.revision) await bridge.edge.pollOnce();
+  // The classes streams will be in, known before any connects (as after a restart with a state
+  // file), so the snapshots are fetched and encoded before the zero-stream memory reading.
+  store.restoreClasses(views.map((view, k) => ({ nodeClass: nodeClassOf({ id: '', userAgentName: 'envoy', labels: labelsOf(k, opts.classes) }), view })));
+  while (!current()) await bridge.edge.pollOnce();
 
-  const ids = new Set<string>();
+  /** Each stream's view, learned from its first ACKs. */
+  const ids = new Map<string, string>();
   let round: Round | undefined;
-  let expected: { revision: number; prev: ViewSnapshot } | undefined;
+  let expected: { revision: number; prev: Map<string, ViewSnapshot> } | undefined;
+  let changed: Map<string, ResourceType[]> = new Map();
   const convergence = new Convergence(opts.streams, CLIENT_TYPES.length);
   // Registered before any stream's listener, so it runs first when store.apply emits `change`.
   store.on('change', () => {
-    const next = store.views.get(VIEW);
-    if (!expected || !next || next.revision !== expected.revision) return;
-    round = new Round(ids, changedTypes(expected.prev, next));
+    if (!expected || !current()) return;
+    changed = new Map(views.map((v) => [v, changedTypes(expected!.prev.get(v), store.views.get(v)!)]));
+    const union = CLIENT_TYPES.filter((t) => [...changed.values()].some((ts) => ts.includes(t)));
+    round = new Round(new Map([...ids].map(([id, view]) => [id, changed.get(view)!])), union);
   });
 
   // On an ACK of a new version the bridge's observer calls metrics.changeToAck.observe({type}) and
@@ -98,7 +111,7 @@ async function startBridgeMode(opts: Extract<ToServer, { cmd: 'start' }>): Promi
     if (newer === type) {
       if (round) round.ack(node.id, type as ResourceType); // the benchmark's views carry no secrets
       else {
-        ids.add(node.id);
+        ids.set(node.id, view);
         convergence.ack(node.id);
       }
     }
@@ -109,16 +122,16 @@ async function startBridgeMode(opts: Extract<ToServer, { cmd: 'start' }>): Promi
   return {
     port: bridge.adsPort,
     converged: convergence.done,
-    async change(step) {
+    async change(step, kind) {
       const [encodes0, pushes0, nacks0] = [await counted(metrics.encodes), await counted(metrics.pushes), await counted(metrics.nacks)];
-      const prev = store.views.get(VIEW)!;
-      config.change(step);
+      const prev = new Map(views.map((v) => [v, store.views.get(v)!]));
+      config.change(step, kind, sharedServices(opts.services, opts.classes));
       const started = performance.now();
       const before = edge.source;
       await edge.publish(config);
       expected = { revision: edge.revision, prev };
       // The next poll would find it within a second; ask now. The bridge fetches, encodes, applies.
-      while (store.views.get(VIEW)?.revision !== edge.revision) await bridge.edge.pollOnce();
+      while (!current()) await bridge.edge.pollOnce();
       const r = round!;
       const prepareMs = r.t0 - started;
       await withTimeout(r, `bridge step ${step}`);
@@ -129,6 +142,7 @@ async function startBridgeMode(opts: Extract<ToServer, { cmd: 'start' }>): Promi
         pushes: (await counted(metrics.pushes)) - pushes0,
         nacks: (await counted(metrics.nacks)) - nacks0,
         prepareMs,
+        changedBytes: views.map((v) => changedBytes(prev.get(v), store.views.get(v)!)),
       };
     },
   };
@@ -147,7 +161,7 @@ process.on('message', async (m: ToServer) => {
     } else if (m.cmd === 'memory') {
       reply({ event: 'memory', reading: memory() });
     } else if (m.cmd === 'change') {
-      reply({ event: 'changed', result: await mode!.change(m.step) });
+      reply({ event: 'changed', result: await mode!.change(m.step, m.kind) });
     }
   } catch (err) {
     reply({ event: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });

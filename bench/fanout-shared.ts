@@ -1,15 +1,18 @@
 // What both sides of the fan-out benchmark's server share: the IPC messages, the benchmark's config,
 // and how a version's delivery is timed (see bench/fanout-server.ts).
 import { performance } from 'node:perf_hooks';
-import { DELIVERY_ORDER, type ResourceType } from '../xds';
+import { DELIVERY_ORDER, hashContent, RESOURCE_TYPES, type ResourceType } from '../xds';
 import type { ViewSnapshot } from '../gateway/snapshot/types';
 
 export type Mode = 'bridge' | 'floor';
 
+/** What a version changes: one weight and one endpoint (the best case's versions), or one of them. */
+export type ChangeKind = 'both' | 'endpoint' | 'weight';
+
 export type ToServer =
-  | { cmd: 'start'; mode: Mode; services: number; streams: number; descriptors: string }
+  | { cmd: 'start'; mode: Mode; services: number; streams: number; classes: number; descriptors: string }
   | { cmd: 'memory' }
-  | { cmd: 'change'; step: number };
+  | { cmd: 'change'; step: number; kind: ChangeKind };
 
 export interface MemoryReading {
   rss: number;
@@ -30,7 +33,8 @@ export interface RoundResult {
   pushes: number;
   nacks: number;
   prepareMs: number;
-  /** Bytes of DiscoveryResponse one stream receives for this version (the floor knows; the bridge writes the same). */
+  /** Per node class: encoded bytes (the Anys) of the resources whose content changed in its view. */
+  changedBytes: number[];
 }
 
 export type FromServer =
@@ -41,6 +45,11 @@ export type FromServer =
   | { event: 'failed'; message: string };
 
 export const VIEW = 'envoy|mesh';
+/** Node classes: one (every stream in VIEW), or several, each its own view of the mesh (see sliceSource). */
+export const viewOf = (k: number, classes: number) => (classes > 1 ? `envoy|bench-c${k}` : VIEW);
+export const labelsOf = (k: number, classes: number): Record<string, string> => (classes > 1 ? { ...LABELS, class: `c${k}` } : LABELS);
+/** The gRPC metadata key a bench client names its class in (the floor reads it; the bridge reads node labels). */
+export const CLASS_HEADER = 'x-bench-class';
 /** What the bench's client subscribes to, in the bridge's delivery order (its config references no secrets). */
 export const CLIENT_TYPES: readonly ResourceType[] = DELIVERY_ORDER.filter((t) => ['clusters', 'endpoints', 'listeners', 'routes'].includes(t));
 export const LABELS = { app: 'bench' };
@@ -61,12 +70,15 @@ export class MeshConfig {
     this.v2Octet = Array.from({ length: services }, () => 2);
   }
 
-  /** Step k: one weight change and one endpoint change, on two services picked by k. */
-  change(step: number): void {
-    const w = (step * 37) % this.services;
-    const e = (step * 37 + Math.floor(this.services / 2)) % this.services;
-    this.weights[w] = 90 - 5 * step;
-    this.v2Octet[e] = 100 + step;
+  /**
+   * Step k: one weight change and one endpoint change (or one of them), on services picked by k among
+   * the first `among` (the services every class sees, so the change reaches every stream).
+   */
+  change(step: number, kind: ChangeKind = 'both', among = this.services): void {
+    const w = (step * 37) % among;
+    const e = (step * 37 + Math.floor(among / 2)) % among;
+    if (kind !== 'endpoint') this.weights[w] = 90 - ((5 * step) % 80);
+    if (kind !== 'weight') this.v2Octet[e] = 100 + (step % 150);
   }
 
   yaml(): string {
@@ -121,12 +133,14 @@ export class Round {
   private resolve!: () => void;
   readonly done = new Promise<void>((r) => (this.resolve = r));
 
+  /** `keys`: every stream, with the types this version changes for it (its class's view), or all with `types`. */
   constructor(
-    keys: Iterable<string>,
+    keys: Iterable<string> | Map<string, ResourceType[]>,
     readonly types: ResourceType[],
   ) {
-    for (const key of keys) this.pending.set(key, new Set(types));
-    for (const t of types) this.left[t] = this.pending.size;
+    const typesOf = keys instanceof Map ? (key: string) => keys.get(key)! : () => types;
+    for (const key of keys instanceof Map ? keys.keys() : keys) if (typesOf(key).length) this.pending.set(key, new Set(typesOf(key)));
+    for (const t of types) this.left[t] = [...this.pending.values()].filter((p) => p.has(t)).length;
     if (this.pending.size === 0 || types.length === 0) this.resolve();
   }
 
@@ -199,5 +213,40 @@ export interface ServerMode {
   port: number;
   /** Resolves when `streams` streams have ACKed every type of the first version. */
   converged: Promise<void>;
-  change(step: number): Promise<RoundResult>;
+  change(step: number, kind: ChangeKind): Promise<RoundResult>;
+}
+
+/** Services every class sees: 1% of the mesh (at least one); the changes of the worst case fall among them. */
+export const sharedServices = (services: number, classes: number) => (classes > 1 ? Math.max(1, Math.floor(services / 100)) : services);
+
+const serviceOf = (name: string) => Number(/svc-(\d+)\./.exec(name)?.[1] ?? -1);
+
+/**
+ * Class k's view of the whole mesh's source, as a Sidecar per class would scope it: the shared services
+ * and every service i with i % classes == k (clusters, assignments and virtual hosts), the rest as it is.
+ * Versions recomputed from the content, as the edge's are. One class: the source itself.
+ */
+export function sliceSource(source: ViewSnapshot['source'], k: number, classes: number, services: number): ViewSnapshot['source'] {
+  if (classes <= 1) return source;
+  const shared = sharedServices(services, classes);
+  const keep = (name: string) => {
+    const i = serviceOf(name);
+    return i < 0 || i < shared || i % classes === k;
+  };
+  const types: ViewSnapshot['source']['types'] = {};
+  for (const [url, t] of Object.entries(source.types)) {
+    let resources = t.resources;
+    if (url === RESOURCE_TYPES.clusters) resources = resources.filter((r) => keep(String(r.name)));
+    if (url === RESOURCE_TYPES.endpoints) resources = resources.filter((r) => keep(String(r.cluster_name)));
+    if (url === RESOURCE_TYPES.routes) resources = resources.map((r) => ({ ...r, virtual_hosts: (r.virtual_hosts as { name: string }[]).filter((vh) => keep(vh.name)) }));
+    types[url] = { version: hashContent(resources.map((r) => JSON.stringify(r)).join('\n')).slice(0, 16), resources };
+  }
+  return { version: hashContent(DELIVERY_ORDER.map((t) => types[RESOURCE_TYPES[t]]!.version).join('\n')), types };
+}
+
+/** Encoded bytes of the resources whose content changed (or appeared) from `prev` to `next`, over the client's types. */
+export function changedBytes(prev: ViewSnapshot | undefined, next: ViewSnapshot): number {
+  let n = 0;
+  for (const t of CLIENT_TYPES) for (const [name, r] of next.types[t].resources) if (prev?.types[t].resources.get(name)?.hash !== r.hash) n += r.any.length;
+  return n;
 }

@@ -12,9 +12,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
-const SERVICES = Number(process.env.BENCH_SERVICES ?? 100);
-const CHANGES = Number(process.env.BENCH_CHANGES ?? 7);
+const env = (name, fallback) => Number(process.env[name] ?? fallback);
+/** The best case: one node class, identical subscriptions, a small mesh; each version one weight and one endpoint. */
+const BEST = { streams: env('BENCH_STREAMS', 1000), services: env('BENCH_SERVICES', 100), changes: env('BENCH_CHANGES', 7), classes: 1, procs: 1, kinds: ['both'] };
+/**
+ * The worst case beside it: 10,000 streams in several client processes, 10 node classes with views of
+ * their own, 10,000 services (30,000 clusters), and one-endpoint and one-weight versions measured apart.
+ * BENCH_WORST=0 leaves it out (BENCH_BEST=0 the best case); develop it small (BENCH_WORST_STREAMS=500 BENCH_WORST_SERVICES=500).
+ */
+const WORST = {
+  streams: env('BENCH_WORST_STREAMS', 10_000),
+  services: env('BENCH_WORST_SERVICES', 10_000),
+  changes: env('BENCH_WORST_CHANGES', 3),
+  classes: env('BENCH_WORST_CLASSES', 10),
+  procs: env('BENCH_WORST_CLIENT_PROCS', 4),
+  kinds: ['endpoint', 'weight'],
+};
 const descriptors = join(root, 'build', 'envoy-descriptors.binpb');
 
 /** A child process spoken to over IPC: `ask` sends a command and waits for the reply event. */
@@ -88,8 +101,34 @@ function figures(result, clientTimes) {
   };
 }
 
-/** Runs the fan-out measurements and prints them. Returns the number of failed rounds. */
+/** Runs the fan-out measurements (the best case, then the worst) and prints them. Returns the number of failed rounds. */
 export async function runFanout() {
+  let failed = process.env.BENCH_BEST === '0' ? 0 : await measure(BEST, printBest);
+  if (process.env.BENCH_WORST !== '0') failed += await measure(WORST, printWorst);
+  return failed;
+}
+
+/** Client processes holding `streams` streams between them, asked as one. */
+function clientProcs(n, children) {
+  const procs = Array.from({ length: n }, () => child(join(root, 'bench', 'ads-clients.mjs'), ['--max-old-space-size=4096']));
+  children.push(...procs);
+  return {
+    async open(group, port, streams, classes) {
+      const per = Math.ceil(streams / n);
+      await Promise.all(procs.map((c, i) => c.ask({ cmd: 'open', group, port, streams: Math.max(0, Math.min(per, streams - i * per)), offset: i * per, classes, descriptors }, 'opened')));
+    },
+    async lastAcks(group) {
+      const all = await Promise.all(procs.map((c) => c.ask({ cmd: 'lastAcks', group }, 'lastAcks')));
+      return { times: all.flatMap((a) => a.times), bytes: all.flatMap((a) => a.bytes), classes: all.flatMap((a) => a.classes), errors: all.flatMap((a) => a.errors) };
+    },
+    async close(group) {
+      await Promise.all(procs.map((c) => c.ask({ cmd: 'close', group }, 'closed')));
+    },
+  };
+}
+
+async function measure(o, print) {
+  const STREAMS = o.streams;
   if (!existsSync(descriptors)) {
     const built = spawnSync(process.execPath, [join(root, 'scripts', 'build-envoy-descriptors.mjs')], { cwd: root, stdio: 'inherit' });
     if (built.status !== 0) throw new Error('npm run build:protos failed');
@@ -103,39 +142,46 @@ export async function runFanout() {
   process.on('exit', cleanup);
   try {
     const serverPath = await bundleServer(dir);
-    const clients = child(join(root, 'bench', 'ads-clients.mjs'));
-    children.push(clients);
+    const clients = clientProcs(o.procs, children);
     const sides = {};
     for (const mode of ['bridge', 'floor']) {
-      const server = child(serverPath, ['--expose-gc']);
+      const server = child(serverPath, ['--expose-gc', '--max-old-space-size=8192']);
       children.push(server);
-      const { port } = await server.ask({ cmd: 'start', mode, services: SERVICES, streams: STREAMS, descriptors }, 'ready');
+      const { port } = await server.ask({ cmd: 'start', mode, services: o.services, streams: STREAMS, classes: o.classes, descriptors }, 'ready');
       const idle = (await server.ask({ cmd: 'memory' }, 'memory')).reading;
       const converged = server.wait('converged');
       const started = Date.now();
-      await clients.ask({ cmd: 'open', group: mode, port, streams: STREAMS, descriptors }, 'opened');
+      await clients.open(mode, port, STREAMS, o.classes);
       await converged;
+      // Bytes are counted per version from here: what the first version took is not a change's.
+      await clients.lastAcks(mode);
       const convergeMs = Date.now() - started;
       await new Promise((r) => setTimeout(r, 1000));
       const loaded = (await server.ask({ cmd: 'memory' }, 'memory')).reading;
       sides[mode] = { server, idle, loaded, convergeMs, rounds: [] };
       console.error(`fan-out: ${mode}: ${STREAMS} streams converged on version 1 in ${convergeMs} ms`);
     }
-    for (let step = 1; step <= CHANGES; step++) {
-      // Alternate who goes first, so garbage one side leaves in the client process does not always land on the other.
-      for (const mode of step % 2 ? ['bridge', 'floor'] : ['floor', 'bridge']) {
-        const side = sides[mode];
-        const { result } = await side.server.ask({ cmd: 'change', step }, 'changed');
-        const { times, bytes, errors } = await clients.ask({ cmd: 'lastAcks', group: mode }, 'lastAcks');
-        if (errors.length) throw new Error(`${mode}: ${errors.length} streams failed: ${errors.slice(0, 3).join('; ')}`);
-        const f = figures(result, times);
-        side.rounds.push({ ...f, result, bytesPerStream: median(bytes), bytesAll: bytes.reduce((n, b) => n + b, 0) });
-        console.error(`fan-out: ${mode} version ${step + 1}: p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, max ${f.max.toFixed(1)} ms over ${f.streams} streams; types ${result.changedTypes.join(', ')}; encodes ${result.encodes} for ${result.changedResources} changed resources; ${result.pushes} responses`);
-        await new Promise((r) => setTimeout(r, 300));
+    let step = 0;
+    for (let round = 1; round <= o.changes; round++) {
+      for (const kind of o.kinds) {
+        step++;
+        // Alternate who goes first, so garbage one side leaves in the client process does not always land on the other.
+        for (const mode of step % 2 ? ['bridge', 'floor'] : ['floor', 'bridge']) {
+          const side = sides[mode];
+          const { result } = await side.server.ask({ cmd: 'change', step, kind }, 'changed');
+          const { times, bytes, classes, errors } = await clients.lastAcks(mode);
+          if (errors.length) throw new Error(`${mode}: ${errors.length} streams failed: ${errors.slice(0, 3).join('; ')}`);
+          const f = figures(result, times);
+          // Bytes each stream received against the encoded bytes of what changed in its class's view.
+          const overChanged = bytes.map((b, i) => b / result.changedBytes[classes[i]]);
+          side.rounds.push({ ...f, kind, result, bytesPerStream: median(bytes), bytesAll: bytes.reduce((n, b) => n + b, 0), changedBytes: median(result.changedBytes), overChanged: median(overChanged), overChangedMax: Math.max(...overChanged) });
+          console.error(`fan-out: ${mode} version ${step + 1} (${kind}): p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, max ${f.max.toFixed(1)} ms over ${f.streams} streams; types ${result.changedTypes.join(', ')}; encodes ${result.encodes} for ${result.changedResources} changed resources; ${result.pushes} responses; ${median(bytes)} bytes per stream for ${median(result.changedBytes)} changed`);
+          await new Promise((r) => setTimeout(r, 300));
+        }
       }
     }
-    for (const mode of ['bridge', 'floor']) await clients.ask({ cmd: 'close', group: mode }, 'closed');
-    print(sides);
+    for (const mode of ['bridge', 'floor']) await clients.close(mode);
+    print(sides, o);
     return sides.bridge.rounds.filter((r) => r.result.nacks > 0).length;
   } finally {
     cleanup();
@@ -143,7 +189,8 @@ export async function runFanout() {
   }
 }
 
-function print({ bridge, floor }) {
+function printBest({ bridge, floor }, o) {
+  const { streams: STREAMS, services: SERVICES, changes: CHANGES } = o;
   const fmt = (n, d = 1) => n.toFixed(d);
   const med = (side, key) => median(side.rounds.map((r) => r[key]));
   const perType = (side, type) => median(side.rounds.map((r) => r.perType[type]).filter((x) => x !== undefined));
@@ -179,4 +226,26 @@ function print({ bridge, floor }) {
   console.log(`| bytes per version across all ${STREAMS} streams (MB) | ${fmt(total(bridge) / 1e6, 2)} | ${fmt(total(floor) / 1e6, 2)} |`);
   console.log(`| responses written per version | ${median(bridge.rounds.map((r) => r.result.pushes))} | ${median(floor.rounds.map((r) => r.result.pushes))} |`);
   console.log(`| render + encode before hand-over (ms, not in the figures above) | ${fmt(median(bridge.rounds.map((r) => r.result.prepareMs)))} | ${fmt(median(floor.rounds.map((r) => r.result.prepareMs)))} |`);
+}
+
+/** The worst case: per kind of change, timing against the floor, bytes against what changed, and memory per idle stream. */
+function printWorst({ bridge, floor }, o) {
+  const fmt = (n, d = 1) => n.toFixed(d);
+  const kib = (n) => n / 1024;
+  const perStream = (side, key) => (side.loaded[key] - side.idle[key]) / o.streams;
+  const med = (side, kind, key) => median(side.rounds.filter((r) => r.kind === kind).map((r) => r[key]));
+  console.log(`\n**Worst case** · ${new Date().toISOString().slice(0, 10)} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · Node ${process.version}`);
+  console.log(`${o.streams} SotW streams in ${o.procs} client processes, ${o.classes} node classes (each its own view: the ${Math.max(1, Math.floor(o.services / 100))} shared services and every ${o.classes}th other), ${o.services} services: ${3 * o.services} clusters in all; ${o.changes} versions of each kind, each changing a shared service (every stream gets it); medians over the versions\n`);
+  console.log('| change → all streams ACKed (ms) | bridge p50 | bridge p99 | bridge max | floor p50 | floor p99 | floor max | p99 ratio | bytes per stream (bridge / floor) | changed resources (bytes) | bridge bytes / changed (median / max) |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const kind of o.kinds) {
+    console.log(`| one ${kind} change | ${fmt(med(bridge, kind, 'p50'))} | ${fmt(med(bridge, kind, 'p99'))} | ${fmt(med(bridge, kind, 'max'))} | ${fmt(med(floor, kind, 'p50'))} | ${fmt(med(floor, kind, 'p99'))} | ${fmt(med(floor, kind, 'max'))} | ${fmt(med(bridge, kind, 'p99') / med(floor, kind, 'p99'), 2)}× | ${med(bridge, kind, 'bytesPerStream')} / ${med(floor, kind, 'bytesPerStream')} | ${med(bridge, kind, 'changedBytes')} | ${fmt(med(bridge, kind, 'overChanged'), 2)}× / ${fmt(Math.max(...bridge.rounds.filter((r) => r.kind === kind).map((r) => r.overChangedMax)), 2)}× |`);
+  }
+  console.log('\n| per idle stream, after GC | bridge | floor | bridge / floor |');
+  console.log('|---|---:|---:|---:|');
+  for (const [name, key] of [['heap (KiB)', 'heapUsed'], ['V8 committed heap (KiB)', 'heapTotal'], ['external (KiB)', 'external'], ['RSS (KiB)', 'rss']]) {
+    console.log(`| ${name} | ${fmt(kib(perStream(bridge, key)))} | ${fmt(kib(perStream(floor, key)))} | ${fmt(perStream(bridge, key) / perStream(floor, key), 2)}× |`);
+  }
+  console.log(`| streams converged on version 1 (s) | ${fmt(bridge.convergeMs / 1000)} | ${fmt(floor.convergeMs / 1000)} | |`);
+  console.log(`| heap / RSS with 0 and with ${o.streams} streams (MiB) | ${fmt(bridge.idle.heapUsed / 2 ** 20)} / ${fmt(bridge.idle.rss / 2 ** 20)} → ${fmt(bridge.loaded.heapUsed / 2 ** 20)} / ${fmt(bridge.loaded.rss / 2 ** 20)} | ${fmt(floor.idle.heapUsed / 2 ** 20)} / ${fmt(floor.idle.rss / 2 ** 20)} → ${fmt(floor.loaded.heapUsed / 2 ** 20)} / ${fmt(floor.loaded.rss / 2 ** 20)} | |`);
 }
