@@ -1,5 +1,6 @@
 import { age } from '../format';
 import { formatAnalysis, type RolloutAnalysisView } from './rollout-analysis';
+import { stepAt, stepsText, type StepKindView } from './rollout-steps';
 
 /** An Istio Destination as rollouts name the stable and candidate. */
 export interface Destination {
@@ -18,12 +19,15 @@ export interface Rollout {
   stable: Destination;
   candidate: Destination;
   steps: number[];
+  /** Mirror and A/B steps, blue-green: what each step does. */
+  stepKinds?: StepKindView[];
+  blueGreen?: { rollbackWindowSeconds: number };
   pauseSeconds?: number;
   timeoutSeconds?: number;
   currentStep: number;
   weight: number;
   baseRevision?: number | null;
-  history?: { step: number; weight: number; revision?: number | null; startedAt?: string | null; convergedAt?: string | null; outcome: string; noProxies?: boolean; note?: string }[];
+  history?: { step: number; weight: number; revision?: number | null; startedAt?: string | null; convergedAt?: string | null; outcome: string; noProxies?: boolean; note?: string; windowEndsAt?: string }[];
   abort?: { reason: string; message?: string; revision?: number; rejections?: { node_id: string; type: string; message: string; inferred?: boolean }[]; rollbackRevision?: number | null; rollbackError?: string } | null;
   author?: string;
   createdAt?: string;
@@ -58,7 +62,7 @@ export function formatRollout(r: Rollout): string[] {
     `  virtual service: ${r.virtualService?.namespace}/${r.virtualService?.name}${r.route ? ` route ${r.route}` : ''}`,
     `  stable:    ${destinationText(r.stable)}`,
     `  candidate: ${destinationText(r.candidate)}`,
-    `  steps: ${r.steps.join(', ')}  pause ${r.pauseSeconds ?? '-'}s  timeout ${r.timeoutSeconds ?? '-'}s${r.baseRevision != null ? `  base revision ${r.baseRevision}` : ''}`,
+    `  steps: ${stepsText(r)}  pause ${r.pauseSeconds ?? '-'}s  timeout ${r.timeoutSeconds ?? '-'}s${r.baseRevision != null ? `  base revision ${r.baseRevision}` : ''}`,
   ];
   if (now) {
     lines.push(
@@ -68,7 +72,8 @@ export function formatRollout(r: Rollout): string[] {
     );
   }
   for (const h of r.history ?? []) {
-    lines.push(`  step ${h.step + 1}: ${h.weight}% revision ${h.revision ?? '-'} ${h.outcome}${h.noProxies ? ' (no live proxy)' : ''}`);
+    const window = h.windowEndsAt && h.outcome === 'converged' ? (r.state === 'succeeded' ? ', rollback window passed' : `, rollback window until ${h.windowEndsAt}`) : '';
+    lines.push(`  step ${h.step + 1}: ${stepAt(r, h.step)} revision ${h.revision ?? '-'} ${h.outcome}${h.noProxies ? ' (no live proxy)' : ''}${window}`);
     if (h.note) lines.push(`    ${h.note}`);
   }
   if (r.abort) {

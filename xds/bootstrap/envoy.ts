@@ -3,6 +3,7 @@ import { fileConfigSource, joinPath, WILDCARD_FILES } from '../envoy/file-paths'
 import { SYSTEM_CA_BUNDLE } from '../render/build-upstream-tls';
 import { isIpAddress, parseHostPort } from './address';
 import { bootstrapNode } from './node';
+import { statsConfig } from './stats-tags';
 import type { AdsBootstrapOptions, EnvoyBootstrapOptions, FileBootstrapOptions, HostPort, RestBootstrapOptions } from './types';
 
 type Json = Record<string, unknown>;
@@ -65,6 +66,7 @@ function restBootstrap(o: RestBootstrapOptions): Json {
     node: bootstrapNode(o.node, o.xdsToken ? { xds_token: o.xdsToken } : {}),
     dynamic_resources: { cds_config: source, lds_config: source },
     static_resources: { clusters: [cluster] },
+    stats_config: statsConfig(),
     admin: ADMIN,
   };
 }
@@ -93,6 +95,7 @@ function adsBootstrap(o: AdsBootstrapOptions): Json {
       lds_config: ads,
     },
     static_resources: { clusters: [cluster] },
+    stats_config: statsConfig(),
     admin: ADMIN,
   };
 }
@@ -104,6 +107,7 @@ function fileBootstrap(o: FileBootstrapOptions): Json {
       cds_config: fileConfigSource(joinPath(o.dir, WILDCARD_FILES.clusters)),
       lds_config: fileConfigSource(joinPath(o.dir, WILDCARD_FILES.listeners)),
     },
+    stats_config: statsConfig(),
     admin: ADMIN,
   };
 }
