@@ -239,9 +239,11 @@ async function sidecarImports(sidecars: IntentObject[], source: ConfigSource, fe
       for (const e of listener.hosts) {
         if (e.exclude) continue;
         let found: IntentObject[];
-        if (e.namespace !== '*') found = await fetch(refs('nshost', [e.namespace]));
+        // A named host is read by name, a namespace's pattern by namespace, another namespace's pattern by what it matches.
+        if (!isWildcard(e.host)) found = await fetch(refs('host', [e.host]));
+        else if (e.namespace !== '*') found = await fetch(refs('nshost', [e.namespace]));
         else if (e.host === '*') return { full: `${objectKey(sc)} imports every host of every namespace ("*/*"): its view is the whole mesh` };
-        else found = await fetch(refs('host', e.host.startsWith('*') ? await source.hostsMatching(e.host) : [e.host]));
+        else found = await fetch(refs('host', await source.hostsMatching(e.host)));
         for (const o of found) {
           const hosts = ((withQualifiedHosts(o).spec as Json).hosts ?? []) as string[];
           if (o.kind === 'ServiceEntry' && (e.namespace === '*' || o.metadata.namespace === e.namespace) && hosts.some((h) => hostSubsetOf(h, e.host))) entries.set(objectKey(o), o);
