@@ -21,11 +21,26 @@ const matchesLabels = (labels: Record<string, string>, selector: Record<string, 
 
 const isMeshDefault = (s: SidecarIR) => s.namespace === ROOT_NAMESPACE && !s.selector;
 
+/** Sidecars by namespace (and the mesh default), per list: every poll chooses one, so with a Sidecar per namespace this must not scan them all. */
+const indexes = new WeakMap<SidecarIR[], { byNamespace: Map<string, SidecarIR[]>; meshDefault: SidecarIR | undefined }>();
+
+function indexOf(sidecars: SidecarIR[]) {
+  let index = indexes.get(sidecars);
+  if (!index) {
+    const byNamespace = new Map<string, SidecarIR[]>();
+    for (const s of sidecars) (byNamespace.get(s.namespace) ?? byNamespace.set(s.namespace, []).get(s.namespace)!).push(s);
+    index = { byNamespace, meshDefault: sidecars.find(isMeshDefault) };
+    indexes.set(sidecars, index);
+  }
+  return index;
+}
+
 /** The Sidecar a mesh proxy in `namespace` with these labels gets (`sidecars` in namespace/name order). */
 export function sidecarFor(sidecars: SidecarIR[] | undefined, namespace: string | undefined, labels: Record<string, string>): SidecarIR | undefined {
   if (!sidecars?.length) return undefined;
-  const own = namespace === undefined ? [] : sidecars.filter((s) => s.namespace === namespace);
-  return own.find((s) => s.selector && matchesLabels(labels, s.selector)) ?? own.find((s) => !s.selector) ?? sidecars.find(isMeshDefault);
+  const index = indexOf(sidecars);
+  const own = namespace === undefined ? [] : (index.byNamespace.get(namespace) ?? []);
+  return own.find((s) => s.selector && matchesLabels(labels, s.selector)) ?? own.find((s) => !s.selector) ?? index.meshDefault;
 }
 
 /** Whether the Sidecar's scope depends on the proxy's namespace: the mesh default with a `.` entry. */
