@@ -3,8 +3,8 @@
 // Tests (*.test.ts, test/) may reach across layers; only rule 1 (no cycles) covers them too.
 
 const TEST = ['\\.test\\.ts$', '^test/'];
-const FEATURES = '(api|discovery|bootstrap|history|rollouts|events|secrets)';
-const ABOVE_DOMAIN = '^functions/(http|openapi|api|discovery|bootstrap|history|rollouts|events|secrets)/';
+const FEATURES = '(api|discovery|bootstrap|history|rollouts|events|secrets|console)';
+const ABOVE_DOMAIN = '^functions/(http|openapi|api|discovery|bootstrap|history|rollouts|events|secrets|console)/';
 const EDGE_TOP = '^functions/(app|index)\\.ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -70,10 +70,33 @@ module.exports = {
       to: { path: '^(functions|gateway)/' },
     },
     {
+      name: 'console-is-a-browser-client',
+      severity: 'error',
+      comment:
+        'console/ is the web console, bundled for browsers (scripts/build-console.mjs): like the CLI it talks to ' +
+        'the edge over HTTP and shares only the pure xds/; no Worker, bridge or CLI code, no Node builtins.',
+      from: { path: '^console/', pathNot: TEST },
+      to: { path: ['^(functions|gateway|cli|scripts)/'] },
+    },
+    {
+      name: 'console-no-builtins',
+      severity: 'error',
+      comment: 'console/ runs in browsers: Node builtins do not exist there.',
+      from: { path: '^console/', pathNot: TEST },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'nothing-imports-the-console',
+      severity: 'error',
+      comment: 'The Worker serves the console as built files (wrangler.toml [assets]), never as code it imports.',
+      from: { path: '^(functions|xds|gateway|cli)/', pathNot: TEST },
+      to: { path: '^console/' },
+    },
+    {
       name: 'production-not-tests',
       severity: 'error',
       comment: 'Shipped code never depends on test fixtures or benchmarks; those may change or vanish freely.',
-      from: { path: '^(functions|xds|gateway|cli|scripts)/', pathNot: TEST },
+      from: { path: '^(functions|xds|gateway|cli|scripts|console)/', pathNot: TEST },
       to: { path: ['^(test|bench)/', '\\.test\\.ts$'] },
     },
     {
@@ -129,7 +152,7 @@ module.exports = {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'Every import in shipped code resolves to a file or an installed package (a typo or a stale path after a move).',
-      from: { path: '^(functions|xds|gateway|cli|scripts)/', pathNot: TEST },
+      from: { path: '^(functions|xds|gateway|cli|scripts|console)/', pathNot: TEST },
       // Runtime-provided modules, and the descriptor set the pretest step builds.
       to: { couldNotResolve: true, pathNot: ['^cloudflare:', '\\.binpb$'] },
     },
@@ -137,7 +160,7 @@ module.exports = {
       name: 'no-orphans',
       severity: 'error',
       comment: 'A shipped module nothing imports and that imports nothing is dead code, or an entry point that lost its wiring.',
-      from: { orphan: true, path: '^(functions|xds|gateway|cli)/', pathNot: [...TEST, '\\.d\\.ts$'] },
+      from: { orphan: true, path: '^(functions|xds|gateway|cli|console)/', pathNot: [...TEST, '\\.d\\.ts$'] },
       to: {},
     },
   ],
@@ -149,7 +172,7 @@ module.exports = {
     // means the same for the tsc parser, but TypeScript 7.0 has no in-process API dependency-cruiser can use.)
     parser: 'swc',
     enhancedResolveOptions: {
-      extensions: ['.ts', '.mts', '.js', '.mjs', '.cjs', '.json', '.d.ts'],
+      extensions: ['.ts', '.tsx', '.mts', '.js', '.mjs', '.cjs', '.json', '.d.ts'],
       exportsFields: ['exports'],
       conditionNames: ['types', 'import', 'require', 'node', 'workerd', 'default'],
       mainFields: ['types', 'typings', 'module', 'main'],

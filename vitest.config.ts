@@ -7,6 +7,8 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url).href
 
 // Envoy's descriptor set, for strict proto3-JSON decoding in tests (a no-op when up to date).
 execFileSync(process.execPath, [here('./scripts/build-envoy-descriptors.mjs')], { stdio: 'inherit' });
+// The web console's files: wrangler.toml's [assets] directory, which the workers pool serves too.
+execFileSync(process.execPath, [here('./scripts/build-console.mjs')], { stdio: 'inherit' });
 
 export default defineConfig({
   test: {

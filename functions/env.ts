@@ -11,6 +11,8 @@ export interface Env {
   ROLLOUTS: DurableObjectNamespace;
   /** One Durable Object that delivers webhook events and retries them (functions/events/dispatcher.ts). */
   EVENTS: DurableObjectNamespace;
+  /** The web console's files (wrangler.toml [assets], built from console/), served by functions/console/serve.ts. */
+  ASSETS: Fetcher;
   /** Worker secret: the bootstrap admin token (locally from .dev.vars). */
   ADMIN_TOKEN?: string;
   /** Worker secret: base64 of 32 bytes; TLS Secrets for SDS are encrypted with it (AES-256-GCM). */
@@ -39,6 +41,6 @@ export interface Env {
   WEBHOOK_RETRY_BASE_MS?: string;
   /** Attempts per webhook delivery before it is marked failed; default 12. */
   WEBHOOK_MAX_ATTEMPTS?: string;
-  /** Objects per batch of a whole-mesh apply (staged, compiled and checked a batch at a time); default 2000. */
+  /** Objects per batch of a whole-mesh apply (staged, compiled and checked a batch at a time); default 1000. */
   APPLY_BATCH_OBJECTS?: string;
 }

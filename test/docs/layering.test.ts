@@ -45,6 +45,8 @@ const FIXTURE: Record<string, string> = {
   'functions/secrets/api.ts': "import { objects } from '../api/objects';\nimport app from '../app';\nexport const secrets = [objects, app];\n",
   'xds/ir/c.ts': "import { createHash } from 'node:crypto';\nexport const hash = createHash;\n",
   'cli/main.ts': "import type { Env } from '../functions/env';\nimport { gone } from './moved-away';\nexport const main = (env: Env) => [gone, env];\n",
+  // The web console reaching into the Worker, and for a Node builtin.
+  'console/src/main.tsx': "import type { Env } from '../../functions/env';\nimport { readFileSync } from 'node:fs';\nexport const main = (env: Env) => [readFileSync, env];\n",
 };
 
 describe('the layering check (npm run lint:deps)', () => {
@@ -57,7 +59,7 @@ describe('the layering check (npm run lint:deps)', () => {
       mkdirSync(dirname(join(fixture, path)), { recursive: true });
       writeFileSync(join(fixture, path), text);
     }
-    report = depcruise(fixture, ['functions', 'gateway', 'xds', 'cli']);
+    report = depcruise(fixture, ['functions', 'gateway', 'xds', 'cli', 'console']);
   });
   afterAll(() => rmSync(fixture, { recursive: true, force: true }));
 
@@ -71,6 +73,8 @@ describe('the layering check (npm run lint:deps)', () => {
     expect(violations(report.output)).toEqual([
       'app-only-from-index functions/secrets/api.ts',
       'cli-not-edge-or-bridge cli/main.ts',
+      'console-is-a-browser-client console/src/main.tsx',
+      'console-no-builtins console/src/main.tsx',
       'domain-no-hono functions/domain/status/state.ts',
       'edge-not-bridge functions/api/proxies.ts',
       'feature-below-app functions/secrets/api.ts',
