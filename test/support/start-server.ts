@@ -10,6 +10,8 @@ export interface RunningEdge {
   /** The bridge's ports, read from its "bridge started" log line (when it runs). */
   bridge?: { adsPort: number; opsPort: number };
   stop(): Promise<void>;
+  /** SIGKILL to the whole process group (wrangler, workerd): a crash, nothing flushed; the state directory is kept. */
+  crash(): Promise<void>;
   log(): string;
 }
 
@@ -44,6 +46,13 @@ export async function startEdge(port: number, options: StartOptions = {}): Promi
     await new Promise((r) => setTimeout(r, 300));
     if (!options.stateDir) rmSync(state, { recursive: true, force: true });
   };
+  const crash = async () => {
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {}
+    await exited;
+  };
   const withBridge = options.env?.XDSFLARE_NO_BRIDGE !== '1';
   const until = Date.now() + 90_000;
   let healthy = false;
@@ -51,12 +60,12 @@ export async function startEdge(port: number, options: StartOptions = {}): Promi
     try {
       healthy ||= (await fetch(`${base}/healthz`)).ok;
     } catch {}
-    if (healthy && !withBridge) return { base, port, stop, log: () => output };
+    if (healthy && !withBridge) return { base, port, stop, crash, log: () => output };
     const started = /"msg":"bridge started".*?"ads":"[^"]*:(\d+)","ops":"[^"]*:(\d+)"/.exec(output);
     if (healthy && started) {
       const bridge = { adsPort: Number(started[1]), opsPort: Number(started[2]) };
       try {
-        if ((await fetch(`http://127.0.0.1:${bridge.opsPort}/readyz`)).ok) return { base, port, bridge, stop, log: () => output };
+        if ((await fetch(`http://127.0.0.1:${bridge.opsPort}/readyz`)).ok) return { base, port, bridge, stop, crash, log: () => output };
       } catch {}
     }
     if (child.exitCode !== null) break;
