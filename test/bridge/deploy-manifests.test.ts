@@ -80,8 +80,12 @@ describe('the Deployment and the bridge configuration', () => {
     expect(resolvePort(container.livenessProbe.httpGet.port)).toBe(ops);
   });
 
-  it('gives the pod more grace than the drain timeout', () => {
-    expect(pod.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(config.drainTimeoutMs);
+  it('gives the pod more grace than its preStop pause and the drain timeout together', () => {
+    // The pause runs before SIGTERM, inside the same grace period (Kubernetes' pod termination).
+    const pause = container.lifecycle.preStop.exec.command;
+    expect(pause[0]).toBe('sleep');
+    expect(Number(pause[1])).toBeGreaterThanOrEqual(1);
+    expect(pod.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(Number(pause[1]) * 1000 + config.drainTimeoutMs);
     expect(config.drainTimeoutMs).toBe(Number(podEnv().XDSFLARE_DRAIN_TIMEOUT_MS ?? BRIDGE_CONFIG_DEFAULTS.drainTimeoutMs));
   });
 

@@ -55,6 +55,8 @@ export interface AdsTestClientOptions {
   holdIf?: (entry: TimelineEntry) => boolean;
   /** State of an earlier client: reconnect with its versions and names, as Envoy does. */
   resume?: Map<ResourceType, HeldState>;
+  /** The channel of an earlier client: Envoy opens its next stream on the connection it has (unless told GOAWAY). Not closed by close(). */
+  channel?: grpc.Client;
 }
 
 export interface StreamStatus {
@@ -89,7 +91,7 @@ export abstract class AdsTestClient {
   ) {
     this.types = options.types ?? [...DELIVERY_ORDER];
     for (const t of DELIVERY_ORDER) this.holding.set(t, new Map(options.resume?.get(t)?.resources ?? []));
-    this.client = new grpc.Client(`127.0.0.1:${options.port}`, grpc.credentials.createInsecure());
+    this.client = options.channel ?? new grpc.Client(`127.0.0.1:${options.port}`, grpc.credentials.createInsecure());
     this.call = this.client.makeBidiStreamRequest(`${SERVICE}/${method}`, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b);
     this.closed = new Promise((resolve) => {
       this.call.on('status', (s: grpc.StatusObject) => {
@@ -183,7 +185,12 @@ export abstract class AdsTestClient {
 
   close(): void {
     this.call.cancel();
-    this.client.close();
+    if (!this.options.channel) this.client.close();
+  }
+
+  /** The channel, for a next stream on the same connection (see AdsTestClientOptions.channel). */
+  get channel(): grpc.Client {
+    return this.client;
   }
 
   protected nodeOnce(): unknown {
