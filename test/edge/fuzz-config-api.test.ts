@@ -161,7 +161,18 @@ const restoreArb = fc
     return request({ method: 'PUT', path: objectPath(plural, object.metadata.name), ...asText(object, yaml), headers: {}, dryRun: false });
   });
 
+/** The API's other writes: tokens, webhooks, rollbacks, bridges' status reports, rollouts. */
+const json = (method: string, path: string) => (body: unknown) => request({ method, path, body: toJsonText(body), contentType: 'application/json', headers: {}, dryRun: false });
+const otherWriteArb: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  mutated({ name: 'fuzz-token', scopes: ['config:read'] }).map(json('POST', '/api/v1/tokens')),
+  fc.tuple(fc.constantFrom('fuzz-hook', 'x'.repeat(70), '-bad', '%00'), mutated({ url: 'https://hooks.example.com/x', events: ['revision.converged'] })).map(([name, body]) => json('PUT', `/api/v1/webhooks/${encodeURIComponent(name)}`)(body)),
+  fc.constantFrom('1', '0', '-1', '1.5', '99999999999999999999', 'x', '%00', '1e3').map((n) => json('POST', `/api/v1/revisions/${n}/rollback${query(false)}`)(undefined)),
+  mutated({ bridge: 'fuzz-bridge', proxies: [{ node_id: 'fuzz-ads', labels: { app: 'reviews' }, view: 'envoy|mesh', last_seen: '2026-12-07T00:00:00.000Z', types: { 'type.googleapis.com/envoy.config.cluster.v3.Cluster': { acked: 'a', served: 'b', served_revision: 1 } } }] }).map(json('POST', '/api/v1/proxies/status')),
+  mutated({ virtualService: { namespace: NS, name: 'reviews' }, stable: { host: host('reviews'), subset: 'v1' }, candidate: { host: host('reviews'), subset: 'v2' }, steps: [10, 50, 100], pauseSeconds: 5 }).map(json('POST', '/api/v1/rollouts')),
+);
+
 const requestArb: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  { weight: 2, arbitrary: otherWriteArb },
   { weight: 5, arbitrary: putArb },
   { weight: 3, arbitrary: mergePatchArb },
   { weight: 4, arbitrary: jsonPatchArb },

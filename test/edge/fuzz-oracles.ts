@@ -38,13 +38,16 @@ export function expectWellFormedAnswer(what: string, a: Answer): void {
   expect((problem.errors?.length ?? 0) > 0 || namesLimitOrHeader, `${what}: ${a.status} names the field or the limit\n${a.text.slice(0, 800)}`).toBe(true);
 }
 
-/** Everything a write may change: the revisions, every object row, and the Idempotency-Keys that hold an answer. */
+/** Everything a write may change: revisions, object rows, kept Idempotency-Key answers, tokens, webhooks, rollouts. */
 export async function storedState(): Promise<string> {
   const rows = await env.DB.batch([
     env.DB.prepare('SELECT id, config_hash, root FROM revisions ORDER BY id'),
     env.DB.prepare('SELECT kind, namespace, name, api_version, labels, annotations, spec, resource_version, generation FROM objects ORDER BY kind, namespace, name'),
     env.DB.prepare('SELECT count(*) AS n FROM object_history'),
     env.DB.prepare('SELECT caller, key, status FROM idempotency_keys WHERE status IS NOT NULL ORDER BY caller, key'),
+    env.DB.prepare('SELECT name, scopes FROM tokens ORDER BY name'),
+    env.DB.prepare('SELECT name, url, events FROM webhooks ORDER BY name'),
+    env.DB.prepare('SELECT count(*) AS n FROM rollouts'),
   ]);
   return JSON.stringify(rows.map((r) => r.results));
 }
