@@ -4,7 +4,7 @@ import { parseDuration } from './duration';
 import { UsageError } from './exit-codes';
 
 /** What -o takes (bootstrap also takes a file name). */
-export const OUTPUTS = ['text', 'json', 'yaml'];
+export const OUTPUTS = ['text', 'wide', 'json', 'yaml'];
 
 export interface Invocation {
   /** Undefined for bare `xdsflare`, `--help` or `--version`. */
@@ -91,7 +91,7 @@ export function parseInvocation(argv: string[], commands: Command[]): Invocation
     if (positionals.length < min) throw new UsageError(`xdsflare ${command.name} needs ${min === max ? min : `at least ${min}`} argument${min === 1 ? '' : 's'}: ${command.usage}`);
     if (positionals.length > max) throw new UsageError(`unexpected argument "${positionals[max]}" for xdsflare ${command.name}`);
     const output = values.output;
-    if (typeof output === 'string' && !command.outputFile && !OUTPUTS.includes(output)) throw new UsageError(`--output must be text, json or yaml, not "${output}"`);
+    if (typeof output === 'string' && !command.outputFile && !OUTPUTS.includes(output)) throw new UsageError(`--output must be text, wide, json or yaml, not "${output}"`);
   } else if (!command && !help && values.version !== true && positionals.length) {
     throw new UsageError(`unexpected argument "${positionals[0]}"`);
   }

@@ -12,6 +12,7 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const code = await run(process.argv.slice(2), {
   stderrIsTTY: process.stderr.isTTY === true,
+  stdoutIsTTY: process.stdout.isTTY === true,
   env: process.env,
   cwd: process.cwd(),
   stdout: (t) => process.stdout.write(`${t}\n`),

@@ -129,6 +129,8 @@ describe('CLI client', () => {
       cwd: '/',
       readStdin: async () => '',
       progress: (line: string) => out.push(line),
+      wide: false,
+      stdoutIsTTY: false,
     } satisfies Context;
     try {
       expect(await waitForRevision(ctx, 3, 10 * 60_000)).toBe(EXIT.ok);

@@ -19,6 +19,8 @@ export interface RequestOptions {
   body?: string;
   contentType?: string;
   accept?: string;
+  /** Extra request headers (If-Match). */
+  headers?: Record<string, string>;
   /** Maps a field path of a problem (e.g. `[3].spec.hosts`) to something the user can find. */
   describePath?: (path: string) => string;
 }
@@ -54,7 +56,7 @@ export class Client {
 
   /** GET/POST/... and the answer; a non-2xx answer throws a CliError with its exit code. */
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<ApiAnswer> {
-    const headers: Record<string, string> = { accept: opts.accept ?? 'application/json', ...this.options.headers };
+    const headers: Record<string, string> = { accept: opts.accept ?? 'application/json', ...this.options.headers, ...opts.headers };
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     if (opts.body !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
     const write = method !== 'GET' && method !== 'HEAD';

@@ -22,6 +22,10 @@ export interface Context {
   json: boolean;
   /** The raw `--output` value (bootstrap takes a file name there). */
   output: string;
+  /** `-o wide`: tables with more columns (text otherwise). */
+  wide: boolean;
+  /** Whether stdout is a terminal: --watch redraws there, and prints only changes into a pipe. */
+  stdoutIsTTY: boolean;
   out: (text: string) => void;
   err: (text: string) => void;
   env: Record<string, string | undefined>;
@@ -58,7 +62,7 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   server: { type: 'string', value: '<url>', description: 'the edge API (env XDSFLARE_SERVER; default http://127.0.0.1:8787)' },
   token: { type: 'string', value: '<token>', description: 'bearer token (env XDSFLARE_TOKEN)' },
   context: { type: 'string', value: '<name>', description: 'a named server and token from the config file (env XDSFLARE_CONTEXT; see xdsflare config)' },
-  output: { type: 'string', short: 'o', value: 'text|json|yaml', description: 'json prints the server\'s answers exactly, one JSON document per line; yaml the same as YAML documents' },
+  output: { type: 'string', short: 'o', value: 'text|wide|json|yaml', description: 'json prints the server\'s answers exactly, one JSON document per line; yaml the same as YAML documents; wide: tables with more columns' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
   version: { type: 'boolean', description: 'print the version' },
 };

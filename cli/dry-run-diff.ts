@@ -11,7 +11,7 @@ export interface ApplyAnswer {
   changes: { op: string; kind: string; namespace: string; name: string }[];
   warnings: { path: string; message: string; object?: string }[];
   /** Dry run: what a real apply would refuse with 422. */
-  errors?: { path: string; message: string }[];
+  errors?: { path: string; message: string; object?: string; rule?: string }[];
   /** Dry run: the Envoy resources the change adds or changes (edges before published config: every resource after it). */
   rendered?: Rendered;
   /** Dry run, when the edge computes it: the change in intents and in rendered resources. */

@@ -15,6 +15,8 @@ import { completionCommands } from './commands/completion';
 import { configCommands } from './commands/config';
 import { deleteCommand } from './commands/delete';
 import { proxyCommands } from './commands/proxy';
+import { editCommand, patchCommand } from './commands/patch';
+import { describeCommand, proxyConfigCommand } from './commands/describe';
 import { resolveTarget } from './contexts';
 import { CliError, EXIT, UsageError } from './exit-codes';
 
@@ -22,7 +24,7 @@ declare const XDSFLARE_VERSION: string | undefined;
 /** Set by the build (scripts/build-cli.mjs) from package.json. */
 export const VERSION = typeof XDSFLARE_VERSION === 'string' ? XDSFLARE_VERSION : 'dev';
 
-export const COMMANDS: Command[] = [apply, diffCommand, get, deleteCommand, status, ...rolloutCommands, rollback, ...proxyCommands, bootstrap, exportCommand, ...configCommands, ...completionCommands(() => COMMANDS)];
+export const COMMANDS: Command[] = [apply, diffCommand, get, deleteCommand, patchCommand, editCommand, describeCommand, status, ...rolloutCommands, rollback, ...proxyCommands, proxyConfigCommand, bootstrap, exportCommand, ...configCommands, ...completionCommands(() => COMMANDS)];
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8787';
 
@@ -68,6 +70,8 @@ function yamlDocuments(stdout: (text: string) => void): (text: string) => void {
 export interface RunOptions {
   /** Whether stderr is a terminal: progress lines then repeat as a heartbeat, else only changes are printed. */
   stderrIsTTY?: boolean;
+  /** Whether stdout is a terminal: get --watch redraws the screen, else prints each change once. */
+  stdoutIsTTY?: boolean;
   env: Record<string, string | undefined>;
   cwd: string;
   stdout: (text: string) => void;
@@ -115,7 +119,7 @@ export async function run(argv: string[], io: RunOptions): Promise<number> {
       else if (line !== last) io.stderr(`waiting: ${line}`);
       last = line;
     };
-    const ctx: Context = { client, json: structured, output, out, err: io.stderr, env: io.env, cwd: io.cwd, readStdin: io.readStdin, progress };
+    const ctx: Context = { client, json: structured, output, wide: output === 'wide', stdoutIsTTY: io.stdoutIsTTY === true, out, err: io.stderr, env: io.env, cwd: io.cwd, readStdin: io.readStdin, progress };
     return await inv.command.run(ctx, inv.values, inv.positionals);
   } catch (err) {
     if (err instanceof CliError) {

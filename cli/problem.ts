@@ -1,4 +1,5 @@
 import { CliError, EXIT, exitCodeForStatus } from './exit-codes';
+import { rolloutConflictLines, type OwningRollout } from './rollout-conflict';
 
 /** An application/problem+json body (RFC 9457) as the edge writes it. */
 interface Problem {
@@ -6,6 +7,8 @@ interface Problem {
   detail?: string;
   errors?: { path?: string; message?: string; object?: string }[];
   requestId?: string;
+  /** A 409 for a write that moves an active rollout's route: the rollouts it collides with. */
+  rollouts?: OwningRollout[];
 }
 
 /** A non-2xx answer as a CliError: its exit code, the title and detail, and one line per field error. */
@@ -21,6 +24,7 @@ export function apiError(status: number, text: string, describePath: (path: stri
     const path = e.path ? describePath(e.path) : '(manifest)';
     return `  ${e.object ? `${e.object}: ` : ''}${path}: ${e.message ?? ''}`;
   });
+  if (Array.isArray(problem.rollouts)) lines.push(...rolloutConflictLines(problem.rollouts));
   if (problem.requestId && code === EXIT.unexpected) lines.push(`  (request id ${problem.requestId})`);
   return new CliError(code, `${problem.title} (${status})${problem.detail ? `: ${problem.detail}` : ''}`, lines);
 }

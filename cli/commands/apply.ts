@@ -5,6 +5,7 @@ import { DIFF, EXIT, UsageError } from '../exit-codes';
 import { describeManifestPath, readManifests } from '../manifest';
 import { dryRunDiff, type ApplyAnswer } from '../dry-run-diff';
 import { waitForRevision } from '../wait';
+import { ROLLOUT_OVERRIDE_OPTIONS, rolloutOverrideQuery } from '../rollout-override';
 
 /** An object as the edge read it under -n: its own namespace, else -n's (for diffing against what is stored). */
 function inNamespace(o: unknown, namespace: string): unknown {
@@ -19,7 +20,7 @@ const diffUnexpected = (values: Values) => (values['dry-run'] === true || values
 export const apply: Command = {
   name: 'apply',
   summary: 'Apply manifests (YAML or JSON, several documents each) as one revision: all or nothing.',
-  usage: '-f <file|dir|-> [-f ...] [-n <ns>] [--dry-run] [--prune -l <selector>] [--wait [<dur>]]',
+  usage: '-f <file|dir|-> [-f ...] [-n <ns>] [--dry-run] [--prune -l <selector>] [--force|--abort-rollout] [--wait [<dur>]]',
   description: `
 Directories are read recursively (*.yaml, *.yml, *.json, in sorted order; hidden entries skipped,
 symbolic links to files followed, links to directories refused); "-" reads stdin. Every
@@ -30,6 +31,8 @@ result would break. --prune deletes the objects matching -l that the manifests n
 -n, as with kubectl, is the namespace of objects that name none (an object naming another one is
 refused) and the only namespace --prune deletes from; without it they go to "default".
 --wait waits for the new revision to converge, as "xdsflare status --wait" does.
+A write that moves the weights of a route an active rollout drives is refused (exit 3, naming the
+rollout) unless --abort-rollout (the rollout aborts in the same revision) or --force (it carries on).
 Exit codes: 0 applied (and converged), 3 refused (the field paths are printed with the file and
 document they come from; also a dry run whose result a real apply would refuse), 4 rejected by a
 proxy, 5 still pending when the wait ended. --dry-run exits as kubectl diff does: 0 no changes,
@@ -43,6 +46,7 @@ proxy, 5 still pending when the wait ended. --dry-run exits as kubectl diff does
     selector: { type: 'string', short: 'l', value: '<k=v,...>', description: 'label selector for --prune' },
     namespace: { type: 'string', short: 'n', value: '<ns>', description: 'namespace of objects that name none (and of --prune)' },
     wait: { type: 'string', value: '<dur>', bareValue: '5m', description: 'wait for the revision to converge' },
+    ...ROLLOUT_OVERRIDE_OPTIONS,
   },
   positionals: { min: 0, max: 0 },
   unexpectedCode: diffUnexpected,
@@ -52,6 +56,7 @@ proxy, 5 still pending when the wait ended. --dry-run exits as kubectl diff does
     const selector = stringOption(values, 'selector');
     const namespace = stringOption(values, 'namespace');
     const wait = durationOption(values, 'wait');
+    const override = rolloutOverrideQuery(values);
     if (prune && !selector) throw new UsageError('--prune needs -l <selector>, so it only deletes what these manifests own');
     if (dryRun && wait !== undefined) throw new UsageError('--wait has nothing to wait for with --dry-run');
     if (!dryRun && values['exit-zero'] === true) throw new UsageError('--exit-zero goes with --dry-run');
@@ -59,18 +64,24 @@ proxy, 5 still pending when the wait ended. --dry-run exits as kubectl diff does
     if (!docs.length) throw new UsageError('the manifests hold no objects');
     const objects = docs.map((d) => d.object);
     const describe = describeManifestPath(docs);
-    const { body, answer } = await ctx.client.json<ApplyAnswer>('POST', '/api/v1/apply', { query: { dryRun, prune, labelSelector: selector, namespace }, body: JSON.stringify(objects), describePath: describe });
+    const { body, answer } = await ctx.client.json<ApplyAnswer>('POST', '/api/v1/apply', { query: { dryRun, prune, labelSelector: selector, namespace, ...override }, body: JSON.stringify(objects), describePath: describe });
     for (const w of body.warnings ?? []) ctx.err(`warning: ${w.object ? `${w.object}: ` : ''}${describe(w.path)}: ${w.message}`);
 
     if (dryRun) {
       if (ctx.json) ctx.out(answer.text.trim());
       else await printDryRun(ctx, body, namespace ? objects.map((o) => inNamespace(o, namespace)) : objects);
-      const refused = body.errors ?? [];
+      // Errors with a rule are Envoy's (a real apply: 422); without, a rollout's route it would move (409).
+      const refused = (body.errors ?? []).filter((e) => e.rule !== undefined);
+      const owned = (body.errors ?? []).filter((e) => e.rule === undefined);
+      if (owned.length) {
+        ctx.err(`a real apply would be refused (409): it moves the route of an active rollout; --abort-rollout aborts the rollout with it, --force leaves the rollout running`);
+        for (const e of owned) ctx.err(`  ${e.object ? `${e.object}: ` : ''}${e.path}: ${e.message}`);
+      }
       if (refused.length) {
         ctx.err(`a real apply would be refused (422): the result breaks ${refused.length} rule${refused.length === 1 ? '' : 's'} of Envoy's protos`);
         for (const e of refused) ctx.err(`  ${e.path}: ${e.message}`);
-        return EXIT.refused;
       }
+      if (owned.length || refused.length) return EXIT.refused;
       const changed = body.changes.some((c) => c.op !== 'unchanged') || (body.diff?.rendered?.length ?? 0) > 0;
       return changed && values['exit-zero'] !== true ? DIFF.changes : DIFF.same;
     }

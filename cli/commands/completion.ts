@@ -10,7 +10,7 @@ const SHELLS = ['bash', 'zsh', 'fish'];
 
 /** Values an option completes to, where there is a known set. */
 function optionValues(name: string, env: Record<string, string | undefined>): string[] | undefined {
-  if (name === 'output') return ['text', 'json', 'yaml'];
+  if (name === 'output') return ['text', 'wide', 'json', 'yaml'];
   if (name === 'type') return [...CONFIG_TYPES];
   if (name === 'mode') return ['rest', 'ads', 'file', 'grpc'];
   if (name === 'state') return ['progressing', 'paused', 'succeeded', 'aborted'];
@@ -29,7 +29,9 @@ function contextNames(env: Record<string, string | undefined>): string[] {
 /** The first positional a command completes to, where there is a known set. */
 function firstArgument(name: string, env: Record<string, string | undefined>): string[] | undefined {
   if (name === 'get') return [...RESOURCES.map((r) => r.plural), 'revisions', 'revision', 'rollouts', 'rollout', 'proxies', 'config'];
-  if (name === 'delete') return RESOURCES.map((r) => r.plural);
+  if (name === 'delete' || name === 'patch' || name === 'edit') return RESOURCES.map((r) => r.plural);
+  if (name === 'describe') return ['virtualservice', 'route', 'proxy'];
+  if (name === 'proxy-config') return [...CONFIG_TYPES, 'all'];
   if (name === 'completion') return SHELLS;
   if (name === 'config use-context' || name === 'config delete-context' || name === 'config set-context') return contextNames(env);
   return undefined;

@@ -3,6 +3,7 @@ import type { Command } from '../command';
 import { EXIT } from '../exit-codes';
 import { waitForRevision } from '../wait';
 import { revisionArg } from './status';
+import { ROLLOUT_OVERRIDE_OPTIONS, rolloutOverrideQuery } from '../rollout-override';
 
 interface RollbackAnswer {
   revision: number;
@@ -14,18 +15,19 @@ interface RollbackAnswer {
 export const rollback: Command = {
   name: 'rollback',
   summary: 'Restore the objects as they were at a revision, as a new revision.',
-  usage: '<revision> [--wait [<dur>]]',
+  usage: '<revision> [--force|--abort-rollout] [--wait [<dur>]]',
   description: `
 The new revision is validated and rendered like any write. --wait waits for it to converge.
+Moving the route of an active rollout is refused unless --abort-rollout or --force, as for apply.
 Exit codes: 0 done (and converged), 3 refused, 4 rejected by a proxy, 5 still pending when the wait
 ended, 7 no such revision.`,
-  options: { wait: { type: 'string', value: '<dur>', bareValue: '5m', description: 'wait for the new revision to converge' } },
+  options: { wait: { type: 'string', value: '<dur>', bareValue: '5m', description: 'wait for the new revision to converge' }, ...ROLLOUT_OVERRIDE_OPTIONS },
   positionals: { min: 1, max: 1 },
   async run(ctx, values, [raw]) {
     const target = revisionArg(raw);
     const wait = durationOption(values, 'wait');
     const n = target === 'head' ? 'head' : String(target);
-    const { body, answer } = await ctx.client.json<RollbackAnswer>('POST', `/api/v1/revisions/${n}/rollback`);
+    const { body, answer } = await ctx.client.json<RollbackAnswer>('POST', `/api/v1/revisions/${n}/rollback`, { query: rolloutOverrideQuery(values) });
     if (ctx.json) ctx.out(answer.text.trim());
     else {
       for (const c of body.changes) ctx.out(`${c.kind} ${c.namespace}/${c.name} ${c.op}`);

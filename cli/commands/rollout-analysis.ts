@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 
 /** What GET /api/v1/rollouts/{id} adds for metric analysis and gates (functions/rollouts/analysis/schema.ts). */
 export interface RolloutAnalysisView {
-  analysis?: { provider: { url: string; auth: string }; measurements: { metric: string; step: number | null; query: string; value: number | null; at: string; verdict: string; message?: string }[] } | null;
+  analysis?: { provider: { url?: string; from?: string; auth: string }; measurements: { metric: string; step: number | null; query: string; value: number | null; at: string; verdict: string; message?: string }[] } | null;
   gateCalls?: { type: string; step: number; verdict: string; status: number | null; webhook: string; message?: string }[];
   hold?: { by: string; message: string } | null;
   abort?: { measurements?: { metric: string; value: number | null; query: string }[] } | null;
@@ -20,7 +20,7 @@ export function formatAnalysis(r: RolloutAnalysisView, { queries = false } = {})
   const lines: string[] = [];
   if (r.hold) lines.push(`held by ${r.hold.by}: ${r.hold.message}`);
   const ms = r.analysis?.measurements ?? [];
-  if (r.analysis) lines.push(`analysis (${r.analysis.provider.url}): ${ms.length} measurement${ms.length === 1 ? '' : 's'}`);
+  if (r.analysis) lines.push(`analysis (${r.analysis.provider.from === 'bridge' ? 'queried by a bridge' : r.analysis.provider.url}): ${ms.length} measurement${ms.length === 1 ? '' : 's'}`);
   for (const m of ms) {
     lines.push(`  ${m.at}  ${m.step === null ? 'background' : `step ${m.step + 1}`}  ${m.metric} = ${value(m.value)}  ${m.verdict}${m.message && m.verdict !== 'passed' ? `: ${m.message}` : ''}`);
     if (queries) lines.push(`    ${m.query}`);

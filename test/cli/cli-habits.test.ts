@@ -41,7 +41,7 @@ describe('output and diffs', () => {
     expect(docs).toHaveLength(2);
     expect(docs[0]).toMatchObject({ committed: true });
     expect(docs[1]).toMatchObject({ phase: 'no-proxies' });
-    expect((await cli(['get', 'vs', '-o', 'wide'])).code).toBe(2);
+    expect((await cli(['get', 'vs', '-o', 'wider'])).code).toBe(2);
   });
 
   it('exits as kubectl diff does: 0 no changes, 1 changes, 8 an unexpected error; --exit-zero keeps 0', async () => {
@@ -164,7 +164,7 @@ describe('shell completion', () => {
     expect((await words('ro')).sort()).toEqual(['rollback', 'rollout']);
     expect(await words('rollout', '')).toEqual(expect.arrayContaining(['start', 'status', 'pause', 'resume', 'promote', 'abort']));
     expect(await words('get', 'virt')).toEqual(['virtualservices']);
-    expect(await words('get', '-o', '')).toEqual(['text', 'json', 'yaml']);
+    expect(await words('get', '-o', '')).toEqual(['text', 'wide', 'json', 'yaml']);
     expect(await words('apply', '--dry')).toEqual(['--dry-run']);
   });
 });

@@ -83,10 +83,10 @@ describe('argument parsing', () => {
     usage(['deploy'], /unknown command "deploy"/);
     usage(['rollout', 'restart', '1'], /"rollout" takes start, status, pause, resume, promote, abort/);
     usage(['rollout'], /needs a subcommand/);
-    usage(['apply', '--force'], /--force/);
+    usage(['apply', '--forse'], /--forse/);
     usage(['status', '1', '2'], /unexpected argument "2"/);
     usage(['rollout', 'abort'], /needs 1 argument/);
-    usage(['get', 'vs', '-o', 'wide'], /--output must be text, json or yaml/);
+    usage(['get', 'vs', '-o', 'wider'], /--output must be text, wide, json or yaml/);
   });
 
   it('lets bootstrap take a file name for -o', () => {
