@@ -6,6 +6,8 @@ import apply from './api/apply';
 import { INTENT_COMPONENT_NAMES } from './openapi/object-schemas';
 import { objectRouteDocs } from './api/objects-openapi';
 import objects from './api/objects';
+import identityPolicies from './api/identity-policies';
+import { identityRouteDocs } from './api/identity-policies-openapi';
 import proxies from './api/proxies';
 import proxyStatus from './api/proxy-status';
 import tokens from './api/tokens';
@@ -39,7 +41,7 @@ import { secretRouteDocs } from './secrets/openapi';
  * The config API's sub-apps, mounted at /api/v1 in this order: secrets before objects, whose
  * /namespaces/:namespace/:plural routes would otherwise take secrets as an unknown plural.
  */
-const API_ROUTES: HonoApp<{ Bindings: Env; Variables: AuthVariables }>[] = [apply, revisions, revisionStatus, rollouts, tokens, webhooks, proxies, proxyStatus, bridgeSnapshots, configDump, bootstrap, secrets, objects];
+const API_ROUTES: HonoApp<{ Bindings: Env; Variables: AuthVariables }>[] = [apply, revisions, revisionStatus, rollouts, tokens, identityPolicies, webhooks, proxies, proxyStatus, bridgeSnapshots, configDump, bootstrap, secrets, objects];
 
 /**
  * Every config write honours Idempotency-Key. Not tokens nor webhooks: a replay would have to store the
@@ -59,6 +61,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...objectRouteDocs,
   ...revisionRouteDocs,
   ...tokenAndProxyRouteDocs,
+  ...identityRouteDocs,
   ...bootstrapRouteDocs,
   ...rolloutRouteDocs,
   ...secretRouteDocs,

@@ -1,4 +1,7 @@
 import { startAdsServer, type AdsServer } from './ads/ads-server';
+import { authenticateCall } from './auth/authenticate-call';
+import { adsServerCredentials } from './auth/server-credentials';
+import { TokenIdentities } from './auth/token-identities';
 import type { StreamObserver } from './ads/stream-types';
 import type { BridgeConfig } from './config';
 import { createBridgeMetrics, type BridgeMetrics } from './ops/metrics';
@@ -99,7 +102,23 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     log: (level, msg, fields) => logger[level](msg, fields),
   };
 
-  const ads = await startAdsServer(config.adsAddress, { protos, store, controlPlane: config.bridgeId, observer, ackTimeoutMs: options.ackTimeoutMs, edsSubscribeWaitMs: options.edsSubscribeWaitMs });
+  // Who may connect: certificates (mTLS) and tokens bound to identities; nobody else unless plaintext is allowed.
+  const tokens = new TokenIdentities({ edgeUrl: config.edgeUrl, trustDomain: config.trustDomain, requestTimeoutMs: config.requestTimeoutMs, fetch: options.fetch });
+  const auth = { trustDomain: config.trustDomain, tokens, allowUnauthenticated: config.adsAllowPlaintext };
+  const tls = config.adsTlsCertFile ? { certFile: config.adsTlsCertFile, keyFile: config.adsTlsKeyFile!, ...(config.adsClientCaFile ? { clientCaFile: config.adsClientCaFile } : {}) } : undefined;
+  if (config.adsAllowPlaintext) {
+    logger.warn('ADS ALLOWS PLAINTEXT: clients without a certificate or token are served and may claim any view, Gateway private keys included (XDSFLARE_ADS_ALLOW_PLAINTEXT); use it on a trusted local network only', { ads: config.adsAddress, tls: Boolean(tls) });
+  }
+  const ads = await startAdsServer(config.adsAddress, {
+    protos,
+    store,
+    controlPlane: config.bridgeId,
+    observer,
+    ackTimeoutMs: options.ackTimeoutMs,
+    edsSubscribeWaitMs: options.edsSubscribeWaitMs,
+    credentials: adsServerCredentials(tls),
+    authenticate: (call) => authenticateCall(call, auth),
+  });
   let ops: OpsServer;
   try {
     ops = await startOpsServer({
@@ -115,7 +134,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   }
   reporter.start();
   await edge.start();
-  logger.info('bridge started', { ads: `${config.adsAddress.replace(/:\d+$/, '')}:${ads.port}`, ops: `${config.opsAddress.replace(/:\d+$/, '')}:${ops.port}`, edge: config.edgeUrl, bridge: config.bridgeId });
+  logger.info('bridge started', { ads: `${config.adsAddress.replace(/:\d+$/, '')}:${ads.port}`, ops: `${config.opsAddress.replace(/:\d+$/, '')}:${ops.port}`, edge: config.edgeUrl, bridge: config.bridgeId, tls: Boolean(tls), mtls: Boolean(tls?.clientCaFile), trustDomain: config.trustDomain });
 
   return {
     adsPort: ads.port,

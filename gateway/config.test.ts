@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BRIDGE_CONFIG_DEFAULTS, BridgeConfigError, bridgeUsage, loadBridgeConfig, parseHostPort, wantsHelp } from './config';
 
-const base = { XDSFLARE_EDGE_URL: 'https://xds.example.com', XDSFLARE_TOKEN: 'xf_secret' };
+const base = { XDSFLARE_EDGE_URL: 'https://xds.example.com', XDSFLARE_TOKEN: 'xf_secret', XDSFLARE_ADS_ALLOW_PLAINTEXT: 'true' };
 
 describe('loadBridgeConfig', () => {
-  it('fills every default from the edge URL and token alone', () => {
+  it('fills every default from the edge URL, the token and the plaintext setting alone', () => {
     expect(loadBridgeConfig([], base)).toEqual({
       edgeUrl: 'https://xds.example.com',
       token: 'xf_secret',
@@ -22,6 +22,35 @@ describe('loadBridgeConfig', () => {
       drainTimeoutMs: 10000,
       bridgeId: hostname(),
       logLevel: 'info',
+      trustDomain: 'cluster.local',
+      adsAllowPlaintext: true,
+    });
+  });
+
+  describe('the ADS port security', () => {
+    const { XDSFLARE_ADS_ALLOW_PLAINTEXT: _plain, ...noPlain } = base;
+    const pem = (path: string) => (path.endsWith('.pem') ? '-----BEGIN CERTIFICATE-----\n' : 'not pem');
+    const tls = { ...noPlain, XDSFLARE_ADS_TLS_CERT_FILE: '/tls/tls.crt.pem', XDSFLARE_ADS_TLS_KEY_FILE: '/tls/tls.key.pem' };
+
+    it('refuses to start without TLS unless plaintext is allowed explicitly, naming both ways', () => {
+      expect(() => loadBridgeConfig([], noPlain)).toThrow(/the ADS port needs TLS \(--ads-tls-cert-file \/ XDSFLARE_ADS_TLS_CERT_FILE.*XDSFLARE_ADS_ALLOW_PLAINTEXT=true/);
+      expect(() => loadBridgeConfig([], { ...noPlain, XDSFLARE_ADS_ALLOW_PLAINTEXT: 'false' })).toThrow(BridgeConfigError);
+      expect(() => loadBridgeConfig([], { ...noPlain, XDSFLARE_ADS_ALLOW_PLAINTEXT: 'yes' })).toThrow(/--ads-allow-plaintext \/ XDSFLARE_ADS_ALLOW_PLAINTEXT: must be true or false, got 'yes'/);
+    });
+
+    it('takes TLS files with client certificates and a trust domain, each checked readable at start', () => {
+      expect(loadBridgeConfig(['--trust-domain', 'prod.example'], { ...tls, XDSFLARE_ADS_CLIENT_CA_FILE: '/tls/ca.pem' }, { readFile: pem })).toMatchObject({
+        adsTlsCertFile: '/tls/tls.crt.pem',
+        adsTlsKeyFile: '/tls/tls.key.pem',
+        adsClientCaFile: '/tls/ca.pem',
+        trustDomain: 'prod.example',
+        adsAllowPlaintext: false,
+      });
+      expect(() => loadBridgeConfig([], { ...tls, XDSFLARE_ADS_TLS_KEY_FILE: '/tls/key' }, { readFile: pem })).toThrow(/--ads-tls-key-file \/ XDSFLARE_ADS_TLS_KEY_FILE: \/tls\/key holds no PEM block/);
+      expect(() => loadBridgeConfig([], tls, { readFile: () => { throw Object.assign(new Error('gone'), { code: 'ENOENT' }); } })).toThrow(/XDSFLARE_ADS_TLS_CERT_FILE: cannot read \/tls\/tls.crt.pem \(ENOENT\)/);
+      expect(() => loadBridgeConfig([], { ...noPlain, XDSFLARE_ADS_TLS_CERT_FILE: '/tls/tls.crt.pem' }, { readFile: pem })).toThrow(/XDSFLARE_ADS_TLS_KEY_FILE: TLS needs both/);
+      expect(() => loadBridgeConfig([], { ...base, XDSFLARE_ADS_CLIENT_CA_FILE: '/tls/ca.pem' }, { readFile: pem })).toThrow(/XDSFLARE_ADS_CLIENT_CA_FILE: client certificates need TLS/);
+      expect(() => loadBridgeConfig(['--trust-domain', 'Bad/Domain'], base)).toThrow(/--trust-domain \/ XDSFLARE_TRUST_DOMAIN: must be lowercase/);
     });
   });
 
@@ -143,7 +172,7 @@ describe('the edge token', () => {
 
   it('is read from XDSFLARE_TOKEN_FILE without the trailing newline a Secret file often has', () => {
     const path = file('token', 'xf_from_file\n');
-    expect(loadBridgeConfig([], { XDSFLARE_EDGE_URL: base.XDSFLARE_EDGE_URL, XDSFLARE_TOKEN_FILE: path })).toMatchObject({ token: 'xf_from_file', tokenFile: path });
+    expect(loadBridgeConfig([], { XDSFLARE_EDGE_URL: base.XDSFLARE_EDGE_URL, XDSFLARE_TOKEN_FILE: path, XDSFLARE_ADS_ALLOW_PLAINTEXT: 'true' })).toMatchObject({ token: 'xf_from_file', tokenFile: path });
   });
 
   it('comes from --token-file over either variable', () => {
@@ -166,7 +195,7 @@ describe('the edge token', () => {
   });
 
   it('can be read through an injected reader (manifest checks)', () => {
-    const config = loadBridgeConfig([], { XDSFLARE_EDGE_URL: base.XDSFLARE_EDGE_URL, XDSFLARE_TOKEN_FILE: '/var/run/secrets/x/token' }, { readFile: () => 'xf_injected', hostname: () => 'pod-1' });
+    const config = loadBridgeConfig([], { XDSFLARE_EDGE_URL: base.XDSFLARE_EDGE_URL, XDSFLARE_TOKEN_FILE: '/var/run/secrets/x/token', XDSFLARE_ADS_ALLOW_PLAINTEXT: 'true' }, { readFile: () => 'xf_injected', hostname: () => 'pod-1' });
     expect(config).toMatchObject({ token: 'xf_injected', bridgeId: 'pod-1' });
   });
 });

@@ -30,6 +30,15 @@ export interface BridgeConfig {
   drainTimeoutMs: number;
   bridgeId: string;
   logLevel: LogLevel;
+  /** TLS on the ADS port: the server's certificate chain and key (PEM files, re-read as they rotate). */
+  adsTlsCertFile?: string;
+  adsTlsKeyFile?: string;
+  /** CA bundle that client certificates (mTLS, SPIFFE IDs) are verified against; without it, clients authenticate with tokens only. */
+  adsClientCaFile?: string;
+  /** The SPIFFE trust domain whose identities this bridge serves. */
+  trustDomain: string;
+  /** Serve ADS without TLS and to clients that prove no identity (they may claim any view): explicit, and logged as a warning. */
+  adsAllowPlaintext: boolean;
 }
 
 /** Defaults for every optional setting (the Kubernetes manifests are checked against these). */
@@ -44,6 +53,8 @@ export const BRIDGE_CONFIG_DEFAULTS = {
   heartbeatMs: 30_000,
   drainTimeoutMs: 10_000,
   logLevel: 'info',
+  trustDomain: 'cluster.local',
+  adsAllowPlaintext: false,
 } as const satisfies Partial<BridgeConfig>;
 
 /** ACKs and NACKs must reach the edge's status within 2 s (design §4), so a flush may not wait longer. */
@@ -85,6 +96,11 @@ const OPTIONS: Option[] = [
   { key: 'drainTimeoutMs', flag: '--drain-timeout-ms', env: 'XDSFLARE_DRAIN_TIMEOUT_MS', help: 'longest graceful shutdown before exiting 1' },
   { key: 'bridgeId', flag: '--bridge-id', env: 'XDSFLARE_BRIDGE_ID', help: 'this replica’s name in reports (default: host name)' },
   { key: 'logLevel', flag: '--log-level', env: 'XDSFLARE_LOG_LEVEL', help: `one of ${LOG_LEVELS.join('|')}` },
+  { key: 'adsTlsCertFile', flag: '--ads-tls-cert-file', env: 'XDSFLARE_ADS_TLS_CERT_FILE', help: 'ADS server certificate chain, PEM (TLS; with the key file)' },
+  { key: 'adsTlsKeyFile', flag: '--ads-tls-key-file', env: 'XDSFLARE_ADS_TLS_KEY_FILE', help: 'ADS server private key, PEM' },
+  { key: 'adsClientCaFile', flag: '--ads-client-ca-file', env: 'XDSFLARE_ADS_CLIENT_CA_FILE', help: 'CA bundle verifying client certificates (mTLS); without: tokens only' },
+  { key: 'trustDomain', flag: '--trust-domain', env: 'XDSFLARE_TRUST_DOMAIN', help: 'SPIFFE trust domain of the identities served' },
+  { key: 'adsAllowPlaintext', flag: '--ads-allow-plaintext', env: 'XDSFLARE_ADS_ALLOW_PLAINTEXT', help: 'true: serve ADS without TLS and clients without identity (local use)' },
 ];
 
 const byKey = (key: Key) => OPTIONS.find((o) => o.key === key)!;
@@ -205,6 +221,7 @@ export function loadBridgeConfig(argv: string[], env: Record<string, string | un
   const bridgeId = (get('bridgeId') ?? (deps.hostname ?? hostname)()).trim();
   if (!bridgeId) fail('bridgeId', 'must not be empty');
 
+  const tls = adsTlsSettings(get, deps);
   const config: BridgeConfig = {
     edgeUrl: `${url.origin}${url.pathname.replace(/\/+$/, '')}`,
     token: token!,
@@ -219,9 +236,44 @@ export function loadBridgeConfig(argv: string[], env: Record<string, string | un
     drainTimeoutMs: positiveInt('drainTimeoutMs', get('drainTimeoutMs'), d.drainTimeoutMs),
     bridgeId,
     logLevel: logLevel as LogLevel,
+    ...tls,
   };
   if (tokenFile) config.tokenFile = tokenFile;
   const stateFile = get('stateFile');
   if (stateFile) config.stateFile = stateFile;
   return config;
+}
+
+/**
+ * The ADS port's security: TLS files (each readable now, so a missing mount fails at start, not at the first
+ * handshake), the trust domain, and plaintext only when asked for. Neither TLS nor plaintext is a mistake.
+ */
+function adsTlsSettings(get: (key: Key) => string | undefined, deps: LoadBridgeConfigDeps): Pick<BridgeConfig, 'adsTlsCertFile' | 'adsTlsKeyFile' | 'adsClientCaFile' | 'trustDomain' | 'adsAllowPlaintext'> {
+  const readable = (key: 'adsTlsCertFile' | 'adsTlsKeyFile' | 'adsClientCaFile') => {
+    const path = get(key);
+    if (path === undefined) return undefined;
+    try {
+      if (!(deps.readFile ?? ((p) => readFileSync(p, 'utf8')))(path).includes('-----BEGIN ')) fail(key, `${path} holds no PEM block`);
+    } catch (error) {
+      if (error instanceof BridgeConfigError) throw error;
+      fail(key, `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    return path;
+  };
+  const certFile = readable('adsTlsCertFile');
+  const keyFile = readable('adsTlsKeyFile');
+  const caFile = readable('adsClientCaFile');
+  if (Boolean(certFile) !== Boolean(keyFile)) fail(certFile ? 'adsTlsKeyFile' : 'adsTlsCertFile', 'TLS needs both the certificate and the key file');
+  if (caFile && !certFile) fail('adsClientCaFile', 'client certificates need TLS: set --ads-tls-cert-file and --ads-tls-key-file too');
+  const rawPlain = get('adsAllowPlaintext')?.trim().toLowerCase();
+  if (rawPlain !== undefined && !['true', 'false', '1', '0'].includes(rawPlain)) fail('adsAllowPlaintext', 'must be true or false', rawPlain);
+  const adsAllowPlaintext = rawPlain === 'true' || rawPlain === '1';
+  if (!certFile && !adsAllowPlaintext) {
+    throw new BridgeConfigError(
+      'the ADS port needs TLS (--ads-tls-cert-file / XDSFLARE_ADS_TLS_CERT_FILE and --ads-tls-key-file / XDSFLARE_ADS_TLS_KEY_FILE, with --ads-client-ca-file / XDSFLARE_ADS_CLIENT_CA_FILE for client certificates), or plaintext allowed explicitly: --ads-allow-plaintext true / XDSFLARE_ADS_ALLOW_PLAINTEXT=true',
+    );
+  }
+  const trustDomain = (get('trustDomain') ?? BRIDGE_CONFIG_DEFAULTS.trustDomain).trim();
+  if (!/^[a-z0-9._-]{1,255}$/.test(trustDomain)) fail('trustDomain', "must be lowercase letters, digits, '.', '-' and '_' (a SPIFFE trust domain)", trustDomain);
+  return { ...(certFile ? { adsTlsCertFile: certFile, adsTlsKeyFile: keyFile } : {}), ...(caFile ? { adsClientCaFile: caFile } : {}), trustDomain, adsAllowPlaintext };
 }

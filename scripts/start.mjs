@@ -92,6 +92,8 @@ const bridgeEnv = {
   XDSFLARE_ADS_ADDRESS: adsAddress,
   XDSFLARE_OPS_ADDRESS: opsAddress,
   XDSFLARE_STATE_FILE: join(process.env.EDGE_STATE_DIR ?? join(root, '.wrangler', 'state'), 'bridge-snapshot.json'),
+  // Out of the box on one machine: plaintext ADS, loudly logged by the bridge. Set TLS files (and this to false) for anything else.
+  ...(process.env.XDSFLARE_ADS_TLS_CERT_FILE ? {} : { XDSFLARE_ADS_ALLOW_PLAINTEXT: 'true' }),
   ...process.env,
   XDSFLARE_EDGE_URL: edgeUrl,
   XDSFLARE_TOKEN: adminToken ?? '',

@@ -13,9 +13,19 @@ export const SYSTEM_PACKAGES = [
     present: () => spawnSync('/usr/bin/python3', ['-c', 'import grpc'], { stdio: 'ignore' }).status === 0,
   },
   {
+    name: 'openssl',
+    forSuites: 'the workload certificates (SPIFFE IDs) the mTLS tests make in test/e2e/proxy-identity',
+    present: () => spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0,
+  },
+  {
     name: 'prometheus',
     forSuites: 'the real Prometheus that judges rollouts in test/e2e/rollout-analysis',
     present: () => existsSync('/usr/bin/prometheus'),
+  },
+  {
+    name: 'chromium',
+    forSuites: 'the headless browser that drives the web console in test/e2e/console',
+    present: () => existsSync('/usr/bin/chromium'),
   },
 ];
 

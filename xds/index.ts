@@ -38,3 +38,4 @@ export * from './publish';
 // What each kind of xDS client accepts, and views adapted to it.
 export * from './clients/capabilities';
 export { adaptForClient } from './clients/adapt';
+export * from './identity/spiffe';

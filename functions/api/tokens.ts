@@ -27,16 +27,16 @@ app.post('/tokens', limitBody(16 * 1024), async (c) => {
   const db = openDatabase(c.env.DB);
   // One statement decides, so two creations racing for a name get one 201 and one 409.
   const [inserted] = await db.batch([
-    db.insert(tokens).values({ name: parsed.data.name, hash: await sha256Hex(token), scopes: [...new Set(parsed.data.scopes)] }).onConflictDoNothing({ target: tokens.name }).returning({ name: tokens.name }),
+    db.insert(tokens).values({ name: parsed.data.name, hash: await sha256Hex(token), scopes: [...new Set(parsed.data.scopes)], identity: parsed.data.identity ?? null }).onConflictDoNothing({ target: tokens.name }).returning({ name: tokens.name }),
     bumpAuthEpoch(c.env),
   ]);
   if (!inserted.length) throw conflict(`token ${parsed.data.name} already exists`, [{ path: 'name', message: 'a token of this name exists; delete it first or choose another name' }]);
   forgetTokenCache();
-  return c.json({ name: parsed.data.name, scopes: parsed.data.scopes, token } satisfies TokenCreated, 201);
+  return c.json({ name: parsed.data.name, scopes: parsed.data.scopes, ...(parsed.data.identity ? { identity: parsed.data.identity } : {}), token } satisfies TokenCreated, 201);
 });
 
 app.get('/tokens', async (c) => {
-  const rows = await openDatabase(c.env.DB).select({ name: tokens.name, scopes: tokens.scopes, createdAt: tokens.createdAt }).from(tokens).orderBy(tokens.name);
+  const rows = await openDatabase(c.env.DB).select({ name: tokens.name, scopes: tokens.scopes, identity: tokens.identity, createdAt: tokens.createdAt }).from(tokens).orderBy(tokens.name);
   return c.json({ items: rows });
 });
 

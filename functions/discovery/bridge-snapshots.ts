@@ -21,7 +21,8 @@ import {
   type View,
 } from '../../xds';
 import { requireScope, type AuthVariables } from '../http/require-scope';
-import { hasScope } from '../domain/auth/tokens';
+import { refusedClasses } from './bridge-identities';
+import { authEpochNow, hasScope } from '../domain/auth/tokens';
 import { secretsForView, type ServedSecrets } from '../domain/secrets/view-secrets';
 import type { Env } from '../env';
 import { limitBody } from '../http/body';
@@ -149,11 +150,19 @@ app.post('/snapshots', requireScope('xds:read'), limitBody(), async (c) => {
   const config = await currentConfig(c.env);
   const headers: Record<string, string> = { 'cache-control': 'no-store', [REVISION_HEADER]: String(config.revision) };
   if (isServingStale()) headers[STALE_HEADER] = 'true';
-  if (req.revision === config.revision) return c.body(null, 304, headers);
+  // Classes with identities were judged under an auth epoch: a policy change is never answered 304.
+  const authEpoch = c.get('principal').identity || req.nodes?.some((n) => n.identity) ? await authEpochNow(c.env) : undefined;
+  if (req.revision === config.revision && req.authEpoch === authEpoch) return c.body(null, 304, headers);
 
   const views: string[] = [];
   const distinct = new Map<string, View>();
-  for (const n of req.nodes ?? []) {
+  const refused = await refusedClasses(c.env, config.selector, c.get('principal'), req.nodes ?? []);
+  for (const [i, n] of (req.nodes ?? []).entries()) {
+    // A class its identity may not have gets no view: its proxies get PERMISSION_DENIED from the bridge.
+    if (refused.has(i)) {
+      views.push('');
+      continue;
+    }
     const view = selectView(config.selector, nodeInfoOfClass(n));
     const key = viewKey(view);
     views.push(key);
@@ -192,7 +201,7 @@ app.post('/snapshots', requireScope('xds:read'), limitBody(), async (c) => {
     }
   }
   // labelKeys: the only labels views depend on; a bridge groups its proxies by them (viewLabelKeys).
-  const envelope: Omit<SnapshotsResponse, 'snapshots'> = { revision: config.revision, views, labelKeys: viewLabelKeys(config.selector) };
+  const envelope: Omit<SnapshotsResponse, 'snapshots'> = { revision: config.revision, views, labelKeys: viewLabelKeys(config.selector), ...(refused.size ? { refused: Object.fromEntries(refused) } : {}), ...(authEpoch !== undefined ? { authEpoch } : {}) };
   const parts = (async function* () {
     yield `${JSON.stringify(envelope).slice(0, -1)},"snapshots":{`;
     for (const entry of entries) yield* entry();

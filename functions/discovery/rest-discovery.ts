@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { answerTexts, NAMED_TYPES, publishedAnswer, RESOURCE_TYPES, selectView, versionFor, viewKey, type ResourceType, type Subscriber, type View } from '../../xds';
-import { authenticate, bearerToken, hasScope } from '../domain/auth/tokens';
+import { authenticate, bearerToken, hasScope, type Principal } from '../domain/auth/tokens';
+import { requireIdentityAllows } from './identity-check';
 import type { Env } from '../env';
 import { settings } from '../settings';
 import { limitBody } from '../http/body';
@@ -45,15 +46,16 @@ function resourceTypeOfPath(path: string): ResourceType {
 }
 
 /** A token in node.metadata.xds_token (Envoy cannot add headers to polls) or a bearer header (the bridge). */
-async function authorize(c: Context<{ Bindings: Env }>, req: RestDiscoveryRequest): Promise<void> {
+async function authorize(c: Context<{ Bindings: Env }>, req: RestDiscoveryRequest): Promise<Principal | undefined> {
   const token = req.token ?? bearerToken(c.req.header('authorization'));
   if (!token) {
-    if (settings(c.env).allowAnonymousXds) return;
+    if (settings(c.env).allowAnonymousXds) return undefined;
     throw unauthorized('xDS reads need a token with scope xds:read, in node.metadata.xds_token or an Authorization: Bearer header');
   }
   const principal = await authenticate(c.env, token);
   if (!principal) throw unauthorized('invalid xDS token');
   if (!hasScope(principal, 'xds:read')) throw forbidden(`token "${principal.name}" lacks scope xds:read`);
+  return principal;
 }
 
 /**
@@ -121,9 +123,10 @@ discovery.all('/v3/*', limitBody(), async (c) => {
   const type = resourceTypeOfPath(c.req.path);
   if (c.req.method !== 'POST') throw new ProblemError({ status: 405, title: 'Method Not Allowed', detail: 'xDS discovery requests are POSTs', headers: { allow: 'POST' } });
   const req = parseDiscoveryRequest(await c.req.text());
-  await authorize(c, req);
+  const principal = await authorize(c, req);
 
   const config = await currentConfig(c.env);
+  await requireIdentityAllows(c.env, config.selector, principal, req.node);
   const view = selectView(config.selector, req.node);
   const subscriber = subscriberOf(c);
 

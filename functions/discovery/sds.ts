@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { SECRET_TYPE_URL, selectView } from '../../xds';
-import { authenticate, bearerToken, hasScope } from '../domain/auth/tokens';
+import { authenticate, bearerToken, hasScope, type Principal } from '../domain/auth/tokens';
+import { requireIdentityAllows } from './identity-check';
 import type { Env } from '../env';
 import { MAX_BODY_BYTES } from '../http/body';
 import { forbidden, ProblemError, unauthorized } from '../http/problem';
@@ -14,12 +15,13 @@ const PATH = '/v3/discovery:secrets';
 const sds = new Hono<{ Bindings: Env }>();
 
 /** Never anonymous, whatever ALLOW_ANONYMOUS_XDS says: a secret needs a token with secrets:read. */
-async function authorize(c: Context<{ Bindings: Env }>, req: RestDiscoveryRequest): Promise<void> {
+async function authorize(c: Context<{ Bindings: Env }>, req: RestDiscoveryRequest): Promise<Principal | undefined> {
   const token = req.token ?? bearerToken(c.req.header('authorization'));
   if (!token) throw unauthorized('SDS is never served anonymously: send a token with scope secrets:read in node.metadata.xds_token or an Authorization: Bearer header');
   const principal = await authenticate(c.env, token);
   if (!principal) throw unauthorized('invalid xDS token');
   if (!hasScope(principal, 'secrets:read')) throw forbidden(`token "${principal.name}" lacks scope secrets:read`);
+  return principal;
 }
 
 const isSdsPath = (path: string) => {
@@ -36,8 +38,9 @@ sds.use('/v3/*', async (c, next) => {
   const text = await c.req.text();
   if (text.length > MAX_BODY_BYTES) throw new ProblemError({ status: 413, title: 'Content Too Large', detail: `request body exceeds ${MAX_BODY_BYTES} bytes` });
   const req = parseDiscoveryRequest(text);
-  await authorize(c, req);
+  const principal = await authorize(c, req);
   const config = await currentConfig(c.env);
+  await requireIdentityAllows(c.env, config.selector, principal, req.node);
   const view = selectView(config.selector, req.node);
   // SDS names do not depend on how config sources point back, so every poller shares the ADS view's.
   const served = await secretsForView(c.env, await secretStateOf(c.env, config), view, await sdsNamesOfView(c.env, config, view), req.resourceNames);

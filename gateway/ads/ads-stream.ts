@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ADS_DELIVERY_ORDER, ADS_TYPE_URLS, type NodeInfo, type AdsType } from '../../xds';
+import { ADS_DELIVERY_ORDER, ADS_TYPE_URLS, type ClassRefusal, type NodeInfo, type AdsType } from '../../xds';
 import type { ErrorDetail, ResponseFields } from '../protos/discovery-codec';
 import type { SnapshotStore } from '../snapshot/store';
 import type { EncodedResource, ViewSnapshot } from '../snapshot/types';
@@ -17,6 +17,10 @@ export interface AdsStreamOptions {
   ackTimeoutMs?: number;
   /** How long to wait, after clusters change, for the client to subscribe to their endpoints. */
   edsSubscribeWaitMs?: number;
+  /** The workload identity the call authenticated as (gateway/auth): part of the client's class, judged by the edge. */
+  identity?: string;
+  /** The edge refused the class's claims for its identity: the stream ends without config. */
+  onRefused?: (refusal: ClassRefusal) => void;
 }
 
 /** Per type and stream. */
@@ -89,12 +93,13 @@ export abstract class AdsStream {
     if (this.node) return true;
     if (!node) return false;
     this.node = node;
-    const nodeClass = this.options.store.classOf(node);
+    const nodeClass = this.options.store.classOf(node, this.options.identity);
     this.classLabelKeys = this.options.store.labelKeys;
     this.classKey = nodeClass.key;
     this.release = this.options.store.use(nodeClass);
     this.options.store.on('change', this.onStoreChange);
     this.options.observer?.onConnect?.(this.protocol, 1);
+    if (this.refused()) return true;
     this.target = this.options.store.snapshotFor(nodeClass.key);
     return true;
   }
@@ -178,6 +183,15 @@ export abstract class AdsStream {
     for (const type of ADS_DELIVERY_ORDER) if (this.types[type].sub.active) this.report(type, this.types[type]);
   }
 
+  /** Whether the edge refused this stream's class (then it is told, and gets nothing). */
+  private refused(): boolean {
+    const refusal = this.classKey === undefined ? undefined : this.options.store.refusalOf(this.classKey);
+    if (!refusal) return false;
+    this.target = undefined;
+    this.options.onRefused?.(refusal);
+    return true;
+  }
+
   private retarget(): void {
     if (this.closed || !this.classKey) return;
     const store = this.options.store;
@@ -185,7 +199,7 @@ export abstract class AdsStream {
     // has a view, keep serving the current target.
     if (store.labelKeys !== this.classLabelKeys) {
       this.classLabelKeys = store.labelKeys;
-      const nodeClass = store.classOf(this.node!);
+      const nodeClass = store.classOf(this.node!, this.options.identity);
       if (nodeClass.key !== this.classKey) {
         const release = this.release;
         this.classKey = nodeClass.key;
@@ -193,6 +207,7 @@ export abstract class AdsStream {
         release?.();
       }
     }
+    if (this.refused()) return;
     const next = store.snapshotFor(this.classKey);
     if (next && next !== this.target) {
       this.target = next;

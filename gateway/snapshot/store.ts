@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { nodeClassOf, viewKey, type NodeClass, type NodeInfo } from '../../xds';
+import { nodeClassOf, viewKey, type ClassRefusal, type NodeClass, type NodeInfo } from '../../xds';
 import type { ViewSnapshot } from './types';
 
 /**
@@ -13,6 +13,8 @@ const hasDimensions = (view: string) => view.split('|').length > 2;
 interface ClassEntry {
   nodeClass: NodeClass;
   view?: string;
+  /** The edge refused the class: its identity may not have what it claims. */
+  refused?: ClassRefusal;
   /** Streams using it; classes without streams are dropped after a while. */
   users: number;
   idleSince?: number;
@@ -26,6 +28,10 @@ export interface StoreUpdate {
   snapshots: Map<string, ViewSnapshot>;
   /** The label keys views depend on, when the edge says. */
   labelKeys?: string[];
+  /** Classes the edge refused (their identity may not have what they claim), by class key. */
+  refused?: Map<string, ClassRefusal>;
+  /** The auth epoch the edge judged identities under. */
+  authEpoch?: number;
 }
 
 const CLASS_IDLE_MS = 5 * 60_000;
@@ -45,6 +51,8 @@ export class SnapshotStore extends EventEmitter {
   revision: number | undefined;
   /** The label keys views depend on (from the edge); undefined until it says: then every label counts. */
   labelKeys: string[] | undefined;
+  /** The edge's auth epoch when it last judged this bridge's identities (sent back so a policy change is never a 304). */
+  authEpoch: number | undefined;
   readonly views = new Map<string, ViewSnapshot>();
   private classes = new Map<string, ClassEntry>();
   /** Adapted snapshots by `view|profile`, each with the base it was made from (rebuilt when that changes). */
@@ -58,21 +66,32 @@ export class SnapshotStore extends EventEmitter {
   }
 
   /** The class a proxy belongs to now (it changes when the edge's label keys do). */
-  classOf(node: NodeInfo): NodeClass {
-    return nodeClassOf(node, this.labelKeys);
+  classOf(node: NodeInfo, identity?: string): NodeClass {
+    return nodeClassOf(node, this.labelKeys, identity);
+  }
+
+  /** Why the edge refused this class, if it did. */
+  refusalOf(classKey: string): ClassRefusal | undefined {
+    return this.classes.get(classKey)?.refused;
   }
 
   /** A stream of this class opened; returns a release function. */
   use(nodeClass: NodeClass): () => void {
     let entry = this.classes.get(nodeClass.key);
     if (!entry) {
-      const plain = nodeClass.node.namespace === undefined && nodeClass.node.locality === undefined && ![...this.views.keys()].some(hasDimensions);
+      // A class with an identity waits for the edge's judgement, whatever its kind.
+      const plain = nodeClass.node.namespace === undefined && nodeClass.node.locality === undefined && nodeClass.node.identity === undefined && ![...this.views.keys()].some(hasDimensions);
       // Classes that differ only in capability profile are one node to the edge: one view.
       const base = baseKey(nodeClass);
       const sibling = [...this.classes.values()].find((e) => e.view !== undefined && baseKey(e.nodeClass) === base);
       const view = sibling?.view ?? (nodeClass.key.startsWith('grpc|') && plain ? GRPC_VIEW : undefined);
       entry = { nodeClass, users: 0, ...(view !== undefined ? { view } : {}) };
       this.classes.set(nodeClass.key, entry);
+      this.emit('class', nodeClass);
+    }
+    else if (entry.refused) {
+      // A new stream of a refused class is judged afresh (a policy may have changed since): it waits for the next answer.
+      delete entry.refused;
       this.emit('class', nodeClass);
     }
     entry.users++;
@@ -112,7 +131,7 @@ export class SnapshotStore extends EventEmitter {
   classesToFetch(now = Date.now()): { classes: NodeClass[]; unresolved: boolean } {
     for (const [key, e] of this.classes) if (e.users === 0 && e.idleSince !== undefined && now - e.idleSince > CLASS_IDLE_MS) this.classes.delete(key);
     const entries = [...this.classes.values()];
-    return { classes: entries.map((e) => e.nodeClass), unresolved: entries.some((e) => e.view === undefined || !this.views.has(e.view)) };
+    return { classes: entries.map((e) => e.nodeClass), unresolved: entries.some((e) => !e.refused && (e.view === undefined || !this.views.has(e.view))) };
   }
 
   /** Versions of the views held, so the edge sends only what changed. */
@@ -124,9 +143,18 @@ export class SnapshotStore extends EventEmitter {
     this.revision = update.revision;
     // Kept as the same array while unchanged: streams re-derive their class only when it changes.
     if (update.labelKeys && update.labelKeys.join('\n') !== this.labelKeys?.join('\n')) this.labelKeys = update.labelKeys;
+    if (update.authEpoch !== undefined) this.authEpoch = update.authEpoch;
     for (const [key, view] of update.classViews) {
       const entry = this.classes.get(key);
-      if (entry) entry.view = view;
+      if (!entry) continue;
+      const refusal = update.refused?.get(key);
+      if (refusal) {
+        entry.refused = refusal;
+        delete entry.view;
+      } else {
+        delete entry.refused;
+        entry.view = view;
+      }
     }
     for (const [view, snapshot] of update.snapshots) this.views.set(view, snapshot);
     // Keep only views some class still maps to.

@@ -115,7 +115,7 @@ export class EdgeClient {
     const known = store.revision !== undefined && !unresolved && classKeys === this.askedClasses;
     try {
       const since = this.edgeTakesSince ? Object.fromEntries([...store.views].flatMap(([k, s]) => (s.source.index && !this.wholeNext.has(k) ? [[k, s.source.index]] : []))) : {};
-      const answer = await this.request({ ...(known ? { revision: store.revision } : {}), nodes: classes.map((c) => c.node), have: store.haveVersions(), ...(Object.keys(since).length ? { since } : {}) });
+      const answer = await this.request({ ...(known ? { revision: store.revision, ...(store.authEpoch !== undefined ? { authEpoch: store.authEpoch } : {}) } : {}), nodes: classes.map((c) => c.node), have: store.haveVersions(), ...(Object.keys(since).length ? { since } : {}) });
       this.failures = 0;
       this.lastSuccessAt = Date.now();
       this.lastError = undefined;
@@ -186,10 +186,19 @@ export class EdgeClient {
       }
     }
     this.wholeNext.clear();
-    for (const view of new Set(answer.views)) {
+    for (const view of new Set(answer.views.filter((v) => v !== ''))) {
       if (!snapshots.has(view) && !this.o.store.views.has(view)) throw new UpstreamError('garbage', `the edge mapped a class to view ${view} but sent no snapshot of it`);
     }
-    this.o.store.apply({ revision: answer.revision, classViews: new Map(classes.map((c, i) => [c.key, answer.views[i]!])), snapshots, ...(answer.labelKeys ? { labelKeys: answer.labelKeys } : {}) });
+    // Classes whose identity the edge refused ("" in views): their streams end with the reason.
+    const refused = new Map(Object.entries(answer.refused ?? {}).map(([i, refusal]) => [classes[Number(i)]!.key, refusal]));
+    this.o.store.apply({
+      revision: answer.revision,
+      classViews: new Map(classes.map((c, i) => [c.key, answer.views[i]!])),
+      snapshots,
+      ...(answer.labelKeys ? { labelKeys: answer.labelKeys } : {}),
+      ...(refused.size ? { refused } : {}),
+      ...(answer.authEpoch !== undefined ? { authEpoch: answer.authEpoch } : {}),
+    });
     this.o.encoder.retainOnly(this.o.store.liveSnapshots());
   }
 

@@ -55,7 +55,12 @@ function podEnv(): Record<string, string> {
   return env;
 }
 const tokenFile = podEnv().XDSFLARE_TOKEN_FILE!;
-const config = loadBridgeConfig([], podEnv(), { readFile: (path) => (path === tokenFile ? 'xf_test' : (() => { throw new Error(`unexpected read of ${path}`); })()), hostname: () => 'host' });
+/** The mounted TLS files the bridge checks at start (the Secret the Deployment mounts). */
+const tlsFiles = ['XDSFLARE_ADS_TLS_CERT_FILE', 'XDSFLARE_ADS_TLS_KEY_FILE', 'XDSFLARE_ADS_CLIENT_CA_FILE'].map((name) => podEnv()[name]);
+const config = loadBridgeConfig([], podEnv(), {
+  readFile: (path) => (path === tokenFile ? 'xf_test' : tlsFiles.includes(path) ? '-----BEGIN PLACEHOLDER-----\n' : (() => { throw new Error(`unexpected read of ${path}`); })()),
+  hostname: () => 'host',
+});
 
 describe('the Deployment and the bridge configuration', () => {
   it('sets an environment the bridge accepts', () => {
@@ -143,10 +148,25 @@ describe('selectors, Service and namespace', () => {
     expect(one('Namespace').metadata.name).toBe('xdsflare-system');
   });
 
-  it('lists every manifest in the kustomization except the example Secret, which would overwrite the real one', () => {
+  it('lists every manifest in the kustomization except the example Secret, which would overwrite the real one, and the cert-manager Certificate, which needs its CRDs', () => {
     const resources: string[] = one('Kustomization').resources;
-    expect(resources.sort()).toEqual(Object.keys(manifests).filter((f) => f !== 'kustomization.yaml' && f !== 'secret.yaml').sort());
+    expect(resources.sort()).toEqual(Object.keys(manifests).filter((f) => !['kustomization.yaml', 'secret.yaml', 'certificate.yaml'].includes(f)).sort());
     expect(JSON.stringify(secret.stringData)).toMatch(/REPLACE_ME/);
+  });
+
+  it('serves ADS with mTLS from the mounted Secret the Certificate writes, never plaintext', () => {
+    expect(config.adsAllowPlaintext).toBe(false);
+    expect(config.adsClientCaFile).toBeDefined();
+    const certificate = one('Certificate');
+    const volume = pod.spec.volumes.find((v: Obj) => v.secret?.secretName === certificate.spec.secretName);
+    const mount = container.volumeMounts.find((m: Obj) => m.name === volume.name);
+    expect(mount.readOnly).toBe(true);
+    for (const file of [config.adsTlsCertFile, config.adsTlsKeyFile, config.adsClientCaFile]) {
+      expect(posix.dirname(file!)).toBe(mount.mountPath);
+      expect(volume.secret.items.map((i: Obj) => i.path)).toContain(posix.basename(file!));
+    }
+    // The names clients dial: the Service's DNS names.
+    expect(certificate.spec.dnsNames).toContain(`${service.metadata.name}.${service.metadata.namespace}.svc`);
   });
 });
 

@@ -35,6 +35,7 @@ describe('an edge outage seen from the bridge', () => {
         XDSFLARE_EDGE_URL: `http://127.0.0.1:${PORT}`,
         XDSFLARE_TOKEN: token,
         XDSFLARE_ADS_ADDRESS: '127.0.0.1:0',
+        XDSFLARE_ADS_ALLOW_PLAINTEXT: 'true',
         XDSFLARE_OPS_ADDRESS: '127.0.0.1:0',
         XDSFLARE_STATE_FILE: stateFile,
         XDSFLARE_POLL_INTERVAL_MS: '300',

@@ -42,7 +42,12 @@ export interface HeldState {
 
 export interface AdsTestClientOptions {
   port: number;
-  node?: { id?: string; userAgentName?: string; labels?: Record<string, string> };
+  node?: { id?: string; userAgentName?: string; labels?: Record<string, string>; namespace?: string };
+  /** TLS (with a client certificate for mTLS) instead of plaintext, and call metadata (a bearer token), as Envoy's grpc_service sends them. */
+  credentials?: grpc.ChannelCredentials;
+  metadata?: Record<string, string>;
+  /** The TLS server name to check (the bridge's certificate names), when it is not 127.0.0.1. */
+  serverName?: string;
   /** Types this client subscribes to (default all four). */
   types?: ResourceType[];
   /** Explicit names to start with (CDS/LDS default to the wildcard); EDS/RDS keep them beside the names they follow. */
@@ -91,8 +96,10 @@ export abstract class AdsTestClient {
   ) {
     this.types = options.types ?? [...DELIVERY_ORDER];
     for (const t of DELIVERY_ORDER) this.holding.set(t, new Map(options.resume?.get(t)?.resources ?? []));
-    this.client = options.channel ?? new grpc.Client(`127.0.0.1:${options.port}`, grpc.credentials.createInsecure());
-    this.call = this.client.makeBidiStreamRequest(`${SERVICE}/${method}`, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b);
+    this.client = options.channel ?? new grpc.Client(`127.0.0.1:${options.port}`, options.credentials ?? grpc.credentials.createInsecure(), options.serverName ? { 'grpc.ssl_target_name_override': options.serverName } : {});
+    const metadata = new grpc.Metadata();
+    for (const [k, v] of Object.entries(options.metadata ?? {})) metadata.set(k, v);
+    this.call = this.client.makeBidiStreamRequest(`${SERVICE}/${method}`, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, metadata);
     this.closed = new Promise((resolve) => {
       this.call.on('status', (s: grpc.StatusObject) => {
         this.status = { code: s.code, details: s.details };
@@ -197,7 +204,7 @@ export abstract class AdsTestClient {
     if (this.nodeSent) return undefined;
     this.nodeSent = true;
     const n = this.options.node ?? {};
-    return fromJson(this.protos.node, { id: n.id ?? 'ads-test-client', user_agent_name: n.userAgentName ?? 'envoy', metadata: { labels: n.labels ?? {} } }, { registry: this.protos.envoy.registry });
+    return fromJson(this.protos.node, { id: n.id ?? 'ads-test-client', user_agent_name: n.userAgentName ?? 'envoy', metadata: { labels: n.labels ?? {}, ...(n.namespace ? { NAMESPACE: n.namespace } : {}) } }, { registry: this.protos.envoy.registry });
   }
 
   protected write(desc: DescMessage, init: Json): void {

@@ -24,6 +24,10 @@ export function checkSnapshotsAnswer(body: unknown, nodes: number): { ok: true; 
   const answer = parsed.data;
   if (answer.revision < 0) return { ok: false, error: 'revision is negative' };
   if (answer.views.length !== nodes) return { ok: false, error: `views is not a list of ${nodes} view keys` };
+  for (const i of Object.keys(answer.refused ?? {})) if (answer.views[Number(i)] !== '' || String(Number(i)) !== i) return { ok: false, error: `refused names ${JSON.stringify(i)}, not the index of an empty view` };
+  for (const [i, view] of answer.views.entries()) {
+    if ((view === '') !== Boolean(answer.refused?.[String(i)])) return { ok: false, error: `views[${i}] is ${view === '' ? 'empty but not refused' : 'refused but has a view'}` };
+  }
   for (const [view, snap] of Object.entries(answer.snapshots)) {
     if (snap.changes && snap.since === undefined) return { ok: false, error: `snapshots["${view}"] has changes but no since` };
     for (const type of DELIVERY_ORDER) {

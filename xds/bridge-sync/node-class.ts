@@ -24,15 +24,17 @@ const byKey = ([a]: [string, string], [b]: [string, string]) => (a < b ? -1 : a 
  * The class of a proxy. With `labelKeys` (the labels the edge says views depend on: viewLabelKeys),
  * only those labels count, so proxies differing in irrelevant labels (a StatefulSet pod's own name)
  * share a class. Every gRPC client is one kind, as selectView sees them; gRPC clients that accept
- * different resources (capabilityProfile) are different classes of the same view.
+ * different resources (capabilityProfile) are different classes of the same view. With `identity` (what
+ * the bridge authenticated the proxy as), proxies of different identities are different classes.
  */
-export function nodeClassOf(node: NodeInfo, labelKeys?: readonly string[]): NodeClass {
+export function nodeClassOf(node: NodeInfo, labelKeys?: readonly string[], identity?: string): NodeClass {
   const grpc = isGrpcClient(node);
   const relevant = labelKeys ? Object.entries(node.labels).filter(([k]) => labelKeys.includes(k)) : Object.entries(node.labels);
   const labels = Object.fromEntries(relevant.sort(byKey));
   const { region, zone, subZone } = node.locality ?? {};
   const locality = { ...(region ? { region } : {}), ...(zone ? { zone } : {}), ...(subZone ? { sub_zone: subZone } : {}) };
-  const where = { ...(node.namespace ? { namespace: node.namespace } : {}), ...(Object.keys(locality).length ? { locality } : {}) };
+  // The authenticated identity is part of the class: the edge judges each identity's claims apart.
+  const where = { ...(node.namespace ? { namespace: node.namespace } : {}), ...(Object.keys(locality).length ? { locality } : {}), ...(identity ? { identity } : {}) };
   // Keys of classes without namespace, locality or profile are as before, so a bridge's state file stays valid.
   const extra = Object.keys(where).length ? `|${JSON.stringify(where)}` : '';
   const profile = grpc ? capabilityProfile(grpcCapabilities(clientIdentity(node.userAgentName, node.userAgentVersion))) : '';

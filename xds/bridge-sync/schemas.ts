@@ -31,6 +31,8 @@ export const BridgeNodeSchema = z.strictObject({
   namespace: z.string().max(253).optional(),
   /** For localityLbSetting: node.locality of the class's proxies. */
   locality: z.strictObject({ region: z.string().max(256).optional(), zone: z.string().max(256).optional(), sub_zone: z.string().max(256).optional() }).optional(),
+  /** The workload identity (SPIFFE ID) the bridge authenticated the class's proxies as: the edge serves only what its policy allows. */
+  identity: z.string().max(2048).optional(),
 });
 export type BridgeNode = z.infer<typeof BridgeNodeSchema>;
 
@@ -40,6 +42,8 @@ export const SnapshotsRequestSchema = z.strictObject({
   nodes: z.array(BridgeNodeSchema).max(MAX_NODE_CLASSES).optional(),
   /** View versions the bridge already holds, by view key: those views are left out. */
   have: z.record(z.string(), z.string()).optional(),
+  /** The auth epoch (identity policies, tokens) the bridge's classes were judged under: a 304 needs it unchanged too. */
+  authEpoch: z.int().min(0).optional(),
   /**
    * The edge's index (BridgeView.index) of each view the bridge holds, by view key: changed views come
    * back as changes since it. Absent, unknown or unreadable: the view comes whole.
@@ -89,12 +93,21 @@ export const BridgeViewSchema = z.object({
 });
 export type BridgeView = z.infer<typeof BridgeViewSchema>;
 
+/** Why the edge refused a node class: the claim outside its identity (namespace or labels), and why. */
+export const ClassRefusalSchema = z.object({ claim: z.enum(['namespace', 'labels']), reason: z.string() });
+export type ClassRefusal = z.infer<typeof ClassRefusalSchema>;
+
 export const SnapshotsResponseSchema = z
   .object({
     revision: z.int(),
     views: z.array(z.string()).meta({ description: 'The view key of each requested node class, in order' }),
     labelKeys: z.array(z.string()).meta({ description: 'The only proxy labels views depend on' }),
     snapshots: z.record(z.string(), BridgeViewSchema).meta({ description: 'By view key; views whose version the bridge already has are left out' }),
+    refused: z
+      .record(z.string(), ClassRefusalSchema)
+      .optional()
+      .meta({ description: 'By index of a requested class whose identity may not have what it claims: its `views` entry is "" and nothing of it is sent' }),
+    authEpoch: z.int().optional().meta({ description: 'When a class names an identity: the auth epoch it was judged under (send it back with `revision`)' }),
   })
   .meta({ id: 'SnapshotsResponse' });
 export type SnapshotsResponse = z.infer<typeof SnapshotsResponseSchema>;

@@ -11,6 +11,8 @@ export type Scope = (typeof SCOPES)[number];
 export interface Principal {
   name: string;
   scopes: ReadonlySet<string>;
+  /** The workload identity (SPIFFE ID) a proxy's token is bound to: what it may read is that identity's view. */
+  identity?: string;
 }
 
 export const hasScope = (p: Principal, scope: Scope) => p.scopes.has('admin') || p.scopes.has(scope);
@@ -62,6 +64,12 @@ async function checkEpoch(env: Env): Promise<void> {
   await epoch.reading;
 }
 
+/** The auth_epoch as this isolate knows it (re-read at most every TOKEN_RECHECK_MS): caches of auth data key on it. */
+export async function authEpochNow(env: Env): Promise<number> {
+  await checkEpoch(env);
+  return epoch.version;
+}
+
 export async function authenticate(env: Env, bearer: string | undefined): Promise<Principal | null> {
   if (!bearer) return null;
   const hash = await sha256Hex(bearer);
@@ -71,7 +79,7 @@ export async function authenticate(env: Env, bearer: string | undefined): Promis
   const hit = cache.get(hash);
   if (hit && hit.until > Date.now()) return hit.principal;
   const row = await openDatabase(env.DB).select().from(tokens).where(eq(tokens.hash, hash)).get();
-  const principal = row ? { name: row.name, scopes: new Set(row.scopes) } : null;
+  const principal = row ? { name: row.name, scopes: new Set(row.scopes), ...(row.identity ? { identity: row.identity } : {}) } : null;
   if (cache.size > 10_000) cache.clear();
   cache.set(hash, { principal, until: Date.now() + CACHE_MS });
   return principal;
