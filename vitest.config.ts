@@ -18,7 +18,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['xds/**/*.test.ts', 'gateway/**/*.test.ts', 'cli/**/*.test.ts', 'test/{bridge,cli,docs,e2e,golden}/**/*.test.ts'],
+          include: ['xds/**/*.test.ts', 'gateway/**/*.test.ts', 'cli/**/*.test.ts', 'test/{bridge,cli,docs,e2e,fuzz,golden}/**/*.test.ts'],
           globalSetup: ['./test/support/global-setup.ts'],
           testTimeout: 30_000,
         },
@@ -41,6 +41,9 @@ export default defineConfig({
                 SECRETS_KEY: 'emypNYxmS2qZznEJI90v87bZytrGetSNksCXf5Qd6JM=',
                 // Rollout drivers' alarms stay an hour away: tests run them with runDurableObjectAlarm, deterministically.
                 ROLLOUT_TICK_MS: '3600000',
+                // test/edge/fuzz-*: FUZZ_SEED replays a run, FUZZ_RUNS makes it larger (test/support/fuzz-settings.ts).
+                FUZZ_SEED: process.env.FUZZ_SEED ?? '',
+                FUZZ_RUNS: process.env.FUZZ_RUNS ?? '',
               },
             },
           })),
