@@ -11,6 +11,8 @@ import { createRollout } from './create';
 import { rolloutStub } from './driver-stub';
 import { AbortRequestSchema, ROLLOUT_STATES, type RolloutAction } from './schema';
 import { withRouteNow } from './route-now';
+import { BridgeResultsSchema } from '../../xds/bridge-sync/analysis-queries';
+import { pendingBridgeQueries } from './analysis/bridge-queries';
 import { isFinished, listRollouts, loadRollout, shown } from './store';
 
 function idParam(raw: string): number {
@@ -25,6 +27,18 @@ app.post('/rollouts', requireScope('config:write'), limitBody(), async (c) => {
   const { rollout, warnings } = await createRollout(c);
   setWarningHeaders(c, warnings);
   return c.json(shown(rollout), 201, { location: `/api/v1/rollouts/${rollout.id}` });
+});
+
+// A bridge running the analysis of `from: bridge` providers (xds/bridge-sync/analysis-queries.ts), with the token it reports proxy status with.
+app.get('/rollouts/bridge-queries', requireScope('status:write'), async (c) => c.json({ queries: await pendingBridgeQueries(openDatabase(c.env.DB)) }));
+
+app.post('/rollouts/bridge-results', requireScope('status:write'), limitBody(256 * 1024), async (c) => {
+  const { bridge, results } = await parseJsonBody(c, BridgeResultsSchema, 'bridge analysis results');
+  const byRollout = new Map<number, typeof results>();
+  for (const x of results) byRollout.set(x.rollout, [...(byRollout.get(x.rollout) ?? []), x]);
+  const known = await Promise.all([...byRollout.keys()].map(async (id) => ((await loadRollout(openDatabase(c.env.DB), id)) ? id : undefined)));
+  await Promise.all(known.flatMap((id) => (id === undefined ? [] : [rolloutStub(c.env, id).bridgeResults(id, byRollout.get(id)!, bridge)])));
+  return c.body(null, 204);
 });
 
 app.get('/rollouts', requireScope('config:read'), async (c) => {

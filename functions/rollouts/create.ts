@@ -110,7 +110,7 @@ export async function createRollout(c: Ctx): Promise<{ rollout: Rollout; warning
     baseRevision: null,
     history: [],
     abort: null,
-    ...(req.analysis ? { analysis: { provider: { url: req.analysis.provider.url, auth: 'none', timeoutSeconds: req.analysis.provider.timeoutSeconds }, metrics: req.analysis.metrics, background: req.analysis.background, measurements: [], resumedAt: null } } : {}),
+    ...(req.analysis ? { analysis: { provider: { ...(req.analysis.provider.from === 'bridge' ? { from: 'bridge' as const } : { url: req.analysis.provider.url }), auth: 'none', timeoutSeconds: req.analysis.provider.timeoutSeconds }, metrics: req.analysis.metrics, background: req.analysis.background, measurements: [], resumedAt: null } } : {}),
     ...(req.gates?.length ? { gates: req.gates, gateCalls: [], hold: null } : {}),
     ...actor,
     finishedAt: null,

@@ -5,6 +5,10 @@ import type { Actor } from './commit-step';
 import type { RolloutDriverRpc } from './driver-stub';
 import { tickRollout } from './progress';
 import type { RolloutAction } from './schema';
+import type { BridgeQueryResult } from '../../xds/bridge-sync/analysis-queries';
+import { openDatabase } from '../domain/db/store';
+import { loadRollout, saveRollout } from './store';
+import { takeBridgeResults } from './analysis/bridge-queries';
 
 const ID_KEY = 'rollout';
 /** After an unexpected error (D1 unreachable, say), look again after this. */
@@ -65,6 +69,17 @@ export class RolloutDriver extends DurableObject<Env> implements RolloutDriverRp
     if ((await this.ctx.storage.getAlarm()) !== null) return false;
     await this.ctx.storage.setAlarm(Date.now());
     return true;
+  }
+
+  async bridgeResults(id: number, results: BridgeQueryResult[], bridge: string): Promise<void> {
+    await this.#remember(id);
+    await this.#serial(async () => {
+      const db = openDatabase(this.env.DB);
+      const r = await loadRollout(db, id);
+      if (!r || r.state !== 'progressing' || !takeBridgeResults(r, results, bridge)) return;
+      await saveRollout(db, r, Date.now());
+      await this.ctx.storage.setAlarm(Date.now());
+    });
   }
 
   override async alarm(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { RouteDoc } from '../openapi/route-doc';
 import { CiHeadersSchema as CiHeaders, problem } from '../openapi/common';
+import { BridgeQueriesSchema, BridgeResultsSchema } from '../../xds/bridge-sync/analysis-queries';
 import { AbortRequestSchema, ListQuerySchema, RolloutIdParamsSchema, RolloutListSchema, RolloutRequestSchema, RolloutSchema, RolloutViewSchema, WaitQuerySchema } from './schema';
 
 const tags = ['Rollouts'];
@@ -63,6 +64,25 @@ export const rolloutRouteDocs: RouteDoc[] = [
     params: RolloutIdParamsSchema,
     query: WaitQuerySchema,
     responses: { 200: { description: 'the rollout; while active, `routeNow` says what its route holds now', schema: RolloutViewSchema }, 400: problem('invalid id or wait'), 404: problem('no such rollout') },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/rollouts/bridge-queries',
+    summary: 'For bridges: the analysis queries due now (providers with from: bridge)',
+    description: 'A bridge with XDSFLARE_PROMETHEUS_URL asks this every XDSFLARE_ANALYSIS_POLL_MS, runs each query against its Prometheus at `time` and reports the values to POST /api/v1/rollouts/bridge-results. A query no bridge answers within the provider timeout plus 15 s becomes an inconclusive measurement.',
+    tags,
+    scope: 'status:write',
+    responses: { 200: { description: 'the pending queries of every progressing rollout', schema: BridgeQueriesSchema } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/rollouts/bridge-results',
+    summary: "For bridges: the values of analysis queries, each recorded as the rollout's measurement",
+    description: 'Results for ids no rollout waits for (answered already, by another bridge, or a finished rollout) are ignored. `value: null` with a `message` is an inconclusive measurement naming the bridge.',
+    tags,
+    scope: 'status:write',
+    body: { schema: BridgeResultsSchema, contentTypes: ['application/json'], required: true },
+    responses: { 204: { description: 'recorded; the rollouts concerned are looked at now' }, 400: problem('a field is invalid (results[i].rollout, …)') },
   },
   action('pause', 'Pause a rollout at its current weight', 'No step advances, convergence is not judged and the timeout does not run until resumed. Pausing a paused rollout changes nothing.'),
   action('resume', 'Resume a paused rollout', 'A step still converging gets a fresh timeout. Resuming a progressing rollout changes nothing.'),

@@ -75,6 +75,7 @@ describe('rollouts judged by a real Prometheus', () => {
     [cluster('healthy', 'v2')]: { rps: 50, errorShare: 0 },
     [cluster('failing', 'v2')]: { rps: 50, errorShare: 0.3 },
     [cluster('gated', 'v2')]: { rps: 50, errorShare: 0 },
+    [cluster('inside', 'v2')]: { rps: 50, errorShare: 0 },
     // silent's v2 has its counters but no requests: its success rate is 0/0, NaN (with no series at all it is "no data", inconclusive too).
     [cluster('silent', 'v2')]: { rps: 0, errorShare: 0 },
   };
@@ -133,7 +134,8 @@ describe('rollouts judged by a real Prometheus', () => {
     prometheus = spawn(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     prometheus.stdout!.on('data', (d) => (promLog += d));
     prometheus.stderr!.on('data', (d) => (promLog += d));
-    edge = await startEdge(EDGE_PORT, { env: { XDSFLARE_NO_BRIDGE: '1' } });
+    // The bridge beside the edge is the only one told where Prometheus is (from: bridge); the edge's rollouts name no URL for it.
+    edge = await startEdge(EDGE_PORT, { env: { XDSFLARE_PROMETHEUS_URL: promUrl, XDSFLARE_ANALYSIS_POLL_MS: '500' } });
     // Scraped for a few seconds: rates over a 3 s window need samples.
     await eventually(async () => {
       const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(`count_over_time(envoy_cluster_upstream_rq_xx{envoy_cluster_name="${cluster('healthy', 'v2')}"}[10s])`)}`).catch(() => undefined);
@@ -142,7 +144,7 @@ describe('rollouts judged by a real Prometheus', () => {
     }, 60_000, 500).catch((err) => {
       throw new Error(`Prometheus did not scrape the exporter: ${err}\n${promLog.slice(-2000)}`);
     });
-    for (const svc of ['healthy', 'failing', 'silent', 'unreachable', 'gated']) await api('POST', '/api/v1/apply', mesh(svc));
+    for (const svc of ['healthy', 'failing', 'silent', 'unreachable', 'gated', 'inside']) await api('POST', '/api/v1/apply', mesh(svc));
     const hook = await api('PUT', '/api/v1/webhooks/release-gate', { url: `http://127.0.0.1:${gatePort}/gate`, events: ['rollout.gate'] });
     gateSecret = hook.secret;
   }, 150_000);
@@ -161,6 +163,28 @@ describe('rollouts judged by a real Prometheus', () => {
     expect(r.history.map((h: Json) => [h.weight, h.analysis])).toEqual([[50, 'passed'], [100, 'passed']]);
     expect(r.analysis.measurements).toHaveLength(2);
     for (const m of r.analysis.measurements) expect(m).toMatchObject({ metric: 'success-rate', verdict: 'passed', value: 100, query: expect.stringContaining(cluster('healthy', 'v2')) });
+  });
+
+  it('from: bridge, the bridge runs the queries against the Prometheus only it is told of and reports them back: promoted on its values', async () => {
+    // A URL with from: bridge is refused, naming the field: the edge never holds a path into the cluster.
+    await expect(api('POST', '/api/v1/rollouts', { name: 'x', virtualService: { namespace: NS, name: 'inside' }, stable: { host: host('inside'), subset: 'v1' }, candidate: { host: host('inside'), subset: 'v2' }, analysis: { provider: { from: 'bridge', url: promUrl }, metrics: [{ name: 'up', query: 'up', thresholdRange: { min: 1 } }] } })).rejects.toThrow(/400[\s\S]*analysis\.provider\.url[\s\S]*XDSFLARE_PROMETHEUS_URL/);
+    const started = await api('POST', '/api/v1/rollouts', {
+      name: 'inside-v2',
+      virtualService: { namespace: NS, name: 'inside' },
+      stable: { host: host('inside'), subset: 'v1', port: { number: 9080 } },
+      candidate: { host: host('inside'), subset: 'v2', port: { number: 9080 } },
+      steps: [50, 100],
+      pauseSeconds: 0,
+      timeoutSeconds: 60,
+      analysis: { provider: { from: 'bridge' }, ...successRate() },
+    });
+    expect(started.analysis.provider).toEqual({ from: 'bridge', auth: 'none', timeoutSeconds: 10 });
+    const r = await finished(started.id);
+    expect(r.state).toBe('succeeded');
+    expect(r.history.map((h: Json) => [h.weight, h.analysis])).toEqual([[50, 'passed'], [100, 'passed']]);
+    expect(r.analysis.measurements).toHaveLength(2);
+    for (const m of r.analysis.measurements) expect(m).toMatchObject({ metric: 'success-rate', verdict: 'passed', value: 100, query: expect.stringContaining(cluster('inside', 'v2')) });
+    expect(r.analysis.pending).toEqual([]);
   });
 
   it('a candidate answering 30% errors is aborted at its first analysed step, traffic back on stable, the failing measurement recorded', async () => {

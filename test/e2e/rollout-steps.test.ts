@@ -33,7 +33,7 @@ describe('an A/B rollout step through the bridge, against npm start', () => {
   beforeAll(async () => {
     for (const v of ['v1', 'v2']) backends[v] = await startEcho(v);
     ports = Object.fromEntries(Object.entries(backends).map(([v, b]) => [v, b.port]));
-    cp = await startEdge(8798);
+    cp = await startEdge(8799);
     token = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(join(root, '.dev.vars'), 'utf8'))![1]!.trim();
   }, 120_000);
   afterAll(async () => {

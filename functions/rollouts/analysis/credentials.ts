@@ -14,7 +14,7 @@ const aadOf = (rollout: number) => enc.encode(`rollout-analysis:${rollout}`);
 export async function storedProvider(env: Env, rollout: number, req: AnalysisRequest['provider']): Promise<Provider> {
   const { url, timeoutSeconds } = req;
   const secret = req.bearerToken ?? req.basicAuth?.password;
-  const base: Provider = { url, timeoutSeconds, auth: req.bearerToken ? 'bearer' : req.basicAuth ? 'basic' : 'none', ...(req.basicAuth ? { username: req.basicAuth.username } : {}) };
+  const base: Provider = { ...(req.from === 'bridge' ? { from: 'bridge' } : { url }), timeoutSeconds, auth: req.bearerToken ? 'bearer' : req.basicAuth ? 'basic' : 'none', ...(req.basicAuth ? { username: req.basicAuth.username } : {}) };
   if (secret === undefined) return base;
   const keys = await secretKeys(env);
   const iv = crypto.getRandomValues(new Uint8Array(12));

@@ -23,7 +23,7 @@ export async function measure(env: Env, r: Rollout, m: MetricSpec, step: number 
   } catch (err) {
     return { metric: m.name, step, query, value: null, at, verdict: 'inconclusive', message: (err as Error).message };
   }
-  const result = await queryPrometheus((input, init) => fetch(input, init), { url: provider.url, authorization, timeoutMs: provider.timeoutSeconds * 1000 }, query, now);
+  const result = await queryPrometheus((input, init) => fetch(input, init), { url: provider.url ?? '', authorization, timeoutMs: provider.timeoutSeconds * 1000 }, query, now);
   if (result.value === null) return { metric: m.name, step, query, value: null, at, verdict: 'inconclusive', message: result.message };
   const verdict = verdictOf(m, result.value);
   return { metric: m.name, step, query, value: result.value, at, verdict, ...(verdict === 'failed' ? { message: missed(m, result.value) } : {}) };

@@ -10,6 +10,7 @@ import { describeStep, kindsOf } from '../step-kinds';
 import { checkGates } from './gates';
 import { judgeMetric, type MetricState } from './judge';
 import { measure, record } from './measure';
+import { askBridge, fromBridge } from './bridge-queries';
 import type { Measurement, MetricSpec } from './schema';
 
 /** What the driver lends this module (progress.ts: passed in, so the two do not import each other). */
@@ -29,12 +30,20 @@ const resumedAtOf = (r: Rollout) => (r.analysis?.resumedAt ? Date.parse(r.analys
 const measurementsOf = (r: Rollout, m: MetricSpec, scope: number | null) => r.analysis!.measurements.filter((x) => x.metric === m.name && x.step === scope);
 
 /** Measures a metric if it is due, then judges it (so a due measurement decides at once). `untilStopped`: measured every interval, as background metrics are. */
-async function step(env: Env, r: Rollout, m: MetricSpec, scope: number | null, since: number, now: number, untilStopped = scope === null): Promise<{ state: MetricState; fresh?: Measurement }> {
+async function step(env: Env, r: Rollout, m: MetricSpec, scope: number | null, since: number, now: number, untilStopped = scope === null): Promise<{ state: MetricState; fresh?: Measurement; changed?: boolean }> {
   const resumedAt = resumedAtOf(r);
   let state = judgeMetric(m, measurementsOf(r, m, scope), since, resumedAt, untilStopped);
   if (state.kind !== 'due' || state.at > now) return { state };
-  const fresh = await measure(env, r, m, scope, now);
-  record(r, [fresh]);
+  let fresh: Measurement | undefined;
+  if (fromBridge(r)) {
+    // Asked of the bridges; their answer is recorded by the driver (deliverBridgeResults) and wakes it.
+    const asked = askBridge(r, m, scope, now);
+    fresh = asked.fresh;
+    if (!fresh) return { state: { kind: 'due', at: now + settings(env).rolloutTickMs }, changed: asked.asked };
+  } else {
+    fresh = await measure(env, r, m, scope, now);
+    record(r, [fresh]);
+  }
   state = judgeMetric(m, measurementsOf(r, m, scope), since, resumedAt, untilStopped);
   return { state, fresh };
 }
@@ -74,8 +83,8 @@ export async function runBackground(env: Env, r: Rollout, d: Driver, now: number
   let changed = noteResume(r, now);
   const states: MetricState[] = [];
   for (const m of metrics) {
-    const { state, fresh } = await step(env, r, m, null, Date.parse(since), now);
-    changed ||= fresh !== undefined;
+    const { state, fresh, changed: asked } = await step(env, r, m, null, Date.parse(since), now);
+    changed ||= fresh !== undefined || Boolean(asked);
     states.push(state);
   }
   const decided = await decide(env, r, d, states, undefined, now);
@@ -99,8 +108,8 @@ export async function afterConverged(env: Env, r: Rollout, entry: StepRecord, d:
     entry.analysis = 'running';
     const states: MetricState[] = [];
     for (const m of metrics) {
-      const { state, fresh } = await step(env, r, m, entry.step, convergedAt, now);
-      changed ||= fresh !== undefined;
+      const { state, fresh, changed: asked } = await step(env, r, m, entry.step, convergedAt, now);
+      changed ||= fresh !== undefined || Boolean(asked);
       states.push(state);
     }
     const decided = await decide(env, r, d, states, entry, now);

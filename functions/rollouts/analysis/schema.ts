@@ -29,14 +29,25 @@ export const MetricSchema = z
   });
 export type MetricSpec = z.output<typeof MetricSchema>;
 
+export const PROVIDER_SITES = ['edge', 'bridge'] as const;
+
 const ProviderRequestSchema = z
   .strictObject({
-    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).describe('The Prometheus-compatible HTTP API base (…/api/v1/query is appended)'),
+    from: z.enum(PROVIDER_SITES).default('edge').describe('Who runs the queries: edge (the Worker fetches `url`) or bridge (a bridge queries its own XDSFLARE_PROMETHEUS_URL, for a Prometheus only the cluster reaches)'),
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).optional().describe('The Prometheus-compatible HTTP API base (…/api/v1/query is appended); from: edge only'),
     bearerToken: z.string().min(1).max(8192).optional().describe('Sent as Authorization: Bearer; stored encrypted, never shown'),
     basicAuth: z.strictObject({ username: z.string().min(1).max(256), password: z.string().min(1).max(1024) }).optional().describe('The password is stored encrypted, never shown'),
     timeoutSeconds: z.int().min(1).max(30).default(10),
   })
-  .refine((p) => !(p.bearerToken && p.basicAuth), { message: 'give bearerToken or basicAuth, not both', path: ['basicAuth'] });
+  .refine((p) => !(p.bearerToken && p.basicAuth), { message: 'give bearerToken or basicAuth, not both', path: ['basicAuth'] })
+  .superRefine((p, ctx) => {
+    if (p.from === 'edge' && !p.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'required: the Prometheus-compatible API the edge queries (or from: bridge, for a Prometheus only the cluster reaches)' });
+    if (p.from === 'bridge') {
+      for (const field of ['url', 'bearerToken', 'basicAuth'] as const) {
+        if (p[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'from: bridge queries the Prometheus the bridge is configured with (XDSFLARE_PROMETHEUS_URL): no url or credential here' });
+      }
+    }
+  });
 
 export const AnalysisRequestSchema = z
   .strictObject({
@@ -66,7 +77,9 @@ export type Gate = z.output<typeof GateSchema>;
 
 /** The provider as stored and shown: the secret only as a cipher, which the API never shows. */
 export const ProviderSchema = z.object({
-  url: z.string(),
+  /** Absent on rollouts from before `from`: the edge. */
+  from: z.enum(PROVIDER_SITES).optional(),
+  url: z.string().optional(),
   auth: z.enum(['none', 'bearer', 'basic']),
   username: z.string().optional(),
   timeoutSeconds: z.int(),
@@ -96,6 +109,8 @@ export const AnalysisSchema = z.object({
   measurements: z.array(MeasurementSchema),
   /** When the rollout was last resumed after an analysis pause: inconclusive ones before it are forgiven. */
   resumedAt: iso.nullable(),
+  /** from: bridge: queries a bridge has yet to answer. */
+  pending: z.array(z.object({ id: z.string(), metric: z.string(), step: z.int().nullable(), query: z.string(), at: iso })).optional(),
 });
 export type Analysis = Omit<z.infer<typeof AnalysisSchema>, 'provider'> & { provider: Provider };
 
