@@ -1,9 +1,9 @@
 import { Hono, type Context } from 'hono';
 import { stringify } from 'yaml';
-import { buildEnvoyBootstrap, buildGrpcBootstrap, parseHostPort, type BootstrapNode } from '../../xds';
+import { buildEnvoyBootstrap, buildGrpcBootstrap, DEFAULT_CERT_DIR, parseHostPort, type BootstrapNode, type BridgeAuth } from '../../xds';
 import { requireScope, type AuthVariables } from '../http/require-scope';
 import { hasScope } from '../domain/auth/tokens';
-import { BootstrapQuerySchema, DEFAULT_BRIDGE, ExportQuerySchema, nodeOf, type BootstrapQuery } from './params';
+import { BootstrapQuerySchema, bridgeAuthOf, DEFAULT_BRIDGE, ExportQuerySchema, nodeOf, type BootstrapQuery } from './params';
 import { parseQuery } from '../http/query';
 import { exportView } from './export-view';
 import type { Env } from '../env';
@@ -21,6 +21,25 @@ export const XDS_TOKEN_PLACEHOLDER = 'REPLACE_WITH_A_TOKEN_WITH_SCOPE_XDS_READ';
 const REST_REQUEST_TIMEOUT = '5s';
 
 const bridgeOf = (q: BootstrapQuery) => q.bridge ?? parseHostPort(DEFAULT_BRIDGE)!;
+
+/** What an ADS bootstrap sends as its bearer token (auth=token): never a real token. */
+export const ADS_TOKEN_PLACEHOLDER = 'REPLACE_WITH_A_TOKEN_BOUND_TO_THIS_PROXYS_IDENTITY';
+
+/** How the bootstrap's proxy authenticates to the bridge (issue 13), and what the caller must still do. */
+function authOf(q: BootstrapQuery, warnings: string[]): BridgeAuth {
+  const mode = bridgeAuthOf(q);
+  const certDir = q.certDir ?? DEFAULT_CERT_DIR;
+  if (mode === 'none') {
+    warnings.push('plaintext to the bridge (auth=none): only a bridge with XDSFLARE_ADS_ALLOW_PLAINTEXT=true serves it, and it proves no identity');
+    return { mode };
+  }
+  if (mode === 'token') {
+    warnings.push(`the authorization metadata is a placeholder (${ADS_TOKEN_PLACEHOLDER}): put a token created with this proxy's identity there (POST /api/v1/tokens with identity), and the mesh CA at ${certDir}/ca.crt`);
+    return { mode, certDir, token: ADS_TOKEN_PLACEHOLDER };
+  }
+  if (q.mode === 'grpc') warnings.push("channel_creds type tls (gRFC A65) is not read by @grpc/grpc-js-xds 1.14 or gRPC C-core 1.51, which refuse this bootstrap: they can reach only a bridge allowing plaintext (auth=none)");
+  return { mode, certDir };
+}
 
 /** REST: the xDS cluster is named after the Host this request reached the edge with. */
 function restOptions(c: Context<App>, node: BootstrapNode, warnings: string[]) {
@@ -49,12 +68,16 @@ app.get('/bootstrap', requireScope('config:read'), (c) => {
   const q = parseQuery(c.req.url, BootstrapQuerySchema, ['label']);
   const node = nodeOf(q);
   const warnings: string[] = [];
-  if (q.mode === 'grpc') return c.json(buildGrpcBootstrap({ node, bridge: bridgeOf(q) }), 200, { 'cache-control': 'no-store' });
+  if (q.mode === 'grpc') {
+    const auth = authOf(q, warnings) as Exclude<BridgeAuth, { mode: 'token' }>;
+    setWarningHeaders(c, warnings.map((message) => ({ path: '', message })));
+    return c.json(buildGrpcBootstrap({ node, bridge: bridgeOf(q), auth }), 200, { 'cache-control': 'no-store' });
+  }
   const bootstrap =
     q.mode === 'rest'
       ? buildEnvoyBootstrap(restOptions(c, node, warnings))
       : q.mode === 'ads'
-        ? buildEnvoyBootstrap({ mode: 'ads', node, bridge: bridgeOf(q), delta: q.delta === 'true' })
+        ? buildEnvoyBootstrap({ mode: 'ads', node, bridge: bridgeOf(q), delta: q.delta === 'true', auth: authOf(q, warnings) })
         : buildEnvoyBootstrap({ mode: 'file', node, dir: q.dir! });
   setWarningHeaders(c, warnings.map((message) => ({ path: '', message })));
   c.header('cache-control', 'no-store');

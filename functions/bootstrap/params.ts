@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Dns1123LabelSchema, isLabelValue, isQualifiedName, parseHostPort, type BootstrapNode } from '../../xds';
+import { DEFAULT_CERT_DIR, Dns1123LabelSchema, isLabelValue, isQualifiedName, parseHostPort, type BootstrapNode, type HostPort } from '../../xds';
 
 /** Where proxyless clients and ADS Envoys find the bridge when the caller names none (`npm start`'s). */
 export const DEFAULT_BRIDGE = '127.0.0.1:18000';
@@ -58,7 +58,19 @@ const nodeParams = {
 export const BootstrapModeSchema = z.enum(['rest', 'ads', 'file', 'grpc']);
 
 /** Which parameters each mode takes beyond the node's: anything else for that mode is a 400 naming it. */
-const MODE_PARAMS = { rest: [], ads: ['bridge', 'delta'], file: ['dir'], grpc: ['bridge'] } as const;
+const MODE_PARAMS = { rest: [], ads: ['bridge', 'delta', 'auth', 'certDir'], file: ['dir'], grpc: ['bridge', 'auth', 'certDir'] } as const;
+
+/** A bridge on loopback is npm start's, which allows plaintext; any other is reached with mTLS unless told. */
+const isLoopback = (b: HostPort) => b.host === 'localhost' || b.host === '::1' || /^127\./.test(b.host);
+
+/**
+ * How the proxy authenticates to the bridge: the query's, else for Envoy by where the bridge is. gRPC's
+ * default stays none: the gRPC clients tested here (grpc-js-xds 1.14, C-core 1.51) cannot read TLS creds.
+ */
+export function bridgeAuthOf(q: { mode: string; auth?: 'mtls' | 'token' | 'none'; bridge?: HostPort }): 'mtls' | 'token' | 'none' {
+  if (q.auth) return q.auth;
+  return q.mode === 'grpc' || isLoopback(q.bridge ?? parseHostPort(DEFAULT_BRIDGE)!) ? 'none' : 'mtls';
+}
 
 export const BootstrapQuerySchema = z
   .strictObject({
@@ -68,12 +80,22 @@ export const BootstrapQuerySchema = z
     bridge: BridgeSchema.optional(),
     delta: z.enum(['true', 'false']).optional().describe('ads only: incremental (DELTA_GRPC) instead of state-of-the-world'),
     dir: DirSchema.optional().describe('file only (required there): the directory an export writes'),
+    auth: z
+      .enum(['mtls', 'token', 'none'])
+      .optional()
+      .describe('ads and grpc: how the proxy authenticates to the bridge: mtls (a workload certificate with its SPIFFE ID), token (TLS and a bearer token bound to its identity; ads only), none (plaintext, a bridge with XDSFLARE_ADS_ALLOW_PLAINTEXT). Default for ads: none for a loopback bridge (npm start), else mtls; for grpc: none'),
+    certDir: DirSchema.optional().describe(`ads and grpc with auth mtls or token: the directory holding tls.crt, tls.key and ca.crt (default ${DEFAULT_CERT_DIR})`),
   })
   .superRefine((q, ctx) => {
     for (const key of ['bridge', 'delta', 'dir'] as const) {
       if (q[key] !== undefined && !(MODE_PARAMS[q.mode] as readonly string[]).includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `does not apply to mode=${q.mode}` });
     }
     if (q.mode === 'file' && q.dir === undefined) ctx.addIssue({ code: 'custom', path: ['dir'], message: 'is required with mode=file' });
+    for (const key of ['auth', 'certDir'] as const) {
+      if (q[key] !== undefined && !(MODE_PARAMS[q.mode] as readonly string[]).includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `does not apply to mode=${q.mode}` });
+    }
+    if (q.mode === 'grpc' && q.auth === 'token') ctx.addIssue({ code: 'custom', path: ['auth'], message: "gRPC's xDS bootstrap has no bearer-token credentials (gRFC A97's call creds read JWT files): use mtls, or none with a bridge that allows plaintext" });
+    if (q.certDir !== undefined && q.mode !== 'rest' && q.mode !== 'file' && bridgeAuthOf(q) === 'none') ctx.addIssue({ code: 'custom', path: ['certDir'], message: 'does not apply to auth=none' });
   });
 export type BootstrapQuery = z.output<typeof BootstrapQuerySchema>;
 

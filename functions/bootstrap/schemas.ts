@@ -8,7 +8,7 @@ export const EnvoyBootstrapSchema = z
 
 export const GrpcBootstrapSchema = z
   .object({
-    xds_servers: z.array(z.object({ server_uri: z.string(), channel_creds: z.array(z.object({ type: z.string() })), server_features: z.array(z.string()) })),
+    xds_servers: z.array(z.object({ server_uri: z.string(), channel_creds: z.array(z.object({ type: z.string(), config: z.record(z.string(), z.string()).optional().meta({ description: 'type tls (gRFC A65): ca_certificate_file, certificate_file, private_key_file' }) })), server_features: z.array(z.string()) })),
     node: z.object({
       id: z.string(),
       cluster: z.string().optional(),

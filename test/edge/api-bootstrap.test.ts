@@ -1,7 +1,7 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { XDS_TOKEN_PLACEHOLDER } from '../../functions/bootstrap/api';
+import { ADS_TOKEN_PLACEHOLDER, XDS_TOKEN_PLACEHOLDER } from '../../functions/bootstrap/api';
 import { app } from '../../functions/index';
 import { buildGrpcBootstrap } from '../../xds';
 import { ADMIN, apply, callJson, envoy, poll, REVIEWS } from './helpers';
@@ -116,6 +116,41 @@ describe('GET /api/v1/bootstrap', () => {
     expect(delta.static_resources.clusters[0]).toMatchObject({ type: 'STRICT_DNS', load_assignment: { endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 'xdsflare-bridge.xdsflare-system.svc.cluster.local', port_value: 18000 } } } }] }] } });
   });
 
+  it('ads with a bridge off loopback: mTLS with the workload certificate files (re-read as they rotate), the bridge verified by the mesh CA and its name; or TLS and a placeholder bearer token; or plaintext when asked', async () => {
+    const host = 'xdsflare-bridge.xdsflare-system.svc';
+    const mtls = await bootstrap(`node=ingress-1&mode=ads&namespace=gw&bridge=${host}`, { json: true });
+    expectValidBootstrap(mtls.body);
+    const tls = mtls.body.static_resources.clusters[0].transport_socket.typed_config;
+    expect(tls).toEqual({
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+      sni: host,
+      common_tls_context: {
+        alpn_protocols: ['h2'],
+        tls_certificates: [{ certificate_chain: { filename: '/etc/xdsflare/tls/tls.crt' }, private_key: { filename: '/etc/xdsflare/tls/tls.key' }, watched_directory: { path: '/etc/xdsflare/tls' } }],
+        validation_context: { trusted_ca: { filename: '/etc/xdsflare/tls/ca.crt' }, watched_directory: { path: '/etc/xdsflare/tls' }, match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: host } }] },
+      },
+    });
+    expect(mtls.headers.get('warning')).toBeNull();
+
+    const token = await bootstrap(`node=ingress-1&mode=ads&bridge=10.0.0.9&auth=token&certDir=/run/tls`, { json: true });
+    expectValidBootstrap(token.body);
+    expect(token.body.dynamic_resources.ads_config.grpc_services).toEqual([{ envoy_grpc: { cluster_name: 'xdsflare' }, initial_metadata: [{ key: 'authorization', value: `Bearer ${ADS_TOKEN_PLACEHOLDER}` }] }]);
+    const tokenTls = token.body.static_resources.clusters[0].transport_socket.typed_config.common_tls_context;
+    expect(tokenTls.tls_certificates).toBeUndefined();
+    expect(tokenTls.validation_context).toMatchObject({ trusted_ca: { filename: '/run/tls/ca.crt' }, match_typed_subject_alt_names: [{ san_type: 'IP_ADDRESS', matcher: { exact: '10.0.0.9' } }] });
+    expect(token.headers.get('warning')).toMatch(/placeholder.*identity/);
+
+    const plain = await bootstrap(`node=ingress-1&mode=ads&bridge=${host}&auth=none`, { json: true });
+    expect(plain.body.static_resources.clusters[0].transport_socket).toBeUndefined();
+    expect(plain.headers.get('warning')).toMatch(/XDSFLARE_ADS_ALLOW_PLAINTEXT/);
+  });
+
+  it('grpc with auth=mtls: gRFC A65 tls channel creds with the certificate files, and a warning that the gRPC clients tested here cannot read them', async () => {
+    const res = await bootstrap('node=reviews-client-1&mode=grpc&bridge=10.0.0.7:18000&auth=mtls&certDir=/var/run/tls');
+    expect(res.body.xds_servers[0].channel_creds).toEqual([{ type: 'tls', config: { ca_certificate_file: '/var/run/tls/ca.crt', certificate_file: '/var/run/tls/tls.crt', private_key_file: '/var/run/tls/tls.key' } }]);
+    expect(res.headers.get('warning')).toMatch(/grpc-js-xds 1\.14 or gRPC C-core 1\.51/);
+  });
+
   it('file: CDS and LDS from files under dir, each reloaded when it is renamed into place (and not when another file is)', async () => {
     const b = (await bootstrap('node=edge-file&mode=file&dir=/etc/envoy/xds/', { json: true })).body;
     expectValidBootstrap(b);
@@ -157,6 +192,11 @@ describe('GET /api/v1/bootstrap', () => {
       ['node=a&nod=b', 'nod'],
       ['node=a&node=b', 'node'],
       ['node=has%20space', 'node'],
+      ['node=a&mode=ads&auth=jwt', 'auth'],
+      ['node=a&auth=mtls', 'auth'],
+      ['node=a&mode=grpc&auth=token', 'auth'],
+      ['node=a&mode=ads&certDir=/etc/tls', 'certDir'],
+      ['node=a&mode=ads&auth=mtls&certDir=relative', 'certDir'],
     ];
     for (const [query, path] of cases) {
       const res = await callJson('GET', `/api/v1/bootstrap?${query}`);

@@ -4,7 +4,8 @@ import { SYSTEM_CA_BUNDLE } from '../render/build-upstream-tls';
 import { isIpAddress, parseHostPort } from './address';
 import { bootstrapNode } from './node';
 import { statsConfig } from './stats-tags';
-import type { AdsBootstrapOptions, EnvoyBootstrapOptions, FileBootstrapOptions, HostPort, RestBootstrapOptions } from './types';
+import { BRIDGE_CERT_FILES } from './bridge-tls';
+import type { AdsBootstrapOptions, BridgeAuth, EnvoyBootstrapOptions, FileBootstrapOptions, HostPort, RestBootstrapOptions } from './types';
 
 type Json = Record<string, unknown>;
 
@@ -50,6 +51,29 @@ function edgeTls(host: string): Json {
   };
 }
 
+/**
+ * TLS to a bridge: its certificate verified against the mesh CA (SAN = the address dialled), and for mTLS
+ * the workload certificate presented. Files are re-read when their directory changes (watched_directory),
+ * so rotated certificates apply without a restart.
+ */
+function bridgeTls(host: string, auth: Exclude<BridgeAuth, { mode: 'none' }>): Json {
+  const ip = isIpAddress(host);
+  const file = (name: keyof typeof BRIDGE_CERT_FILES) => ({ filename: joinPath(auth.certDir, BRIDGE_CERT_FILES[name]) });
+  const watched = { path: auth.certDir };
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': UPSTREAM_TLS_TYPE,
+      ...(ip ? {} : { sni: host }),
+      common_tls_context: {
+        alpn_protocols: ['h2'],
+        ...(auth.mode === 'mtls' ? { tls_certificates: [{ certificate_chain: file('cert'), private_key: file('key'), watched_directory: watched }] } : {}),
+        validation_context: { trusted_ca: file('ca'), watched_directory: watched, match_typed_subject_alt_names: [{ san_type: ip ? 'IP_ADDRESS' : 'DNS', matcher: { exact: host } }] },
+      },
+    },
+  };
+}
+
 function restBootstrap(o: RestBootstrapOptions): Json {
   const target = parseHostPort(o.authority, o.tls ? 443 : 80);
   if (!target) throw new Error(`"${o.authority}" is not a host[:port]`);
@@ -81,6 +105,10 @@ function adsBootstrap(o: AdsBootstrapOptions): Json {
     },
   };
   cluster.upstream_connection_options = { tcp_keepalive: {} };
+  const auth = o.auth ?? { mode: 'none' };
+  if (auth.mode !== 'none') cluster.transport_socket = bridgeTls(o.bridge.host, auth);
+  // Envoy sends initial_metadata on every stream to the bridge: the bearer token of a token-authenticated proxy.
+  const metadata = auth.mode === 'token' ? { initial_metadata: [{ key: 'authorization', value: `Bearer ${auth.token}` }] } : {};
   const ads = { ads: {}, resource_api_version: 'V3' };
   return {
     node: bootstrapNode(o.node),
@@ -89,7 +117,7 @@ function adsBootstrap(o: AdsBootstrapOptions): Json {
         api_type: o.delta ? 'DELTA_GRPC' : 'GRPC',
         transport_api_version: 'V3',
         set_node_on_first_message_only: true,
-        grpc_services: [{ envoy_grpc: { cluster_name: ADS_CLUSTER } }],
+        grpc_services: [{ envoy_grpc: { cluster_name: ADS_CLUSTER }, ...metadata }],
       },
       cds_config: ads,
       lds_config: ads,

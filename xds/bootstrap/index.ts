@@ -5,3 +5,4 @@ export { buildExportFiles, type DiscoveryResponseFile, type ExportFile } from '.
 export { formatHostPort, isIpAddress, parseHostPort } from './address';
 export type * from './types';
 export { fileNameOf, FILE_SUBSCRIPTION_DIRS, WILDCARD_FILES } from '../envoy/file-paths';
+export { BRIDGE_CERT_FILES, DEFAULT_CERT_DIR } from './bridge-tls';

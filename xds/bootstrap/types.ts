@@ -38,12 +38,22 @@ export interface RestBootstrapOptions {
   xdsToken?: string;
 }
 
+/**
+ * How a proxy proves its identity to a bridge (issue 13): `mtls`, a workload certificate whose URI SAN is
+ * its SPIFFE ID (`tls.crt`, `tls.key`, and the mesh CA `ca.crt` under `certDir`, as cert-manager's csi-driver
+ * or SPIRE's helper write them); `token`, TLS verified with `ca.crt` plus `authorization: Bearer` metadata
+ * (a token bound to the identity); `none`, plaintext, for a bridge that allows it (npm start's).
+ */
+export type BridgeAuth = { mode: 'none' } | { mode: 'mtls'; certDir: string } | { mode: 'token'; certDir: string; token: string };
+
 /** ADS (state of the world, or delta) to a bridge. */
 export interface AdsBootstrapOptions {
   mode: 'ads';
   node: BootstrapNode;
   bridge: HostPort;
   delta: boolean;
+  /** Default none (plaintext). */
+  auth?: BridgeAuth;
 }
 
 /** Envoy's filesystem subscription: CDS and LDS (and through them EDS and RDS) from files under `dir`. */
@@ -59,4 +69,6 @@ export type EnvoyBootstrapOptions = RestBootstrapOptions | AdsBootstrapOptions |
 export interface GrpcBootstrapOptions {
   node: BootstrapNode;
   bridge: HostPort;
+  /** Default none; gRPC's bootstrap has no bearer-token credentials our tokens fit (gRFC A97 takes JWT files). */
+  auth?: Exclude<BridgeAuth, { mode: 'token' }>;
 }
