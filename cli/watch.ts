@@ -35,7 +35,7 @@ export async function watchAnswer(ctx: Context, path: string, query: Record<stri
     const { body, answer } = await ctx.client.json<Json>('GET', path, { query: { ...query, ...(spec.hold ? { wait: String(PROGRESS_CHUNK_MS / 1000) } : {}) } });
     // Changed means the answer changed (an AGE column alone moves every few seconds) and so did what it shows.
     const key = answer.text.trim();
-    const shown = key === last ? lastShown : ctx.json ? key : text(body).join('\n');
+    const shown = key === last ? (lastShown ?? '') : ctx.json ? key : text(body).join('\n');
     if (key !== last && shown !== lastShown) {
       if (ctx.stdoutIsTTY) ctx.out(`${CLEAR}every ${spec.hold ? `change (held ${PROGRESS_CHUNK_MS / 1000}s)` : `${WATCH_INTERVAL_MS / 1000}s`}: GET ${path}    ${new Date().toISOString().slice(11, 19)}  (Ctrl-C to stop)\n`);
       else if (lastShown !== undefined && !ctx.json) ctx.out('');
