@@ -15,6 +15,7 @@ import { completionCommands } from './commands/completion';
 import { configCommands } from './commands/config';
 import { deleteCommand } from './commands/delete';
 import { proxyCommands } from './commands/proxy';
+import { identityCommands } from './commands/identity';
 import { editCommand, patchCommand } from './commands/patch';
 import { describeCommand, proxyConfigCommand } from './commands/describe';
 import { resolveTarget } from './contexts';
@@ -24,7 +25,7 @@ declare const XDSFLARE_VERSION: string | undefined;
 /** Set by the build (scripts/build-cli.mjs) from package.json. */
 export const VERSION = typeof XDSFLARE_VERSION === 'string' ? XDSFLARE_VERSION : 'dev';
 
-export const COMMANDS: Command[] = [apply, diffCommand, get, deleteCommand, patchCommand, editCommand, describeCommand, status, ...rolloutCommands, rollback, ...proxyCommands, proxyConfigCommand, bootstrap, exportCommand, ...configCommands, ...completionCommands(() => COMMANDS)];
+export const COMMANDS: Command[] = [apply, diffCommand, get, deleteCommand, patchCommand, editCommand, describeCommand, status, ...rolloutCommands, rollback, ...proxyCommands, ...identityCommands, proxyConfigCommand, bootstrap, exportCommand, ...configCommands, ...completionCommands(() => COMMANDS)];
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8787';
 

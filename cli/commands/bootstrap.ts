@@ -37,6 +37,8 @@ name ends in .json, else YAML).`,
     bridge: { type: 'string', value: '<host:port>', description: "ads/grpc: the bridge's address" },
     delta: { type: 'boolean', description: 'ads: the incremental (delta) protocol' },
     dir: { type: 'string', value: '<path>', description: 'file: where the exported files live (absolute)' },
+    auth: { type: 'string', value: 'mtls|token|none', description: 'ads/grpc: how the proxy authenticates to the bridge (default: none for a loopback bridge or grpc, else mtls)' },
+    'cert-dir': { type: 'string', value: '<path>', description: 'ads/grpc with mtls or token: the directory of tls.crt, tls.key and ca.crt (default /etc/xdsflare/tls)' },
   },
   outputFile: true,
   positionals: { min: 0, max: 0 },
@@ -47,7 +49,7 @@ name ends in .json, else YAML).`,
     const json = ctx.output === 'json' || (file !== undefined && extname(file).toLowerCase() === '.json');
     const dir = stringOption(values, 'dir');
     const answer = await ctx.client.request('GET', '/api/v1/bootstrap', {
-      query: { ...nodeQuery(values), mode, cluster: stringOption(values, 'cluster'), bridge: stringOption(values, 'bridge'), delta: values.delta === true, dir: dir && resolve(ctx.cwd, dir) },
+      query: { ...nodeQuery(values), mode, cluster: stringOption(values, 'cluster'), bridge: stringOption(values, 'bridge'), delta: values.delta === true, dir: dir && resolve(ctx.cwd, dir), auth: stringOption(values, 'auth'), certDir: stringOption(values, 'cert-dir') },
       accept: json ? 'application/json' : 'application/yaml',
     });
     for (const w of warningsOf(answer.headers)) ctx.err(`warning: ${w}`);
