@@ -32,6 +32,9 @@ import { limitBody, MAX_BODY_BYTES, MAX_MANIFEST_BYTES } from './http/body';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi/document';
 import type { RouteDoc } from './openapi/route-doc';
 import { workerRouteDocs } from './openapi/worker-routes';
+import metrics from './metrics/api';
+import { metricsRouteDocs } from './metrics/openapi';
+import { analyticsEngine } from './metrics/analytics';
 import rollouts from './rollouts/api';
 import { rolloutRouteDocs } from './rollouts/openapi';
 import secrets from './secrets/api';
@@ -58,6 +61,7 @@ const IDEMPOTENT_WRITES: [path: string, maxBodyBytes: number][] = [
 /** Every route's documentation, in the document's order: a route added above and not here fails the OpenAPI test. */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...workerRouteDocs,
+  ...metricsRouteDocs,
   ...objectRouteDocs,
   ...revisionRouteDocs,
   ...tokenAndProxyRouteDocs,
@@ -89,12 +93,16 @@ for (const routes of API_ROUTES) api.route('/', routes);
 /** The Worker's HTTP app: request ids, the one error boundary, health, the document, the API and discovery. */
 export const app = new Hono<{ Bindings: Env }>();
 app.use(requestId({ headerName: 'x-request-id' }));
+// A Workers Analytics Engine data point per request (kind, route group, status), when the binding is there.
+app.use(analyticsEngine);
 app.onError(onError);
 app.notFound((c) => problemResponse(c, { status: 404, title: 'Not Found', detail: `no route for ${c.req.method} ${c.req.path}` }));
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 // Without a token: the API's description is not a secret.
 app.get('/openapi.json', (c) => c.body(openApiDocument().body, 200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' }));
 app.route('/api/v1', api);
+// Prometheus' scrape, with a metrics:read token.
+app.route('/', metrics);
 // SDS first: it answers only /v3/discovery:secrets and passes every other type on.
 app.route('/', sds);
 app.route('/', discovery);

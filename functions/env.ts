@@ -11,6 +11,8 @@ export interface Env {
   ROLLOUTS: DurableObjectNamespace;
   /** One Durable Object that delivers webhook events and retries them (functions/events/dispatcher.ts). */
   EVENTS: DurableObjectNamespace;
+  /** Workers Analytics Engine: a data point per request (functions/metrics/analytics.ts); absent, nothing is written. */
+  METRICS?: AnalyticsEngineDataset;
   /** The web console's files (wrangler.toml [assets], built from console/), served by functions/console/serve.ts. */
   ASSETS: Fetcher;
   /** Worker secret: the bootstrap admin token (locally from .dev.vars). */

@@ -4,7 +4,7 @@ import { authEpoch, tokens } from '../db/schema';
 import type { Env } from '../../env';
 import { settings } from '../../settings';
 
-export const SCOPES = ['config:read', 'config:write', 'xds:read', 'secrets:read', 'status:write', 'admin'] as const;
+export const SCOPES = ['config:read', 'config:write', 'xds:read', 'secrets:read', 'status:write', 'metrics:read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Who is calling: the admin (the ADMIN_TOKEN secret) or a named, scoped token. */
