@@ -9,6 +9,7 @@ import type { BridgeQueryResult } from '../../xds/bridge-sync/analysis-queries';
 import { openDatabase } from '../domain/db/store';
 import { loadRollout, saveRollout } from './store';
 import { takeBridgeResults } from './analysis/bridge-queries';
+import { emitMeasurement } from './events';
 
 const ID_KEY = 'rollout';
 /** After an unexpected error (D1 unreachable, say), look again after this. */
@@ -76,9 +77,12 @@ export class RolloutDriver extends DurableObject<Env> implements RolloutDriverRp
     await this.#serial(async () => {
       const db = openDatabase(this.env.DB);
       const r = await loadRollout(db, id);
-      if (!r || r.state !== 'progressing' || !takeBridgeResults(r, results, bridge)) return;
-      await saveRollout(db, r, Date.now());
+      if (!r || r.state !== 'progressing') return;
+      const taken = takeBridgeResults(r, results, bridge);
+      if (!taken.length) return;
+      const saved = await saveRollout(db, r, Date.now());
       await this.ctx.storage.setAlarm(Date.now());
+      for (const m of taken) await emitMeasurement(this.env, saved, m);
     });
   }
 

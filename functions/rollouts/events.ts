@@ -1,6 +1,7 @@
 import type { Env } from '../env';
 import { emitEvent } from '../domain/events/emit';
 import type { Rollout, StepRecord } from './schema';
+import type { Measurement } from './analysis/schema';
 
 const about = (r: Rollout) => ({ rollout: r.id, name: r.name, virtualService: r.virtualService, route: r.route });
 
@@ -20,3 +21,6 @@ export const emitStep = (env: Env, r: Rollout, entry: StepRecord, phase: 'starte
 export const emitAborted = (env: Env, r: Rollout) => emit(env, 'rollout.aborted', { ...about(r), ...r.abort });
 
 export const emitSucceeded = (env: Env, r: Rollout) => emit(env, 'rollout.succeeded', { ...about(r), revision: r.history.at(-1)?.revision ?? null });
+
+/** rollout.analysis, for each measurement (its query, value, verdict), as it is recorded. */
+export const emitMeasurement = (env: Env, r: Rollout, m: Measurement) => emit(env, 'rollout.analysis', { ...about(r), ...m });

@@ -237,3 +237,39 @@ describe('gates', () => {
     expect((await revisionsOf(r.id)).map((x) => x.step)).toEqual(['0', '1', 'rollback']);
   });
 });
+
+describe('the provider credential across a SECRETS_KEY rotation', () => {
+  it('is read with SECRETS_KEY_PREVIOUS while rotating, and is unreadable (naming both keys) once the old key is gone', async () => {
+    const { authorizationOf } = await import('../../functions/rollouts/analysis/credentials');
+    const ns = await setUp('an-rotate');
+    answer = () => vector('99.9');
+    const created = await start(analysed(ns));
+    expect(created.status).toBe(201);
+    const row = await env.DB.prepare('select body from rollouts where id = ?').bind(created.body.id).first<{ body: string }>();
+    const provider = JSON.parse(row!.body).analysis.provider;
+    const NEW_KEY = 'HPJGveeLtWw7+9+s4YSM+lwE1A6GTMNN86MAxmdUjfI=';
+    expect(await authorizationOf(env, created.body.id, provider)).toBe('Bearer prom-token');
+    expect(await authorizationOf({ ...env, SECRETS_KEY: NEW_KEY, SECRETS_KEY_PREVIOUS: env.SECRETS_KEY }, created.body.id, provider)).toBe('Bearer prom-token');
+    await expect(authorizationOf({ ...env, SECRETS_KEY: NEW_KEY, SECRETS_KEY_PREVIOUS: undefined }, created.body.id, provider)).rejects.toThrow(/encrypted with another key[\s\S]*SECRETS_KEY_PREVIOUS/);
+    await act(created.body.id, 'abort');
+  });
+});
+
+describe('the rollout.analysis event', () => {
+  it('is queued for a subscribed webhook once per measurement, with its query, value and verdict', async () => {
+    expect((await callJson('PUT', '/api/v1/webhooks/analysis-feed', { body: { url: 'https://receiver.example.com/hook', events: ['rollout.analysis'] } })).status).toBe(201);
+    const ns = await setUp('an-event');
+    answer = () => vector('99.7');
+    const created = await start(analysed(ns));
+    const r = await driveUntil(created.body.id, (x) => x.state !== 'progressing');
+    expect(r.state).toBe('succeeded');
+    const { results } = await env.DB.prepare("select event, payload from deliveries where webhook = 'analysis-feed' order by created_at").all<{ event: string; payload: string }>();
+    const mine = results.map((d) => ({ event: d.event, ...JSON.parse(d.payload) })).filter((d) => d.data?.rollout === r.id);
+    expect(mine.map((d) => [d.event, d.type ?? d.event, d.data.metric, d.data.step, d.data.value, d.data.verdict])).toEqual([
+      ['rollout.analysis', 'rollout.analysis', 'success', 0, 99.7, 'passed'],
+      ['rollout.analysis', 'rollout.analysis', 'success', 1, 99.7, 'passed'],
+    ]);
+    expect(mine[0].data.query).toBe(r.analysis.measurements[0].query);
+    await callJson('DELETE', '/api/v1/webhooks/analysis-feed');
+  }, 30_000);
+});

@@ -42,10 +42,10 @@ export async function pendingBridgeQueries(db: Database): Promise<BridgeQuery[]>
   );
 }
 
-/** Answers for this rollout's pending queries, as measurements; unknown ids (answered already, or by another bridge) are ignored. True when any was taken. */
-export function takeBridgeResults(r: Rollout, results: BridgeQueryResult[], bridge: string): boolean {
+/** Answers for this rollout's pending queries, recorded as measurements (returned); unknown ids (answered already, or by another bridge) are ignored. */
+export function takeBridgeResults(r: Rollout, results: BridgeQueryResult[], bridge: string): Measurement[] {
   const a = r.analysis;
-  if (!a?.pending?.length) return false;
+  if (!a?.pending?.length) return [];
   const metrics = [...a.metrics, ...a.background];
   const taken: Measurement[] = [];
   for (const res of results) {
@@ -61,5 +61,5 @@ export function takeBridgeResults(r: Rollout, results: BridgeQueryResult[], brid
     taken.push({ metric: m.name, step: p.step, query: p.query, value: res.value, at: p.at, verdict, ...(verdict === 'failed' ? { message: missed(m, res.value) } : {}) });
   }
   if (taken.length) record(r, taken);
-  return taken.length > 0;
+  return taken;
 }

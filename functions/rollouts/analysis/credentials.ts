@@ -1,5 +1,5 @@
 import { decodeBase64, encodeBase64 } from '../../../xds/secrets/pem';
-import { secretKeys, type EncryptedBlob } from '../../domain/secrets/crypto';
+import { keyFor, secretKeyRing, secretKeys, type EncryptedBlob } from '../../domain/secrets/crypto';
 import type { Env } from '../../env';
 import type { AnalysisRequest, Provider } from './schema';
 
@@ -27,9 +27,9 @@ export async function storedProvider(env: Env, rollout: number, req: AnalysisReq
 export async function authorizationOf(env: Env, rollout: number, p: Provider): Promise<string | undefined> {
   if (p.auth === 'none') return undefined;
   if (!p.credential) throw new Error('the provider credential was not stored (the creating request did not finish)');
-  const keys = await secretKeys(env);
   const blob = JSON.parse(p.credential) as EncryptedBlob;
-  if (blob.keyId !== keys.id) throw new Error(`the provider credential was encrypted with another SECRETS_KEY (key id ${blob.keyId}, configured ${keys.id})`);
+  // SECRETS_KEY, or SECRETS_KEY_PREVIOUS while a rotation is under way (the keyring TLS secrets are read with).
+  const keys = keyFor(await secretKeyRing(env), 'the provider credential', blob.keyId);
   let secret: string;
   try {
     secret = new TextDecoder().decode(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: decodeBase64(blob.iv)!, additionalData: aadOf(rollout) }, keys.aes, decodeBase64(blob.data)!));

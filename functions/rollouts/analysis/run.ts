@@ -3,7 +3,7 @@ import { openDatabase } from '../../domain/db/store';
 import type { Env } from '../../env';
 import { settings } from '../../settings';
 import { commitStep, type Actor } from '../commit-step';
-import { emitAborted, emitStep, emitSucceeded } from '../events';
+import { emitAborted, emitMeasurement, emitStep, emitSucceeded } from '../events';
 import type { AbortRecord, Rollout, StepRecord } from '../schema';
 import { saveRollout } from '../store';
 import { describeStep, kindsOf } from '../step-kinds';
@@ -44,6 +44,7 @@ async function step(env: Env, r: Rollout, m: MetricSpec, scope: number | null, s
     fresh = await measure(env, r, m, scope, now);
     record(r, [fresh]);
   }
+  await emitMeasurement(env, r, fresh);
   state = judgeMetric(m, measurementsOf(r, m, scope), since, resumedAt, untilStopped);
   return { state, fresh };
 }
