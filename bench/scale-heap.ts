@@ -5,8 +5,9 @@
 //
 //   node --expose-gc --max-old-space-size=<MB> <bundle of this file> <phase> <services> <stateDir>
 //
-// Phases, one per process so each peak is its own: `apply` (the whole mesh in one commit, into a fresh
-// state dir), `write` (one VirtualService put on that state), `serve` (a cold isolate's first REST
+// Phases, one per process so each peak is its own: `apply` (the whole mesh's manifest text through the
+// API's apply, with prune, into a fresh state dir: batched past APPLY_BATCH_OBJECTS, default 1000),
+// `write` (one VirtualService put on that state), `serve` (a cold isolate's first REST
 // answers, CDS + LDS + every RDS, streamed a chunk at a time and counted, not kept). Prints one JSON line.
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -47,7 +48,8 @@ const env = { DB, CONFIG, XDS_REFRESH_DELAY: '1s', XDS_FRESHNESS_MS: '1000' } as
 const { validateIntent, selectView, nodeInfoFromRequest, publishedAnswer, answerTexts, NAMED_TYPES } = await import('../xds');
 const { commitChanges } = await import('../functions/domain/config/commit');
 const { currentConfig, publishedViewOf, blobStore, restValuesOf } = await import('../functions/domain/config/config-cache');
-const { meshManifest, serviceObjects } = await import('./scale-mesh');
+const { serviceObjects } = await import('./scale-mesh');
+const { applyManifest } = await import('../functions/api/apply');
 const change = (doc: Record<string, unknown>) => {
   const v = validateIntent(doc);
   if (!v.ok) throw new Error(JSON.stringify(v.errors));
@@ -68,10 +70,20 @@ if (phase === 'apply') {
     const statements = sql.split('--> statement-breakpoint').map((s) => s.trim()).filter(Boolean);
     await DB.batch(statements.map((s) => DB.prepare(s)));
   }
+  // The request body as the Worker holds it: the manifest's text (built a service at a time), then the
+  // API's own apply (functions/api/apply.ts), with prune, as `xdsflare apply --prune` sends it.
+  const parts: string[] = [];
+  for (let i = 0; i < services; i++) parts.push(JSON.stringify(serviceObjects(i, 'scale')).slice(1, -1));
+  const text = `[${parts.join(',')}]`;
+  parts.length = 0;
+  out.manifestBytes = text.length;
   gc();
   peak = used();
-  const outcome = await commitChanges(env, meshManifest(0, services).map(change), { author: 'bench', source: { via: 'scale-heap' } });
+  const batchObjects = Number(process.env.APPLY_BATCH_OBJECTS ?? 1000);
+  const { outcome } = await applyManifest(env, text, 'application/json', { dryRun: false, prune: () => true, batchObjects, commit: { author: 'bench', source: { via: 'scale-heap' } } });
+  if (!outcome.committed) throw new Error('the apply committed nothing');
   out.cost = outcome.cost;
+  out.changes = outcome.changes.length;
 } else if (phase === 'write') {
   const k = Math.floor(services / 2);
   const vs = serviceObjects(k, 'scale', [77, 23])[2]!;

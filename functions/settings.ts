@@ -97,7 +97,7 @@ function parseSettings(env: Env): Settings {
     rolloutTickMs: milliseconds(env, 'ROLLOUT_TICK_MS', 1000, { zero: false }),
     webhookRetryBaseMs: milliseconds(env, 'WEBHOOK_RETRY_BASE_MS', 1000, { zero: false }),
     webhookMaxAttempts: count(env, 'WEBHOOK_MAX_ATTEMPTS', 12),
-    applyBatchObjects: count(env, 'APPLY_BATCH_OBJECTS', 2000),
+    applyBatchObjects: count(env, 'APPLY_BATCH_OBJECTS', 1000),
     tokenRecheckMs: milliseconds(env, 'TOKEN_RECHECK_MS', 1000, { zero: true }),
     webhookAllowPrivateTargets: flag(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS'),
     allowAnonymousXds: flag(env, 'ALLOW_ANONYMOUS_XDS'),

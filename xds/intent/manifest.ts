@@ -1,4 +1,4 @@
-import { parseAllDocuments } from 'yaml';
+import { Composer, Parser, parseAllDocuments, type YAMLError } from 'yaml';
 import { describeValue, prefixPath } from './errors';
 import { findJsonSyntaxError, lineColumn } from './json-position';
 import type { FieldError } from './types';
@@ -74,6 +74,112 @@ const withinLimits = (documents: unknown[]): ParseManifestResult => {
 function expandList(value: unknown): unknown[] {
   if (isRecord(value) && value.kind === 'List' && Array.isArray(value.items)) return value.items;
   return [value];
+}
+
+/** One document of a manifest read as a stream (limit errors carry its `[i]`), or why the text is not a manifest. */
+export type ManifestItem = { ok: true; document: unknown } | { ok: false; errors: FieldError[] };
+
+/**
+ * The elements of a top-level JSON array as text slices, without parsing the whole: a string scan for
+ * where each element ends (depth and strings tracked). Undefined when the text is not an array; a
+ * malformed element is found by JSON.parse of its slice, and then the whole text is described.
+ */
+function* jsonArrayElements(text: string): Generator<string> {
+  let i = 0;
+  const ws = () => {
+    for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i));
+  };
+  ws();
+  i++; // '['
+  ws();
+  if (text[i] === ']') return;
+  for (;;) {
+    ws();
+    const start = i;
+    let depth = 0;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 34) {
+        // A string: to its closing quote, escapes skipped.
+        for (i++; i < text.length; i++) {
+          const d = text.charCodeAt(i);
+          if (d === 92) i++;
+          else if (d === 34) break;
+        }
+      } else if (c === 123 || c === 91) depth++;
+      else if (c === 125 || c === 93) {
+        if (depth === 0) break;
+        depth--;
+      } else if (c === 44 && depth === 0) break;
+    }
+    yield text.slice(start, i);
+    if (text[i] !== ',') return;
+    i++;
+  }
+}
+
+/** A YAML document's problems as FieldErrors, positioned as the yaml package's pretty errors are (line and column). */
+const yamlProblems = (text: string, problems: YAMLError[]): FieldError[] =>
+  problems.map((problem) => {
+    const at = problem.pos[0] === -1 ? '' : (({ line, column }) => ` at line ${line}, column ${column}`)(lineColumn(text, problem.pos[0]));
+    return { path: '', message: `invalid YAML: ${problem.message.split('\n')[0]!.replace(/:$/, '')}${at}` };
+  });
+
+/**
+ * A manifest as a stream of documents, each parsed as it is reached and dropped by the caller once
+ * used: a whole mesh's manifest (tens of megabytes) is never held parsed at once. The same rules as
+ * parseManifest; the first item is an error (and the only one) when the text is no manifest at all.
+ * A JSON object (a single object or a `List`) is parsed whole.
+ */
+export function* manifestDocuments(text: string, contentType: string): Generator<ManifestItem> {
+  let index = 0;
+  const checked = (document: unknown): ManifestItem => {
+    const problem = checkValueLimits(document);
+    const at = `[${index++}]`;
+    return problem ? { ok: false, errors: [{ ...problem, path: prefixPath(at, problem.path) }] } : { ok: true, document };
+  };
+  text = text.replace(/^\uFEFF/, '');
+  const format = formatOf(contentType, text);
+  if (format === undefined) return yield fail(`unsupported content type "${contentType}"; send application/json or application/yaml`);
+  if (format === 'json') {
+    if (!/^\s*\[/.test(text)) {
+      const whole = parseManifest(text, contentType);
+      if (!whole.ok) return yield whole;
+      for (const document of whole.documents) yield checked(document);
+      return;
+    }
+    // Syntax first (a scan that builds nothing): an error anywhere refuses the whole, as JSON.parse would.
+    let syntaxOk: boolean;
+    try {
+      syntaxOk = findJsonSyntaxError(text) === undefined;
+    } catch {
+      syntaxOk = false; // nesting too deep for the recogniser: JSON.parse decides, and the limits refuse it
+    }
+    if (!syntaxOk) {
+      const whole = parseManifest(text, contentType);
+      if (!whole.ok) return yield whole;
+      for (const document of whole.documents) yield checked(document);
+      return;
+    }
+    for (const element of jsonArrayElements(text)) yield checked(JSON.parse(element));
+    return;
+  }
+  for (const doc of new Composer({ uniqueKeys: true }).compose(new Parser().parse(text))) {
+    const problems = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
+    if (problems.length) {
+      yield { ok: false, errors: yamlProblems(text, problems) };
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      yield fail(`invalid YAML: ${(error as Error).message}`);
+      continue;
+    }
+    if (value === null || value === undefined) continue;
+    for (const document of expandList(value)) yield checked(document);
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { rowToIntent } from '../db/store';
 import { jsonBatches } from './json-batches';
 
 /** An `objects` row as D1 returns it (snake_case, JSON as text). */
-interface RawObjectRow {
+export interface RawObjectRow {
   kind: string;
   namespace: string;
   name: string;
@@ -57,15 +57,60 @@ export async function readRowsWhere(db: D1Database, condition: string): Promise<
 }
 
 /**
+ * A staged apply's objects laid over the stored ones (staged-apply.ts): `applied` sees the batches
+ * compiled so far (the state the next batch changes), `all` every staged object (the state the apply
+ * commits). A staged row shadows the stored object of its key; a staged delete hides it.
+ */
+export interface StagingOverlay {
+  applyId: string;
+  scope: 'applied' | 'all';
+}
+
+const OBJECT_COLUMNS = 'kind, namespace, name, api_version, labels, annotations, spec, uid, resource_version, generation, created_at';
+const UUID = /^[0-9a-f-]{36}$/;
+
+/** SQL for the objects and references an overlay makes visible (the apply id is ours, a UUID, checked before it is inlined). */
+function overlaySql(overlay: StagingOverlay) {
+  if (!UUID.test(overlay.applyId)) throw new Error(`not an apply id: ${overlay.applyId}`);
+  const id = `'${overlay.applyId}'`;
+  const visible = (s: string) => (overlay.scope === 'all' ? '1' : `${s}.applied = 1`);
+  const shadowed = (t: string) => `EXISTS (SELECT 1 FROM apply_staging s WHERE s.apply_id = ${id} AND s.kind = ${t}.kind AND s.namespace = ${t}.namespace AND s.name = ${t}.name AND ${visible('s')})`;
+  /** The references matching `where` (over alias r), or those equal to a (role, ref) of the table `via` (by the index). */
+  const refs = (where: string, via?: string) => {
+    // CROSS JOIN: SQLite then loops over the (few) wanted references and probes the (role, ref) index, never scanning the refs.
+    const join = (table: string) => (via ? `${via} CROSS JOIN ${table} r ON r.role = ${via}.role AND r.ref = ${via}.ref` : `${table} r`);
+    return `SELECT r.kind, r.namespace, r.name, r.role, r.ref FROM ${join('object_refs')} WHERE (${where}) AND NOT ${shadowed('r')}
+     UNION ALL
+     SELECT r.kind, r.namespace, r.name, r.role, r.ref FROM ${join('apply_staging_refs')} CROSS JOIN apply_staging s ON s.apply_id = r.apply_id AND s.kind = r.kind AND s.namespace = r.namespace AND s.name = r.name
+      WHERE r.apply_id = ${id} AND (${where}) AND s.deleted = 0 AND ${visible('s')}`;
+  };
+  /** The objects with a reference `refs` selects, stored or staged, as objects rows (`prelude`: CTEs to go first). */
+  const objects = (where: string, via?: string, prelude = '') =>
+    `WITH ${prelude ? `${prelude}, ` : ''}k AS (SELECT DISTINCT v.kind, v.namespace, v.name FROM (${refs(where, via)}) v)
+     SELECT o.* FROM k CROSS JOIN objects o ON o.kind = k.kind AND o.namespace = k.namespace AND o.name = k.name WHERE NOT ${shadowed('o')}
+     UNION ALL
+     SELECT ${OBJECT_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')} FROM k CROSS JOIN apply_staging s ON s.apply_id = ${id} AND s.kind = k.kind AND s.namespace = k.namespace AND s.name = k.name
+      WHERE s.deleted = 0 AND ${visible('s')}`;
+  return { refs, objects };
+}
+
+/**
  * The stored config as the incremental compiler asks for it, through `object_refs` (one indexed query
- * per question, the references passed as one JSON parameter: D1 binds at most 100 per statement).
+ * per question, the references passed as one JSON parameter: D1 binds at most 100 per statement),
+ * optionally with a staged apply laid over it.
  */
 export class D1ConfigSource implements ConfigSource {
   /** Statements run, and object rows they returned: what a write costs in D1. */
   queries = 0;
   rowsRead = 0;
+  private readonly overlay;
 
-  constructor(private readonly db: D1Database) {}
+  constructor(
+    private readonly db: D1Database,
+    overlay?: StagingOverlay,
+  ) {
+    this.overlay = overlay && overlaySql(overlay);
+  }
 
   private async objects(sql: string, ...binds: unknown[]): Promise<IntentObject[]> {
     this.queries++;
@@ -79,7 +124,9 @@ export class D1ConfigSource implements ConfigSource {
     const found = new Map<string, IntentObject>();
     for (const json of jsonBatches(refs.map((r) => [r.role, r.ref]))) {
       const objects = await this.objects(
-        `SELECT DISTINCT o.* FROM json_each(?1) j
+        this.overlay
+          ? this.overlay.objects('1', 'j', `j AS (SELECT json_extract(value, '$[0]') AS role, json_extract(value, '$[1]') AS ref FROM json_each(?1))`)
+          : `SELECT DISTINCT o.* FROM json_each(?1) j
           JOIN object_refs r ON r.role = json_extract(j.value, '$[0]') AND r.ref = json_extract(j.value, '$[1]')
           JOIN objects o ON o.kind = r.kind AND o.namespace = r.namespace AND o.name = r.name`,
         json,
@@ -93,17 +140,21 @@ export class D1ConfigSource implements ConfigSource {
     this.queries++;
     // `*.suffix` matches hosts ending in `.suffix` (wildcard hosts among them); `*` is never asked here.
     const suffix = pattern.slice(1).replace(/[\\%_]/g, (c) => `\\${c}`);
-    const { results } = await this.db.prepare(`SELECT DISTINCT ref FROM object_refs WHERE role = 'host' AND ref LIKE ?1 ESCAPE '\\'`).bind(`%${suffix}`).all<{ ref: string }>();
+    const where = `r.role = 'host' AND r.ref LIKE ?1 ESCAPE '\\'`;
+    const sql = this.overlay ? `SELECT DISTINCT ref FROM (${this.overlay.refs(where)})` : `SELECT DISTINCT ref FROM object_refs r WHERE ${where}`;
+    const { results } = await this.db.prepare(sql).bind(`%${suffix}`).all<{ ref: string }>();
     return results.map((r) => r.ref);
   }
 
   wildcardVirtualServices(): Promise<IntentObject[]> {
     // A range on the (role, ref) index ('+' follows '*'): LIKE '*%' would scan every VirtualService host.
-    return this.objects(`SELECT DISTINCT o.* FROM object_refs r JOIN objects o ON o.kind = r.kind AND o.namespace = r.namespace AND o.name = r.name WHERE r.role = 'vshost' AND r.ref >= '*' AND r.ref < '+'`);
+    const where = `r.role = 'vshost' AND r.ref >= '*' AND r.ref < '+'`;
+    return this.objects(this.overlay ? this.overlay.objects(where) : `SELECT DISTINCT o.* FROM object_refs r JOIN objects o ON o.kind = r.kind AND o.namespace = r.namespace AND o.name = r.name WHERE ${where}`);
   }
 
   fullCompileObjects(): Promise<IntentObject[]> {
-    return this.objects(`SELECT DISTINCT o.* FROM object_refs r JOIN objects o ON o.kind = r.kind AND o.namespace = r.namespace AND o.name = r.name WHERE r.role = 'feature'`);
+    const where = `r.role = 'feature'`;
+    return this.objects(this.overlay ? this.overlay.objects(where) : `SELECT DISTINCT o.* FROM object_refs r JOIN objects o ON o.kind = r.kind AND o.namespace = r.namespace AND o.name = r.name WHERE ${where}`);
   }
 
   async portUsage(ports: number[], cap: number): Promise<Map<number, { http: number; other: number }>> {
@@ -111,7 +162,10 @@ export class D1ConfigSource implements ConfigSource {
     if (!ports.length) return usage;
     this.queries++;
     // Each count stops at `cap` rows of the (role, ref) index: a port every service uses costs `cap` rows, not the mesh.
-    const capped = (role: string) => `(SELECT count(*) FROM (SELECT 1 FROM object_refs r WHERE r.role = '${role}' AND r.ref = j.value LIMIT ?2))`;
+    const capped = (role: string) =>
+      this.overlay
+        ? `(SELECT count(*) FROM (SELECT 1 FROM (${this.overlay.refs(`r.role = '${role}' AND r.ref = j.value`)}) LIMIT ?2))`
+        : `(SELECT count(*) FROM (SELECT 1 FROM object_refs r WHERE r.role = '${role}' AND r.ref = j.value LIMIT ?2))`;
     const { results } = await this.db
       .prepare(`SELECT j.value AS ref, ${capped('httpport')} AS http, ${capped('port')} AS other FROM json_each(?1) j`)
       .bind(JSON.stringify(ports.map(String)), cap)
@@ -119,5 +173,4 @@ export class D1ConfigSource implements ConfigSource {
     for (const r of results) usage.set(Number(r.ref), { http: r.http, other: r.other });
     return usage;
   }
-
 }

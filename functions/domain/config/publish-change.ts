@@ -114,24 +114,34 @@ export async function publishChange(db: D1Database, store: BlobStore, prevRootKe
   const prevRoot = prevRootKey ? await getRoot(store, prevRootKey) : undefined;
   let reason = prevRoot ? undefined : 'no published configuration to start from';
   if (prevRoot) {
-    const changes: ObjectChange[] = touched.map((t) => ({ ...(t.before ? { before: rowToIntent(t.before) } : {}), ...(t.row ? { after: rowToIntent(t.row) } : {}) }));
-    const result = await compileIncremental(store, prevRoot, prevRootKey!, changes, source, revision);
+    const result = await publishIncremental(store, prevRoot, prevRootKey!, touched, revision, source);
     if (result.kind === 'refused') throw refuse(result.errors);
-    if (result.kind === 'published') {
-      const changedAds = new Set(result.changed.filter((c) => c.variant === 'ads').map((c) => `${c.view}\n${c.type}\n${c.name}`));
-      const violations = check(result.closure.objects, result.renders, result.ir, (view, type, name) => changedAds.has(`${view}\n${type}\n${name}`));
-      const rendered: Record<string, Record<string, unknown[]>> = {};
-      for (const c of result.changed) if (c.variant === 'ads') ((rendered[c.view] ??= {})[c.type] ??= []).push(c.json);
-      const changes: RenderedChange[] = [
-        ...result.changed.filter((c) => c.variant === 'ads').map((c) => ({ view: c.view, type: c.type, name: c.name, op: c.op })),
-        ...result.removed.filter((c) => c.variant === 'ads').map((c) => ({ view: c.view, type: c.type, name: c.name, op: 'removed' as const })),
-      ];
-      return { root: result.root, rootKey: result.key, warnings: result.warnings.map(asField), violations, rendered, changes, mode: 'incremental', objectsTranslated: result.closure.after, d1Queries: source.queries, d1RowsRead: source.rowsRead };
-    }
+    if (result.kind === 'published') return result.outcome;
     reason = result.reason;
   }
   return publishWhole(db, store, prevRoot, touched, revision, reason!, dryRun);
 }
+
+export type IncrementalPublish = { kind: 'refused'; errors: Diagnostic[] } | { kind: 'full'; reason: string } | { kind: 'published'; outcome: PublishOutcome };
+
+/** The change's closure published over `prevRoot` and checked (credentials, consistency, pre-flight of what changed), or why it cannot be. */
+export async function publishIncremental(store: BlobStore, prevRoot: PublishedRoot, prevRootKey: string, touched: (TouchedObject & { before: ObjectRow | undefined })[], revision: number, source: D1ConfigSource): Promise<IncrementalPublish> {
+  const changes: ObjectChange[] = touched.map((t) => ({ ...(t.before ? { before: rowToIntent(t.before) } : {}), ...(t.row ? { after: rowToIntent(t.row) } : {}) }));
+  const result = await compileIncremental(store, prevRoot, prevRootKey, changes, source, revision);
+  if (result.kind !== 'published') return result;
+  const changedAds = new Set(result.changed.filter((c) => c.variant === 'ads').map((c) => `${c.view}\n${c.type}\n${c.name}`));
+  const violations = check(result.closure.objects, result.renders, result.ir, (view, type, name) => changedAds.has(`${view}\n${type}\n${name}`));
+  const rendered: Record<string, Record<string, unknown[]>> = {};
+  for (const c of result.changed) if (c.variant === 'ads') ((rendered[c.view] ??= {})[c.type] ??= []).push(c.json);
+  const changed: RenderedChange[] = [
+    ...result.changed.filter((c) => c.variant === 'ads').map((c) => ({ view: c.view, type: c.type, name: c.name, op: c.op })),
+    ...result.removed.filter((c) => c.variant === 'ads').map((c) => ({ view: c.view, type: c.type, name: c.name, op: 'removed' as const })),
+  ];
+  return { kind: 'published', outcome: { root: result.root, rootKey: result.key, warnings: result.warnings.map(asField), violations, rendered, changes: changed, mode: 'incremental', objectsTranslated: result.closure.after, d1Queries: source.queries, d1RowsRead: source.rowsRead } };
+}
+
+/** A refusal as the write path answers it (422 'inconsistent', the objects' fields named). */
+export const refuseInconsistent = (errors: Diagnostic[]) => refuse(errors);
 
 /** Every object translated and every default view published: the first revision, and configs the incremental path leaves out. */
 async function publishWhole(db: D1Database, store: BlobStore, prevRoot: PublishedRoot | undefined, touched: TouchedObject[], revision: number, reason: string, dryRun: boolean): Promise<PublishOutcome> {
