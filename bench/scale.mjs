@@ -12,8 +12,9 @@
 //   5. cold isolate: wrangler dev restarted on the same state dir, the first CDS poll timed (a) as soon as
 //      wrangler says it is ready, (b) after /healthz answers; BENCH_SCALE_COLD_RUNS restarts each (3), median;
 //   6. heap, in Node (bench/scale-heap.ts, bundled): a one-object write and a cold isolate's serving, on a
-//      copy of the state dir, under --max-old-space-size=128, and the whole-mesh apply (larger limit) at
-//      the sizes in BENCH_SCALE_HEAP_APPLY;
+//      copy of the state dir, and the whole-mesh apply (the manifest text through the API's applyManifest,
+//      batched, with prune) on a fresh one, all under --max-old-space-size=128, the apply at the sizes in
+//      BENCH_SCALE_HEAP_APPLY (default: every size);
 //   7. last (it turns writes into full compiles): a namespace-wide Sidecar in `scale`, and the bytes a
 //      proxy of that namespace gets with it.
 import { spawn, spawnSync } from 'node:child_process';
@@ -34,7 +35,7 @@ const WRITES = Number(process.env.BENCH_SCALE_WRITES ?? 30);
 const COLD_RUNS = Number(process.env.BENCH_SCALE_COLD_RUNS ?? 3);
 const POLLS = Number(process.env.BENCH_SCALE_REQUESTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const HEAP_APPLY = (process.env.BENCH_SCALE_HEAP_APPLY ?? '1000,5000').split(',').filter(Boolean).map(Number);
+const HEAP_APPLY = (process.env.BENCH_SCALE_HEAP_APPLY ?? SIZES.join(',')).split(',').filter(Boolean).map(Number);
 const log = (...a) => console.error(`[scale ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
 // The mesh is TypeScript; bundle it (and the heap harness) once with esbuild.
@@ -281,7 +282,7 @@ async function measureSize(n, mesh, heap, token) {
     rmSync(heapState, { recursive: true, force: true });
     if (HEAP_APPLY.includes(n)) {
       const fresh = mkdtempSync(join(tmpdir(), `xdsflare-scale-heap-apply-${n}-`));
-      r.heapApply = heapRun(heap, 'apply', n, fresh, 4096);
+      r.heapApply = heapRun(heap, 'apply', n, fresh, 128);
       rmSync(fresh, { recursive: true, force: true });
     }
     log(`${n}: heap`, JSON.stringify({ write: r.heapWrite, serve: r.heapServe, apply: r.heapApply }));
@@ -312,6 +313,7 @@ function report(results) {
     ['manifest (JSON bytes)', (r) => r.manifestBytes && `${(r.manifestBytes / 2 ** 20).toFixed(1)} MiB`],
     ['whole-mesh apply, one POST (s)', (r) => r.applyMs && f1(r.applyMs / 1000)],
     ['  its D1 rows read / written', (r) => r.applyCost && `${r.applyCost.d1RowsRead} / ${r.applyCost.d1RowsWritten}`],
+    ['  its mode, batches, D1 queries', (r) => r.applyCost && `${r.applyCost.mode}, ${r.applyCost.batches ?? '–'}, ${r.applyCost.d1Queries}`],
     ['one-object write p50 / p99 (ms)', (r) => r.writes && `${f0(r.writes.p50)} / ${f0(r.writes.p99)}`],
     ['  compile mode; objects translated (median)', (r) => r.writeCost && `${r.writeCost.modes.join('+')}; ${r.writeCost.translated.median}`],
     ['  D1 rows read per write (median / max)', (r) => r.writeCost && `${r.writeCost.rowsRead.median} / ${r.writeCost.rowsRead.max}`],
@@ -331,7 +333,7 @@ function report(results) {
     ['  Sidecar apply (s); mode, objects translated', (r) => r.sidecarCost && `${f1(r.sidecarApplyMs / 1000)}; ${r.sidecarCost.mode}, ${r.sidecarCost.objectsTranslated}`],
     ['peak heap, one-object write (MB, 128 MB limit)', (r) => r.heapWrite && mbOf(r.heapWrite)],
     ['peak heap, cold serving CDS+LDS+RDS (MB, 128 MB limit)', (r) => r.heapServe && mbOf(r.heapServe)],
-    ['peak heap, whole-mesh apply (MB, 4 GB limit)', (r) => (r.heapApply ? mbOf(r.heapApply) : undefined)],
+    ['peak heap, whole-mesh apply with prune, batched (MB, 128 MB limit)', (r) => (r.heapApply ? mbOf(r.heapApply) : undefined)],
   ];
   for (const [name, fn] of rows) console.log(col(name, fn));
 
@@ -344,6 +346,7 @@ function report(results) {
   goals.push(`REST polls per Envoy per refresh = 2 + route configurations: ${results.map((r) => r.round && `${r.round.polls} = 2 + ${r.round.routeConfigs}`).filter(Boolean).join(', ')} — ${met(results.every((r) => !r.round || r.round.polls === 2 + r.round.routeConfigs))}`);
   if (r20k?.heapWrite && !r20k.heapWrite.failed) goals.push(`heap ≤ 64 MB for a write at 20,000: ${f1(r20k.heapWrite.peakMB)} MB peak (ours ${f1(r20k.heapWrite.peakAboveHarnessMB)}) — ${met(r20k.heapWrite.peakMB <= 64)} (whole heap), ${met(r20k.heapWrite.peakAboveHarnessMB <= 64)} (above the harness)`);
   if (r20k?.heapServe && !r20k.heapServe.failed) goals.push(`heap ≤ 32 MB for serving at 20,000: ${f1(r20k.heapServe.peakMB)} MB peak (ours ${f1(r20k.heapServe.peakAboveHarnessMB)}) — ${met(r20k.heapServe.peakMB <= 32)} (whole heap), ${met(r20k.heapServe.peakAboveHarnessMB <= 32)} (above the harness)`);
+  if (r20k?.heapApply) goals.push(`heap ≤ 64 MB for the whole-mesh apply at 20,000: ${r20k.heapApply.failed ? `failed (${r20k.heapApply.failed.slice(0, 120)})` : `${f1(r20k.heapApply.peakMB)} MB peak (ours ${f1(r20k.heapApply.peakAboveHarnessMB)}) — ${met(r20k.heapApply.peakMB <= 64)} (whole heap), ${met(r20k.heapApply.peakAboveHarnessMB <= 64)} (above the harness)`}`);
   const ratios = results.filter((r) => r.unchanged).map((r) => r.unchanged.p50 / r.trivial.p50);
   if (ratios.length) goals.push(`unchanged poll within 1.05× the trivial route (p50): ${ratios.map(f2).join(', ')}× — ${met(ratios.every((x) => x <= 1.05))}`);
   console.log(`\nGoals:\n${goals.map((g) => `- ${g}`).join('\n')}`);
