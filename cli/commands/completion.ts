@@ -1,9 +1,10 @@
 import t, { type Command as TabCommand } from '@bomb.sh/tab';
 import type { Command } from '../command';
 import { GLOBAL_OPTIONS } from '../command';
-import { configPath, readConfig } from '../contexts';
+import { Client } from '../client';
+import { configPath, readConfig, resolveTarget } from '../contexts';
 import { EXIT, UsageError } from '../exit-codes';
-import { RESOURCES } from '../resources';
+import { resolveResource, RESOURCES } from '../resources';
 import { CONFIG_TYPES } from './config-dump-format';
 
 const SHELLS = ['bash', 'zsh', 'fish'];
@@ -37,8 +38,41 @@ function firstArgument(name: string, env: Record<string, string | undefined>): s
   return undefined;
 }
 
+/** How long completion waits for the edge: a slow or absent server must not hang the shell. */
+const NAMES_TIMEOUT_MS = 1500;
+
+/** Commands whose second word names something on the edge: an object of the first word's kind, or a node. */
+const NAMED = new Set(['get', 'describe', 'delete', 'edit', 'patch', 'proxy-config']);
+
+/**
+ * The object names or node ids a command's second word completes to, asked of the edge (the
+ * context's or XDSFLARE_SERVER's, with its token) when the line is at that word; [] if it cannot answer
+ * in time. Objects of every namespace unless -n names one.
+ */
+async function edgeNames(words: string[], env: Record<string, string | undefined>): Promise<string[]> {
+  const positional = words.filter((w, i) => !w.startsWith('-') && !(i > 0 && /^-(n|o|l)$|^--(namespace|output|selector|server|token|context)$/.test(words[i - 1]!)));
+  const [command, first] = positional;
+  if (!command || !NAMED.has(command) || positional.length !== 3 || !first) return [];
+  const at = words.findIndex((w) => w === '-n' || w === '--namespace');
+  const ns = at >= 0 ? words[at + 1] : undefined;
+  const nodes = command === 'proxy-config' || (command === 'describe' && first.startsWith('prox')) || (command === 'get' && first === 'config');
+  const resource = nodes ? undefined : resolveResource(first === 'route' ? 'vs' : first);
+  if (!nodes && !resource) return [];
+  try {
+    const { server, token } = resolveTarget({ server: undefined, token: undefined, context: undefined }, env, 'http://127.0.0.1:8787');
+    const client = new Client({ server, ...(token ? { token } : {}), idempotencyKey: 'completion', attempts: 1 });
+    const path = nodes ? '/api/v1/proxies' : ns ? `/api/v1/namespaces/${encodeURIComponent(ns)}/${resource!.plural}` : `/api/v1/${resource!.plural}`;
+    let timer: number | undefined;
+    const late = new Promise<undefined>((r) => (timer = setTimeout(r, NAMES_TIMEOUT_MS) as unknown as number));
+    const answer = await Promise.race([client.json<{ items?: Record<string, any>[] }>('GET', path), late]).finally(() => clearTimeout(timer));
+    return (answer?.body.items ?? []).map((o) => (nodes ? o.nodeId : o.metadata?.name)).filter((n): n is string => typeof n === 'string');
+  } catch {
+    return [];
+  }
+}
+
 /** Describes every command and option to tab (@bomb.sh/tab), which then answers the shell. */
-function describe(commands: Command[], env: Record<string, string | undefined>): void {
+function describe(commands: Command[], env: Record<string, string | undefined>, names: string[] = []): void {
   const add = (target: TabCommand, options: Command['options']) => {
     for (const [name, o] of Object.entries(options)) {
       const values = o.type === 'string' ? optionValues(name, env) : undefined;
@@ -58,6 +92,7 @@ function describe(commands: Command[], env: Record<string, string | undefined>):
     add(cmd, { ...c.options, ...GLOBAL_OPTIONS });
     const first = firstArgument(c.name, env);
     if (first) cmd.argument('first', (complete) => first.forEach((v) => complete(v, '')));
+    if (NAMED.has(c.name)) cmd.argument('second', (complete) => names.forEach((v) => complete(v, '')));
   }
 }
 
@@ -72,7 +107,8 @@ Load it in the shell's startup file, e.g.
   bash: echo 'source <(xdsflare completion bash)' >> ~/.bashrc
   zsh:  echo 'source <(xdsflare completion zsh)' >> ~/.zshrc
   fish: xdsflare completion fish > ~/.config/fish/completions/xdsflare.fish
-It completes commands, options, kinds, -o values and context names (by running
+It completes commands, options, kinds, -o values, context names, and object names and node ids
+(asked of the edge, for at most 1.5 s) by running
 "xdsflare complete -- <words>"; made with @bomb.sh/tab).`,
     options: {},
     positionals: { min: 1, max: 1 },
@@ -94,7 +130,7 @@ It completes commands, options, kinds, -o values and context names (by running
     offline: true,
     hidden: true,
     async run(ctx, _values, words) {
-      describe(all(), ctx.env);
+      describe(all(), ctx.env, await edgeNames(words, ctx.env));
       t.parse(words);
       return EXIT.ok;
     },

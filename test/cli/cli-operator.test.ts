@@ -133,6 +133,12 @@ describe('what an operator looks at', () => {
     expect(pc.stdout).not.toContain('ROUTE CONFIG');
     expect((await cli(['proxy-config', 'secrets', node])).code).toBe(2);
     expect((await cli(['proxy-config', 'routes', 'no-such-node'])).code).toBe(7);
+    // Completion asks the edge for node ids and object names.
+    const words = async (...args: string[]) => (await cli(['complete', '--', ...args])).stdout.split('\n').filter((l) => l && !l.startsWith(':')).map((l) => l.split('\t')[0]);
+    expect(await words('proxy-config', 'clusters', '')).toContain(node);
+    expect(await words('describe', 'proxy', '')).toContain(node);
+    expect(await words('get', 'vs', '-n', NS, '')).toEqual(expect.arrayContaining(['pages', 'ratings']));
+    expect(await words('describe', 'vs', 'pa')).toEqual(['pages']);
     const wide = await cli(['get', 'proxies', '-o', 'wide']);
     expect(wide.stdout.split('\n')[0]).toMatch(/SERVED REVISION\s+ACKED\s+NACK$/);
   }, 60_000);
