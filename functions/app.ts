@@ -2,6 +2,8 @@ import { Hono, type Hono as HonoApp } from 'hono';
 import { requestId } from 'hono/request-id';
 import packageJson from '../package.json';
 import configDump from './api/config-dump';
+import consoleFiles from './console/serve';
+import { consoleRouteDocs } from './console/openapi';
 import apply from './api/apply';
 import { INTENT_COMPONENT_NAMES } from './openapi/object-schemas';
 import { objectRouteDocs } from './api/objects-openapi';
@@ -62,6 +64,7 @@ const IDEMPOTENT_WRITES: [path: string, maxBodyBytes: number][] = [
 export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...workerRouteDocs,
   ...metricsRouteDocs,
+  ...consoleRouteDocs,
   ...objectRouteDocs,
   ...revisionRouteDocs,
   ...tokenAndProxyRouteDocs,
@@ -103,6 +106,8 @@ app.get('/openapi.json', (c) => c.body(openApiDocument().body, 200, { 'content-t
 app.route('/api/v1', api);
 // Prometheus' scrape, with a metrics:read token.
 app.route('/', metrics);
+// The web console: GET / and /console/* (no token; the page asks for one).
+app.route('/', consoleFiles);
 // SDS first: it answers only /v3/discovery:secrets and passes every other type on.
 app.route('/', sds);
 app.route('/', discovery);

@@ -72,7 +72,7 @@ function SignIn({ reason, onToken }: { reason?: string; onToken: (t: string) => 
           Sign in
         </button>
         <p class="muted small">
-          Make one with <code>xdsflare token create --scope config:read,config:write</code> or <code>POST /api/v1/tokens</code>.
+          <code>npm start</code> prints the admin token; a narrower one (<code>config:read</code> to look, <code>config:write</code> to act) is a <code>POST /api/v1/tokens</code> away.
         </p>
       </form>
     </main>

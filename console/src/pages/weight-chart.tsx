@@ -23,7 +23,9 @@ export function weightSeries(r: Rollout, now: number): { t: number; weight: numb
 export function WeightChart({ rollout, now }: { rollout: Rollout; now: number }) {
   const series = weightSeries(rollout, now);
   const t0 = series[0]!.t;
+  // At least a second wide; the line runs to the right edge (a rollout over in under a second still fills it).
   const t1 = Math.max(series.at(-1)!.t, t0 + 1000);
+  series.at(-1)!.t = t1;
   const x = (t: number) => PAD.left + ((t - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
   const y = (w: number) => PAD.top + (1 - w / 100) * (H - PAD.top - PAD.bottom);
   // A step line: hold each weight until the next point, then jump.
