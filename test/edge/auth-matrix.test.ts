@@ -12,7 +12,7 @@ import { concretePath, documentedOperations, registeredRoutes, ResponseChecker, 
  * route is covered (or refused) without editing this file.
  */
 
-const SCOPES = ['config:read', 'config:write', 'xds:read', 'secrets:read', 'status:write', 'admin'] as const;
+const SCOPES = ['config:read', 'config:write', 'xds:read', 'secrets:read', 'status:write', 'metrics:read', 'admin'] as const;
 
 type Credential = {
   name: string;
