@@ -3,8 +3,8 @@
 // Tests (*.test.ts, test/) may reach across layers; only rule 1 (no cycles) covers them too.
 
 const TEST = ['\\.test\\.ts$', '^test/'];
-const FEATURES = '(api|discovery|bootstrap|history|rollouts|events|secrets|console)';
-const ABOVE_DOMAIN = '^functions/(http|openapi|api|discovery|bootstrap|history|rollouts|events|secrets|console)/';
+const FEATURES = '(api|discovery|bootstrap|history|rollouts|events|secrets|console|metrics)';
+const ABOVE_DOMAIN = '^functions/(http|openapi|api|discovery|bootstrap|history|rollouts|events|secrets|console|metrics)/';
 const EDGE_TOP = '^functions/(app|index)\\.ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
