@@ -188,17 +188,3 @@ export async function rolloutRouteOwner(env: Pick<Env, 'DB'> & Partial<Pick<Env,
   };
   return { warnings, errors: [], statements, committed };
 }
-
-/**
- * The warnings-only rule of 3541dc4, for a commit.ts that does not call rolloutRouteOwner yet (its new
- * call site waits on another change to that file); removed once it does.
- */
-export async function rolloutRouteWarnings(db: D1Database, touched: Touched[], source: Record<string, string>): Promise<OwnerWarning[]> {
-  if (source.rollout !== undefined) return [];
-  const changed = touched.filter((t) => t.before?.kind === 'VirtualService' && routesOf(t.before) !== routesOf(t.row));
-  if (!changed.length) return [];
-  return conflictsOf(await activeRollouts(db, changed), changed).map(({ rollout: r, share, warning }) => ({
-    ...warning,
-    message: `${warning.message}${share === null && !warning.message.includes('this write') ? ` (xdsflare rollout abort ${r.id} first)` : `; to keep this split, abort the rollout (xdsflare rollout abort ${r.id}), or steer it (pause, promote)`}`,
-  }));
-}
