@@ -11,7 +11,9 @@
 // Both time the same thing the same way: from the moment the new version is handed over (the store's
 // `change` event, or the floor's trigger) to the moment each stream's last ACK of it is read, on this
 // process's clock.
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import { nodeClassOf, type ResourceType } from '../xds';
 import { startBridge } from '../gateway/bridge';
 import { BRIDGE_CONFIG_DEFAULTS } from '../gateway/config';
@@ -71,10 +73,13 @@ async function startBridgeMode(opts: Extract<ToServer, { cmd: 'start' }>): Promi
   // The production default level; info lines are rendered as in production, then dropped here.
   const logger = createLogger({ level: 'info', stream: { write: (line: string) => !line.includes('"level":"info"') && process.stderr.write(line) } });
   const bridge = await startBridge({
-    config: { ...BRIDGE_CONFIG_DEFAULTS, edgeUrl: 'http://edge.bench.invalid', token: 'bench', adsAddress: '127.0.0.1:0', opsAddress: '127.0.0.1:0', bridgeId: 'bench-bridge', logLevel: 'info' },
+    config: { ...BRIDGE_CONFIG_DEFAULTS, edgeUrl: 'http://edge.bench.invalid', token: 'bench', adsAddress: '127.0.0.1:0', opsAddress: '127.0.0.1:0', bridgeId: 'bench-bridge', logLevel: 'info', adsAllowPlaintext: true },
     logger,
     descriptorsPath: opts.descriptors,
     fetch: edge.fetch,
+    // Production's 15 s ACK wait, after which a stream is sent on unACKed, is shorter than a first
+    // version of thousands of streams takes on two loaded cores: wait for every ACK, as the floor does.
+    ackTimeoutMs: 600_000,
   });
   const { store, metrics, reporter } = bridge;
 
@@ -159,7 +164,10 @@ process.on('message', async (m: ToServer) => {
       void mode.converged.then(() => reply({ event: 'converged', ms: performance.now() - started, streams: m.streams }));
       reply({ event: 'ready', port: mode.port });
     } else if (m.cmd === 'memory') {
-      reply({ event: 'memory', reading: memory() });
+      const reading = memory();
+      // BENCH_HEAP_SNAPSHOTS=<dir>: a heap snapshot at each reading, to see where memory per stream goes.
+      if (process.env.BENCH_HEAP_SNAPSHOTS) writeHeapSnapshot(join(process.env.BENCH_HEAP_SNAPSHOTS, `${m.cmd}-${process.pid}-${Date.now()}.heapsnapshot`));
+      reply({ event: 'memory', reading });
     } else if (m.cmd === 'change') {
       reply({ event: 'changed', result: await mode!.change(m.step, m.kind) });
     }

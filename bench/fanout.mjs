@@ -115,7 +115,8 @@ function clientProcs(n, children) {
   return {
     async open(group, port, streams, classes) {
       const per = Math.ceil(streams / n);
-      await Promise.all(procs.map((c, i) => c.ask({ cmd: 'open', group, port, streams: Math.max(0, Math.min(per, streams - i * per)), offset: i * per, classes, descriptors }, 'opened')));
+      // One process at a time: each opens its streams in batches, and all at once would overrun the server's accept queue.
+      for (const [i, c] of procs.entries()) await c.ask({ cmd: 'open', group, port, streams: Math.max(0, Math.min(per, streams - i * per)), offset: i * per, classes, descriptors }, 'opened');
     },
     async lastAcks(group) {
       const all = await Promise.all(procs.map((c) => c.ask({ cmd: 'lastAcks', group }, 'lastAcks')));
