@@ -10,6 +10,7 @@ interface RollbackAnswer {
   committed: boolean;
   rolledBackTo: number;
   changes: { op: string; kind: string; namespace: string; name: string }[];
+  warnings?: { path: string; message: string; object?: string }[];
 }
 
 export const rollback: Command = {
@@ -28,6 +29,7 @@ ended, 7 no such revision.`,
     const wait = durationOption(values, 'wait');
     const n = target === 'head' ? 'head' : String(target);
     const { body, answer } = await ctx.client.json<RollbackAnswer>('POST', `/api/v1/revisions/${n}/rollback`, { query: rolloutOverrideQuery(values) });
+    for (const w of body.warnings ?? []) ctx.err(`warning: ${w.object ? `${w.object}: ` : ''}${w.path ? `${w.path}: ` : ''}${w.message}`);
     if (ctx.json) ctx.out(answer.text.trim());
     else {
       for (const c of body.changes) ctx.out(`${c.kind} ${c.namespace}/${c.name} ${c.op}`);
