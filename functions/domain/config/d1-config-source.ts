@@ -91,7 +91,11 @@ function overlaySql(overlay: StagingOverlay) {
      UNION ALL
      SELECT ${OBJECT_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')} FROM k CROSS JOIN apply_staging s ON s.apply_id = ${id} AND s.kind = k.kind AND s.namespace = k.namespace AND s.name = k.name
       WHERE s.deleted = 0 AND ${visible('s')}`;
-  return { refs, objects };
+  /** Staged objects (visible, not deleted) reached through `from`, which names apply_staging_refs as r. */
+  const staged = (from: string) =>
+    `SELECT DISTINCT ${OBJECT_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')} FROM ${from} JOIN apply_staging s ON s.apply_id = r.apply_id AND s.kind = r.kind AND s.namespace = r.namespace AND s.name = r.name
+      WHERE s.deleted = 0 AND ${visible('s')}`;
+  return { refs, objects, shadowed, staged, id };
 }
 
 /**
@@ -122,16 +126,12 @@ export class D1ConfigSource implements ConfigSource {
   async objectsReferring(refs: ObjectRef[]): Promise<IntentObject[]> {
     if (!refs.length) return [];
     const found = new Map<string, IntentObject>();
+    // The references' own index lookups, as SQLite plans them well: stored objects (less those a staged apply shadows), then staged ones.
+    const byRef = (table: string, extra = '') => `json_each(?1) j JOIN ${table} r ON ${extra}r.role = json_extract(j.value, '$[0]') AND r.ref = json_extract(j.value, '$[1]')`;
     for (const json of jsonBatches(refs.map((r) => [r.role, r.ref]))) {
-      const objects = await this.objects(
-        this.overlay
-          ? this.overlay.objects('1', 'j', `j AS (SELECT json_extract(value, '$[0]') AS role, json_extract(value, '$[1]') AS ref FROM json_each(?1))`)
-          : `SELECT DISTINCT o.* FROM json_each(?1) j
-          JOIN object_refs r ON r.role = json_extract(j.value, '$[0]') AND r.ref = json_extract(j.value, '$[1]')
-          JOIN objects o ON o.kind = r.kind AND o.namespace = r.namespace AND o.name = r.name`,
-        json,
-      );
-      for (const o of objects) found.set(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o);
+      const queries = [`SELECT DISTINCT o.* FROM ${byRef('object_refs')} JOIN objects o ON o.kind = r.kind AND o.namespace = r.namespace AND o.name = r.name${this.overlay ? ` WHERE NOT ${this.overlay.shadowed('o')}` : ''}`];
+      if (this.overlay) queries.push(this.overlay.staged(byRef('apply_staging_refs', `r.apply_id = ${this.overlay.id} AND `)));
+      for (const sql of queries) for (const o of await this.objects(sql, json)) found.set(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o);
     }
     return [...found.values()];
   }
