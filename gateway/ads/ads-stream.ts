@@ -173,6 +173,13 @@ export abstract class AdsStream {
     }
   }
 
+  private clearNack(type: AdsType, st: TypeState): void {
+    st.nack = undefined;
+    st.nackedVersion = undefined;
+    this.options.observer?.log?.('info', 'config is back at the version the proxy kept; its NACK is cleared', { node: this.node!.id, type, version: st.ackedVersion });
+    this.report(type, st);
+  }
+
   protected report(type: AdsType, st: TypeState): void {
     if (!this.node || !this.target) return;
     this.options.observer?.onStatus?.(this.node, this.target.view, type, { acked: st.ackedEdgeVersion, served: this.target.types[type].edgeVersion, nack: st.nack ?? null });
@@ -308,6 +315,8 @@ export abstract class AdsStream {
         this.options.observer?.onPush?.(type);
         return this.kickAfter(ackTimeout);
       }
+      // The config went back to what the client kept after its NACK: it holds the desired state again.
+      if (st.nack && st.ackedVersion === desired.version) this.clearNack(type, st);
       // Parked by a NACK, or not yet ACKed: later types wait.
       if (st.ackedVersion !== desired.version) return;
     }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DELIVERY_ORDER, type ResourceType } from '../../xds';
-import { cl, mesh, routesUseHeldClusters, openTracker, sorted, startTestBridge, typeOrder } from '../support/ads-protocol-fixtures';
+import { cl, mesh, nackUndone, routesUseHeldClusters, openTracker, sorted, startTestBridge, typeOrder } from '../support/ads-protocol-fixtures';
 import { clustersOfRoutes, DeltaAdsClient, type HeldState } from '../support/ads-test-client';
 
 type Bridge = Awaited<ReturnType<typeof startTestBridge>>;
@@ -207,4 +207,8 @@ describe('delta ADS: NACKs', () => {
     ]);
     expect(clustersOfRoutes(c.held('routes').get('80')!)).toContain(cl('d'));
   });
+});
+
+describe('delta ADS: a NACK undone', () => {
+  it('reports the NACK cleared once the config is back at what the client kept, without a push', () => nackUndone({ client, withBridge }));
 });

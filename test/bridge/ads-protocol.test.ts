@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ADS_SERVICE_DEFINITION } from '../../gateway/ads/ads-server';
 import { encodeSotwResponse, frameResources, responseFields } from '../../gateway/protos/discovery-codec';
 import { DELIVERY_ORDER, RESOURCE_TYPES, type ResourceType } from '../../xds';
-import { cl, inDeliveryOrder, mesh, routesUseHeldClusters, openTracker, sorted, startTestBridge, typeOrder, type Svc } from '../support/ads-protocol-fixtures';
+import { cl, inDeliveryOrder, mesh, nackUndone, routesUseHeldClusters, openTracker, sorted, startTestBridge, typeOrder, type Svc } from '../support/ads-protocol-fixtures';
 import { clustersOfRoutes, SotwAdsClient } from '../support/ads-test-client';
 import { envoyProtos } from '../support/bridge-fixtures';
 
@@ -162,6 +162,10 @@ describe('state-of-the-world ADS: NACKs', () => {
     expect(typeOrder(after.slice(1))).toEqual(['clusters', 'endpoints', 'routes']);
     expect(c.held('routes').get('80')).toSatisfy((r: object) => clustersOfRoutes(r).includes(cl('d')) && !clustersOfRoutes(r).includes(cl('x')));
   });
+});
+
+describe('state-of-the-world ADS: a NACK undone', () => {
+  it('reports the NACK cleared once the config is back at what the client kept, without a push', () => nackUndone({ client, withBridge }));
 });
 
 describe('state-of-the-world ADS: nonces', () => {

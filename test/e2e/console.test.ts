@@ -119,12 +119,13 @@ describe('the web console in Chromium, against npm start with a bridge and a gRP
     await shot('phone-3-proxies-nack');
     await page.setViewportSize(LAPTOP);
 
-    // Forward to a config the client takes: the NACK clears once it acknowledges the new clusters. (Not back
-    // to the clusters it still holds: the bridge sends a client no version equal to the one it ACKed last, so
-    // the NACK would stay on /api/v1/proxies until the clusters next change; see gateway/ads needsResponse.)
-    await api('POST', '/api/v1/apply', mesh({ v1: 100 }, '  trafficPolicy: {connectionPool: {tcp: {connectTimeout: 3s}}}'));
+    // The pipeline rolls back to the config the client kept: nothing new to send, and the NACK clears.
+    await api('POST', '/api/v1/apply', mesh({ v1: 80, v2: 20 }));
     await expect.poll(() => cdsBadge().textContent(), { timeout: 20_000, interval: 250 }).toBe('SYNCED');
     expect(await page.locator(`tr[data-nack-for="${NODE}"]`).count()).toBe(0);
+    // Then forward to a config the client takes: SYNCED once it acknowledges the new clusters.
+    await api('POST', '/api/v1/apply', mesh({ v1: 100 }, '  trafficPolicy: {connectionPool: {tcp: {connectTimeout: 3s}}}'));
+    await expect.poll(() => cdsBadge().textContent(), { timeout: 20_000, interval: 250 }).toBe('SYNCED');
   }, 90_000);
 
   it('draws a rollout advancing step by step, and pauses and resumes it from its buttons', async () => {

@@ -1,4 +1,6 @@
+import { expect } from 'vitest';
 import { startAdsServer, type AdsServer } from '../../gateway/ads/ads-server';
+import type { StreamObserver } from '../../gateway/ads/stream-types';
 import { SnapshotEncoder } from '../../gateway/snapshot/encoder';
 import { SnapshotStore } from '../../gateway/snapshot/store';
 import { DELIVERY_ORDER, nodeClassOf, type ResourceType } from '../../xds';
@@ -62,6 +64,8 @@ const ENVOY_CLASS = nodeClassOf({ id: '', userAgentName: 'envoy', labels: {} }).
 export interface TestBridgeOptions {
   edsSubscribeWaitMs?: number;
   ackTimeoutMs?: number;
+  /** Sees what the status reporter would (ACKs, NACKs, pushes). */
+  observer?: StreamObserver;
 }
 
 /** A fresh store and ADS server on a free loopback port; publish() puts a mesh config in as if the edge had answered. */
@@ -119,4 +123,28 @@ export function openTracker<C extends AdsTestClient>(Client: new (options: AdsTe
       return closed;
     },
   };
+}
+
+/**
+ * A NACKed change rolled back to the content the client kept: the version is the one it ACKed, so there
+ * is nothing to send, and the status must say so (the NACK cleared), not report the NACK until the next change.
+ */
+export async function nackUndone<C extends AdsTestClient>(t: Pick<ReturnType<typeof openTracker<C>>, 'client' | 'withBridge'>): Promise<void> {
+  const nacks = new Map<string, unknown>();
+  const b = await t.withBridge({ observer: { onStatus: (_node, _view, type, status) => void nacks.set(type, status.nack) } });
+  const good = mesh([{ name: 'a' }, { name: 'b' }]);
+  await b.publish(good, 1);
+  const c = t.client(b.ads.port, { rejectIf: (type, resources) => (type === 'clusters' && resources.has(cl('x')) ? 'cluster x: rejected by the test' : undefined) });
+  await c.waitFor(b.synced(), 5000, 'the first config');
+  await b.publish(mesh([{ name: 'a' }, { name: 'b' }, { name: 'x' }]), 2);
+  await c.waitFor((x) => x.timeline.some((e) => e.verdict === 'nack'), 5000, 'the NACK');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(nacks.get('clusters')).toMatchObject({ message: 'cluster x: rejected by the test' });
+
+  const mark = c.timeline.length;
+  await b.publish(good, 3);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(b.synced()(c)).toBe(true);
+  expect(c.since(mark)).toEqual([]);
+  expect(nacks.get('clusters')).toBeNull();
 }
