@@ -12,7 +12,7 @@ import { EVENT_TYPES, type EventType } from '../domain/events/emit';
 import { DeliveryQuerySchema, WebhookNameSchema, WebhookPutSchema, type Webhook } from './schemas';
 import { decryptWebhookSecret, encryptWebhookSecret } from './secret-store';
 import { generateSecret } from './signing';
-import { targetProblem } from './target-screen';
+import { targetProblem } from '../domain/net/target-screen';
 import { settings } from '../settings';
 
 type App = { Bindings: Env; Variables: AuthVariables };

@@ -2,7 +2,7 @@ import { and, eq, lte, min } from 'drizzle-orm';
 import { deliveries, webhooks } from '../domain/db/schema';
 import { openDatabase } from '../domain/db/store';
 import type { Env } from '../env';
-import { targetProblem } from './target-screen';
+import { targetProblem } from '../domain/net/target-screen';
 import { settings } from '../settings';
 import { decryptWebhookSecret, rewrapWebhookSecret } from './secret-store';
 import { signedHeaders } from './signing';

@@ -217,7 +217,7 @@ describe('gates', () => {
     expect(calls[0]!.headers.get('webhook-signature')).toMatch(/^v1,/);
     expect(calls[0]!.headers.get('x-xdsflare-event')).toBe('rollout.gate');
     expect(calls[0]!.body).toMatchObject({ type: 'rollout.gate', data: { gate: 'rollout', rollout: r.id, step: 1, weight: 100 } });
-  });
+  }, 30_000);
 
   it('onFailure abort: a non-2xx answer rolls back; a pre-rollout gate that says no means nothing is committed', async () => {
     const ns = await setUp('gate-abort');
@@ -235,7 +235,7 @@ describe('gates', () => {
     r = await driveBoth(created.body.id, (x) => x.state !== 'progressing');
     expect(r).toMatchObject({ state: 'aborted', currentStep: 1, abort: { reason: 'gate', message: expect.stringContaining('confirm-promotion gate') } });
     expect((await revisionsOf(r.id)).map((x) => x.step)).toEqual(['0', '1', 'rollback']);
-  });
+  }, 30_000);
 });
 
 describe('the provider credential across a SECRETS_KEY rotation', () => {
