@@ -17,6 +17,7 @@ describe('settings', () => {
       webhookRetryBaseMs: 1000,
       webhookMaxAttempts: 12,
       tokenRecheckMs: 1000,
+      applyBatchObjects: 1000,
       webhookAllowPrivateTargets: false,
       allowAnonymousXds: false,
       adminToken: undefined,
@@ -24,7 +25,7 @@ describe('settings', () => {
       secretsKeyPrevious: undefined,
     };
     expect(settings(envOf({}))).toEqual(defaults);
-    const blank = Object.fromEntries(['XDS_FRESHNESS_MS', 'XDS_STATUS_FLUSH_MS', 'STATUS_STALE_MS', 'XDS_REFRESH_DELAY', 'ROLLOUT_TICK_MS', 'WEBHOOK_RETRY_BASE_MS', 'WEBHOOK_MAX_ATTEMPTS', 'TOKEN_RECHECK_MS', 'WEBHOOK_ALLOW_PRIVATE_TARGETS', 'ALLOW_ANONYMOUS_XDS', 'ADMIN_TOKEN', 'SECRETS_KEY', 'SECRETS_KEY_PREVIOUS'].map((name) => [name, name.endsWith('KEY') ? '  ' : '']));
+    const blank = Object.fromEntries(['XDS_FRESHNESS_MS', 'XDS_STATUS_FLUSH_MS', 'STATUS_STALE_MS', 'XDS_REFRESH_DELAY', 'ROLLOUT_TICK_MS', 'WEBHOOK_RETRY_BASE_MS', 'WEBHOOK_MAX_ATTEMPTS', 'TOKEN_RECHECK_MS', 'APPLY_BATCH_OBJECTS', 'WEBHOOK_ALLOW_PRIVATE_TARGETS', 'ALLOW_ANONYMOUS_XDS', 'ADMIN_TOKEN', 'SECRETS_KEY', 'SECRETS_KEY_PREVIOUS'].map((name) => [name, name.endsWith('KEY') ? '  ' : '']));
     expect(settings(envOf(blank))).toEqual(defaults);
   });
 
@@ -44,6 +45,7 @@ describe('settings', () => {
         WEBHOOK_RETRY_BASE_MS: '1.5',
         WEBHOOK_MAX_ATTEMPTS: '2',
         TOKEN_RECHECK_MS: '0',
+        APPLY_BATCH_OBJECTS: '250',
         WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
         ALLOW_ANONYMOUS_XDS: 'true',
         ADMIN_TOKEN: 'admin',
@@ -61,6 +63,7 @@ describe('settings', () => {
       webhookRetryBaseMs: 1.5,
       webhookMaxAttempts: 2,
       tokenRecheckMs: 0,
+      applyBatchObjects: 250,
       webhookAllowPrivateTargets: true,
       allowAnonymousXds: true,
       adminToken: 'admin',

@@ -316,7 +316,9 @@ export abstract class AdsStream {
         return this.kickAfter(ackTimeout);
       }
       // The config went back to what the client kept after its NACK: it holds the desired state again.
-      if (st.nack && st.ackedVersion === desired.version) this.clearNack(type, st);
+      // Not when the NACKed response had this very version (a gRPC client adding a name to its
+      // subscription is answered at the version it ACKed, and may reject what the new name brings).
+      if (st.nack && st.ackedVersion === desired.version && st.nackedVersion !== desired.version) this.clearNack(type, st);
       // Parked by a NACK, or not yet ACKed: later types wait.
       if (st.ackedVersion !== desired.version) return;
     }

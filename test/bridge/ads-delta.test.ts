@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DELIVERY_ORDER, type ResourceType } from '../../xds';
-import { cl, mesh, nackUndone, routesUseHeldClusters, openTracker, sorted, startTestBridge, typeOrder } from '../support/ads-protocol-fixtures';
+import { cl, mesh, nackOfAddedNameStays, nackUndone, routesUseHeldClusters, openTracker, sorted, startTestBridge, typeOrder } from '../support/ads-protocol-fixtures';
 import { clustersOfRoutes, DeltaAdsClient, type HeldState } from '../support/ads-test-client';
 
 type Bridge = Awaited<ReturnType<typeof startTestBridge>>;
@@ -211,4 +211,5 @@ describe('delta ADS: NACKs', () => {
 
 describe('delta ADS: a NACK undone', () => {
   it('reports the NACK cleared once the config is back at what the client kept, without a push', () => nackUndone({ client, withBridge }));
+  it('keeps reporting a NACK of what a name added to the subscription brings, at the version the client kept', () => nackOfAddedNameStays({ client, withBridge }));
 });

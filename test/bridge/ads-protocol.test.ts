@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ADS_SERVICE_DEFINITION } from '../../gateway/ads/ads-server';
 import { encodeSotwResponse, frameResources, responseFields } from '../../gateway/protos/discovery-codec';
 import { DELIVERY_ORDER, RESOURCE_TYPES, type ResourceType } from '../../xds';
-import { cl, inDeliveryOrder, mesh, nackUndone, routesUseHeldClusters, openTracker, sorted, startTestBridge, typeOrder, type Svc } from '../support/ads-protocol-fixtures';
+import { cl, inDeliveryOrder, mesh, nackOfAddedNameStays, nackUndone, routesUseHeldClusters, openTracker, sorted, startTestBridge, typeOrder, type Svc } from '../support/ads-protocol-fixtures';
 import { clustersOfRoutes, SotwAdsClient } from '../support/ads-test-client';
 import { envoyProtos } from '../support/bridge-fixtures';
 
@@ -166,6 +166,7 @@ describe('state-of-the-world ADS: NACKs', () => {
 
 describe('state-of-the-world ADS: a NACK undone', () => {
   it('reports the NACK cleared once the config is back at what the client kept, without a push', () => nackUndone({ client, withBridge }));
+  it('keeps reporting a NACK of what a name added to the subscription brings, at the version the client kept', () => nackOfAddedNameStays({ client, withBridge }));
 });
 
 describe('state-of-the-world ADS: nonces', () => {

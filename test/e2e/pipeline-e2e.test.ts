@@ -62,7 +62,7 @@ describe('a CI pipeline: stepped rollouts with automatic rollback, against npm s
     await cp?.stop();
     await Promise.all(Object.values(backends).map((b) => b.stop()));
     receiver?.close();
-  });
+  }, 30_000);
 
   it('rolls v2 out in steps that the clients follow, then aborts a rejected candidate by itself', async () => {
     const v1 = await api('POST', '/api/v1/apply', echoMesh({ host: HOST, namespace: NS, endpoints: ports, weights: { v1: 100 }, subsets: ['v1', 'v2'] }));
@@ -138,7 +138,7 @@ describe('a CI pipeline: stepped rollouts with automatic rollback, against npm s
       const rollback = await api('GET', `/api/v1/revisions/${aborted.abort!.rollbackRevision}/status?wait=15`);
       expect(rollback.phase).toBe('converged');
       await during.stop();
-      console.log(`while the rejected step was live: ${during.total} calls, ${during.failures.length} failed (${new Set(during.failures).size} distinct errors: ${[...new Set(during.failures)].join('; ')})`);
+      console.log(`while the rejected step was live: ${during.total} calls, ${during.failed} failed (${new Set(during.failures).size} distinct errors: ${[...new Set(during.failures)].join('; ')})`);
       expect(during.counts.v3 ?? 0).toBe(0);
       expect(during.failures.every((f) => /ca_certificate_provider_instance|certificate provider/.test(f))).toBe(true);
 

@@ -148,3 +148,20 @@ export async function nackUndone<C extends AdsTestClient>(t: Pick<ReturnType<typ
   expect(c.since(mark)).toEqual([]);
   expect(nacks.get('clusters')).toBeNull();
 }
+
+/**
+ * A client that adds a name to its subscription (as gRPC does when a route names a new cluster) is
+ * answered at the version it ACKed; when it NACKs what the new name brings, that NACK must stay
+ * reported although the version it kept is the one the bridge wants (the rollout's rejection signal).
+ */
+export async function nackOfAddedNameStays<C extends AdsTestClient>(t: Pick<ReturnType<typeof openTracker<C>>, 'client' | 'withBridge'>): Promise<void> {
+  const nacks = new Map<string, unknown>();
+  const b = await t.withBridge({ observer: { onStatus: (_node, _view, type, status) => void nacks.set(type, status.nack) } });
+  await b.publish(mesh([{ name: 'a' }, { name: 'x' }]), 1);
+  const c = t.client(b.ads.port, { types: ['clusters'], names: { clusters: [cl('a')] }, rejectIf: (type, resources) => (type === 'clusters' && resources.has(cl('x')) ? 'cluster x: rejected by the test' : undefined) });
+  await c.waitFor((x) => x.timeline.some((e) => e.type === 'clusters' && e.verdict === 'ack'), 5000, 'cluster a ACKed');
+  c.subscribe('clusters', [cl('a'), cl('x')]);
+  await c.waitFor((x) => x.timeline.some((e) => e.verdict === 'nack'), 5000, 'the NACK of cluster x');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(nacks.get('clusters')).toMatchObject({ message: 'cluster x: rejected by the test' });
+}

@@ -1,16 +1,27 @@
-/** Calls a gRPC echo client continuously with a few calls in flight, counting where each landed and what failed. */
-export function continuousCalls(call: (deadlineMs?: number) => Promise<string>, concurrency = 4) {
+/** Failures kept as messages; past this only counted (a dead channel fails as fast as it is called). */
+const KEPT_FAILURES = 1000;
+
+/**
+ * Calls a gRPC echo client continuously with a few calls in flight, counting where each landed and what
+ * failed. It stops by itself after `maxMs`, so a test that throws before stop() leaves no loop running.
+ */
+export function continuousCalls(call: (deadlineMs?: number) => Promise<string>, concurrency = 4, maxMs = 120_000) {
   const counts: Record<string, number> = {};
   const failures: string[] = [];
+  let failed = 0;
   let total = 0;
   let running = true;
+  const deadline = setTimeout(() => (running = false), maxMs);
+  deadline.unref();
   const worker = async () => {
     while (running) {
       try {
         const who = await call(5000);
         counts[who] = (counts[who] ?? 0) + 1;
       } catch (err) {
-        failures.push(err instanceof Error ? err.message : String(err));
+        failed++;
+        if (failures.length < KEPT_FAILURES) failures.push(err instanceof Error ? err.message : String(err));
+        await sleep(5);
       }
       total++;
     }
@@ -19,6 +30,9 @@ export function continuousCalls(call: (deadlineMs?: number) => Promise<string>, 
   return {
     counts,
     failures,
+    get failed() {
+      return failed;
+    },
     get total() {
       return total;
     },
@@ -28,6 +42,7 @@ export function continuousCalls(call: (deadlineMs?: number) => Promise<string>, 
     },
     async stop() {
       running = false;
+      clearTimeout(deadline);
       await Promise.all(workers);
     },
   };
