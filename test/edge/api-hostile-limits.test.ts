@@ -80,7 +80,8 @@ describe('production limits are enforced locally, the limit named', () => {
   it(`commits a 5,000-object apply as one batch of a few statements (at most ${D1_MAX_BATCH_STATEMENTS}), each value under D1's 2 MB`, async () => {
     const d1 = countingD1(env.DB);
     const objects = Array.from({ length: 5000 }, (_, i) => SE(`bulk-${i}`, { note: 'é'.repeat(150) }));
-    const res = await json(await edgeFetch(request('POST', '/api/v1/apply', { body: JSON.stringify(objects) }), { DB: d1.db }));
+    // The one-shot commit (commit.ts): past APPLY_BATCH_OBJECTS an apply is staged and batched (staged-apply.test covers that).
+    const res = await json(await edgeFetch(request('POST', '/api/v1/apply', { body: JSON.stringify(objects) }), { DB: d1.db, APPLY_BATCH_OBJECTS: '10000' }));
     expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(201);
     const inserts = d1.counts.statements.filter((s) => /^\s*INSERT INTO (objects|object_history)/.test(s));
     // ~1.6 MB of objects as UTF-8: two or three megabyte values per table, not a statement per object.

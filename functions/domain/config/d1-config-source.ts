@@ -68,6 +68,8 @@ export interface StagingOverlay {
 
 const OBJECT_COLUMNS = 'kind, namespace, name, api_version, labels, annotations, spec, uid, resource_version, generation, created_at';
 const UUID = /^[0-9a-f-]{36}$/;
+/** Staged references by (role, ref): without ANALYZE statistics SQLite takes the primary key (apply_id, …), a scan of every staged reference (3.4 s a query at 2,000 services). */
+const STAGED_REFS = 'apply_staging_refs r INDEXED BY apply_staging_refs_ref';
 
 /** SQL for the objects and references an overlay makes visible (the apply id is ours, a UUID, checked before it is inlined). */
 function overlaySql(overlay: StagingOverlay) {
@@ -78,10 +80,10 @@ function overlaySql(overlay: StagingOverlay) {
   /** The references matching `where` (over alias r), or those equal to a (role, ref) of the table `via` (by the index). */
   const refs = (where: string, via?: string) => {
     // CROSS JOIN: SQLite then loops over the (few) wanted references and probes the (role, ref) index, never scanning the refs.
-    const join = (table: string) => (via ? `${via} CROSS JOIN ${table} r ON r.role = ${via}.role AND r.ref = ${via}.ref` : `${table} r`);
-    return `SELECT r.kind, r.namespace, r.name, r.role, r.ref FROM ${join('object_refs')} WHERE (${where}) AND NOT ${shadowed('r')}
+    const join = (table: string) => (via ? `${via} CROSS JOIN ${table} ON r.role = ${via}.role AND r.ref = ${via}.ref` : table);
+    return `SELECT r.kind, r.namespace, r.name, r.role, r.ref FROM ${join('object_refs r')} WHERE (${where}) AND NOT ${shadowed('r')}
      UNION ALL
-     SELECT r.kind, r.namespace, r.name, r.role, r.ref FROM ${join('apply_staging_refs')} CROSS JOIN apply_staging s ON s.apply_id = r.apply_id AND s.kind = r.kind AND s.namespace = r.namespace AND s.name = r.name
+     SELECT r.kind, r.namespace, r.name, r.role, r.ref FROM ${join(STAGED_REFS)} CROSS JOIN apply_staging s ON s.apply_id = r.apply_id AND s.kind = r.kind AND s.namespace = r.namespace AND s.name = r.name
       WHERE r.apply_id = ${id} AND (${where}) AND s.deleted = 0 AND ${visible('s')}`;
   };
   /** The objects with a reference `refs` selects, stored or staged, as objects rows (`prelude`: CTEs to go first). */
@@ -93,7 +95,7 @@ function overlaySql(overlay: StagingOverlay) {
       WHERE s.deleted = 0 AND ${visible('s')}`;
   /** Staged objects (visible, not deleted) reached through `from`, which names apply_staging_refs as r. */
   const staged = (from: string) =>
-    `SELECT DISTINCT ${OBJECT_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')} FROM ${from} JOIN apply_staging s ON s.apply_id = r.apply_id AND s.kind = r.kind AND s.namespace = r.namespace AND s.name = r.name
+    `SELECT DISTINCT ${OBJECT_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')} FROM ${from} CROSS JOIN apply_staging s ON s.apply_id = r.apply_id AND s.kind = r.kind AND s.namespace = r.namespace AND s.name = r.name
       WHERE s.deleted = 0 AND ${visible('s')}`;
   return { refs, objects, shadowed, staged, id };
 }
@@ -127,10 +129,10 @@ export class D1ConfigSource implements ConfigSource {
     if (!refs.length) return [];
     const found = new Map<string, IntentObject>();
     // The references' own index lookups, as SQLite plans them well: stored objects (less those a staged apply shadows), then staged ones.
-    const byRef = (table: string, extra = '') => `json_each(?1) j JOIN ${table} r ON ${extra}r.role = json_extract(j.value, '$[0]') AND r.ref = json_extract(j.value, '$[1]')`;
+    const byRef = (table: string, extra = '') => `json_each(?1) j CROSS JOIN ${table} ON ${extra}r.role = json_extract(j.value, '$[0]') AND r.ref = json_extract(j.value, '$[1]')`;
     for (const json of jsonBatches(refs.map((r) => [r.role, r.ref]))) {
-      const queries = [`SELECT DISTINCT o.* FROM ${byRef('object_refs')} JOIN objects o ON o.kind = r.kind AND o.namespace = r.namespace AND o.name = r.name${this.overlay ? ` WHERE NOT ${this.overlay.shadowed('o')}` : ''}`];
-      if (this.overlay) queries.push(this.overlay.staged(byRef('apply_staging_refs', `r.apply_id = ${this.overlay.id} AND `)));
+      const queries = [`SELECT DISTINCT o.* FROM ${byRef('object_refs r')} CROSS JOIN objects o ON o.kind = r.kind AND o.namespace = r.namespace AND o.name = r.name${this.overlay ? ` WHERE NOT ${this.overlay.shadowed('o')}` : ''}`];
+      if (this.overlay) queries.push(this.overlay.staged(byRef(STAGED_REFS, `r.apply_id = ${this.overlay.id} AND `)));
       for (const sql of queries) for (const o of await this.objects(sql, json)) found.set(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o);
     }
     return [...found.values()];
