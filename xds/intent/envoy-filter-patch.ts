@@ -21,7 +21,9 @@ const ISTIO_CONTEXTS: IstioValues = { WAYPOINT: 'there are no waypoint proxies h
 function enumOf<const T extends readonly [string, ...string[]]>(values: T, istio: IstioValues, what: string) {
   return z.enum(values, {
     error: (iss) => {
-      const s = String(iss.input);
+      // Not String(input): an object whose toString is not a function cannot be converted (a 500, found by the fuzzer).
+      if (typeof iss.input !== 'string') return `${what} must be a string, one of ${values.join(', ')}; got ${Array.isArray(iss.input) ? 'array' : typeof iss.input}`;
+      const s = iss.input;
       if (!Object.hasOwn(istio, s)) return `unknown ${what} ${JSON.stringify(iss.input)}; supported: ${values.join(', ')}`;
       const reason = istio[s];
       return reason ? `${what} ${s} is refused: ${reason}` : `${what} ${s} is not supported yet; supported: ${values.join(', ')}`;

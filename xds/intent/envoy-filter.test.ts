@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { validateIntent } from './validate';
 import { errorsOf, validateYaml } from './test-utils';
 
 const filter = (patches: string, extra = '') => `
@@ -15,6 +16,14 @@ const mergeCluster = `
     patch: {operation: MERGE, value: {connect_timeout: 2s}}`;
 
 describe('EnvoyFilter', () => {
+  it('refuses an object where an enum is expected, naming the field, even one whose toString is not a function (was a 500)', () => {
+    const hostile = { toString: 'x', valueOf: 1, hasOwnProperty: 'y' };
+    const filter = { apiVersion: 'networking.istio.io/v1alpha3', kind: 'EnvoyFilter', metadata: { name: 'f', namespace: 'default' }, spec: { configPatches: [{ applyTo: hostile, patch: { operation: 'MERGE', value: {} } }] } };
+    expect(errorsOf(validateIntent(filter)).map((e) => [e.path, e.message])).toContainEqual(['spec.configPatches[0].applyTo', expect.stringMatching(/must be a string.*got object/)]);
+    const gateway = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'g', namespace: 'default' }, spec: { servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls: { mode: hostile } }] } };
+    expect(errorsOf(validateIntent(gateway)).map((e) => [e.path, e.message])).toContainEqual(['spec.servers[0].tls.mode', expect.stringMatching(/expected a string.*got object/)]);
+  });
+
   it('accepts a cluster MERGE matched by name, with a workloadSelector and priority', () => {
     const result = validateYaml(filter(mergeCluster, '  workloadSelector: {labels: {istio: ingressgateway}}\n  priority: 10\n'));
     expect(errorsOf(result)).toEqual([]);

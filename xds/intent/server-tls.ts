@@ -6,7 +6,13 @@ const UNSUPPORTED_MODES: Record<string, string> = {
 };
 
 const ModeSchema = z.enum(['PASSTHROUGH', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL', 'AUTO_PASSTHROUGH'], {
-  error: (iss) => UNSUPPORTED_MODES[String(iss.input)] ?? `expected PASSTHROUGH, SIMPLE, MUTUAL, ISTIO_MUTUAL or AUTO_PASSTHROUGH, got ${JSON.stringify(iss.input)}`,
+  // Not String(input): an object whose toString is not a function cannot be converted (a 500, found by the fuzzer).
+  error: (iss) =>
+    typeof iss.input !== 'string'
+      ? `expected a string (PASSTHROUGH, SIMPLE, MUTUAL, ISTIO_MUTUAL or AUTO_PASSTHROUGH), got ${typeof iss.input}`
+      : Object.hasOwn(UNSUPPORTED_MODES, iss.input)
+        ? UNSUPPORTED_MODES[iss.input]!
+        : `expected PASSTHROUGH, SIMPLE, MUTUAL, ISTIO_MUTUAL or AUTO_PASSTHROUGH, got ${JSON.stringify(iss.input)}`,
 });
 export type ServerTlsMode = z.infer<typeof ModeSchema>;
 
